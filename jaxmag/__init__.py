@@ -1,0 +1,52 @@
+"""jaxmag: GPU-first, differentiable finite-difference micromagnetics on JAX and diffrax.
+
+Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
+"""
+
+from . import constants, shapes
+from .energy import (
+    AbstractEnergy,
+    CubicAnisotropy,
+    Demag,
+    Exchange,
+    UniaxialAnisotropy,
+    Zeeman,
+    field_from_energy,
+)
+from .llg import llg_rhs, torque
+from .material import Material
+from .mesh import Mesh
+from .relax import RelaxResult, minimize, relax_llg
+from .simulate import Trajectory, mean_m, simulate
+from .solver import ProjectedSolver, max_norm_deviation
+from .system import System, make_system
+from .vectors import normalize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AbstractEnergy",
+    "CubicAnisotropy",
+    "Demag",
+    "Exchange",
+    "Material",
+    "Mesh",
+    "ProjectedSolver",
+    "RelaxResult",
+    "System",
+    "Trajectory",
+    "UniaxialAnisotropy",
+    "Zeeman",
+    "constants",
+    "field_from_energy",
+    "llg_rhs",
+    "make_system",
+    "max_norm_deviation",
+    "mean_m",
+    "minimize",
+    "normalize",
+    "relax_llg",
+    "shapes",
+    "simulate",
+    "torque",
+]

@@ -1,0 +1,159 @@
+"""Energy minimisation: steepest descent with Barzilai–Borwein steps, and damping-only LLG.
+
+The BB minimiser is the method of mumax3's ``minimize`` and magnum.np's ``MinimizerBB``
+(Exl et al., J. Appl. Phys. 115, 17D118 (2014)): ``m ← normalise(m - τ g)`` with
+``g = m × (m × h)``, ``h = H / max(Ms)``, and ``τ`` alternating between the two BB
+step lengths. It stops when the maximum reduced torque ``|m × H| / max(Ms)`` falls
+below ``tol``.
+"""
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, Int
+
+from ._validate import check_real, is_concrete
+from .llg import TIME_UNIT, llg_rhs
+from .solver import ProjectedSolver
+from .system import System
+from .vectors import cross, dot, max_abs, normalize
+
+
+class RelaxResult(eqx.Module):
+    """``m``: the relaxed state; ``max_torque``: max ``|m × H| / max(Ms)``;
+    ``iterations`` (BB) or ``t_final`` (s, LLG); ``energy`` in J; ``converged``."""
+
+    m: Float[Array, "3 nx ny nz"]
+    max_torque: Float[Array, ""]
+    iterations: Int[Array, ""]
+    energy: Float[Array, ""]
+    converged: jax.Array
+
+
+def _reduced_torque(system, m):
+    H = system.field(m) / jnp.max(system.material.Ms)
+    return cross(m, cross(m, H))
+
+
+def _max_norm(x):
+    return jnp.max(jnp.sqrt(dot(x, x)))
+
+
+@eqx.filter_jit
+def _bb_iterations(system, m, g, tau, k, tol, k_stop, tau0):
+    def cond(state):
+        m, g, tau, k = state
+        return (k < k_stop) & (_max_norm(g) >= tol)
+
+    def body(state):
+        m, g, tau, k = state
+        m1 = normalize(m - tau * g)
+        g1 = _reduced_torque(system, m1)
+        s = m1 - m
+        y = g1 - g
+        ss, sy, yy = jnp.sum(s * s), jnp.sum(s * y), jnp.sum(y * y)
+        even = k % 2 == 0
+        num = jnp.where(even, ss, sy)
+        den = jnp.where(even, sy, yy)
+        ok = (sy > 0) & (den > 0)
+        tau1 = jnp.where(ok, num / jnp.where(ok, den, 1.0), tau0)
+        return m1, g1, tau1, k + 1
+
+    return jax.lax.while_loop(cond, body, (m, g, tau, k))
+
+
+def minimize(
+    system: System,
+    m0,
+    *,
+    tol: float = 1e-7,
+    max_iter: int = 200_000,
+    tau0: float = 1e-2,
+    progress: bool = False,
+    chunk: int = 2000,
+) -> RelaxResult:
+    """Minimise the energy by steepest descent with Barzilai–Borwein steps.
+
+    **Arguments:**
+
+    - `system`: the :class:`System` (its field at t = 0 is used).
+    - `m0`: initial magnetisation ``(3, nx, ny, nz)`` or ``(3,)``.
+    - `tol`: stop when max ``|m × H| / max(Ms)`` < tol (dimensionless).
+    - `max_iter`: iteration limit; ``converged`` is False if it is reached.
+    - `tau0`: first (and fallback) step length, in units of ``1/max(Ms)``·(A/m)⁻¹·(A/m).
+    - `progress`: print the iteration count and torque every `chunk` iterations.
+    """
+    check_real("tol", tol, positive=True)
+    check_real("tau0", tau0, positive=True)
+    m = system.check_magnetisation(m0)
+    g = _reduced_torque(system, m)
+    tau = jnp.asarray(tau0, dtype=m.dtype)
+    k = jnp.asarray(0)
+    if not is_concrete(m):
+        m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol, max_iter, tau0)
+    else:
+        while True:
+            stop = min(int(k) + chunk, max_iter)
+            m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol, stop, tau0)
+            torque = float(_max_norm(g))
+            if progress:
+                print(f"minimize: iteration {int(k)}, max torque {torque:.3e}", flush=True)
+            if torque < tol or int(k) >= max_iter:
+                break
+    torque = _max_norm(g)
+    return RelaxResult(m=m, max_torque=torque, iterations=k, energy=system.energy(m),
+                       converged=torque < tol)
+
+
+def relax_llg(
+    system: System,
+    m0,
+    *,
+    tol: float = 1e-5,
+    alpha: float = 0.5,
+    t_max: float = 50e-9,
+    rtol: float = 1e-5,
+    atol: float = 1e-5,
+    max_steps: int = 1_000_000,
+) -> RelaxResult:
+    """Relax by damping-only LLG (no precession) until max ``|m × H| / max(Ms)`` < tol.
+
+    **Arguments:**
+
+    - `system`: the :class:`System`; its damping is replaced by `alpha` here.
+    - `m0`: initial magnetisation.
+    - `tol`: the torque at which to stop (dimensionless).
+    - `alpha`: damping used for relaxing (dimensionless, > 0).
+    - `t_max`: give up after this much simulated time in s (``converged`` is False).
+    - `rtol`, `atol`, `max_steps`: as in :func:`jaxmag.simulate`.
+    """
+    check_real("tol", tol, positive=True)
+    check_real("alpha", alpha, positive=True)
+    check_real("t_max (s)", t_max, positive=True)
+    m = system.check_magnetisation(m0)
+    sysr = eqx.tree_at(lambda s: s.material.alpha, system,
+                       jnp.full_like(system.material.alpha, alpha))
+    return _relax_llg(sysr, m, tol, t_max, rtol, atol, max_steps)
+
+
+@eqx.filter_jit
+def _relax_llg(system, m, tol, t_max, rtol, atol, max_steps):
+    u = TIME_UNIT
+
+    def vf(tau, y, args):
+        return u * llg_rhs(args, y, tau * u, precession=False)
+
+    def done(t, y, args, **kwargs):
+        return _max_norm(_reduced_torque(args, normalize(y))) < tol
+
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(vf), ProjectedSolver(diffrax.Dopri5()), 0.0, t_max / u, None, m,
+        args=system, saveat=diffrax.SaveAt(t1=True),
+        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol, norm=max_abs),
+        event=diffrax.Event(done), max_steps=max_steps, throw=False,
+    )
+    m1 = normalize(sol.ys[-1])
+    torque = _max_norm(_reduced_torque(system, m1))
+    return RelaxResult(m=m1, max_torque=torque, iterations=sol.stats["num_steps"],
+                       energy=system.energy(m1), converged=torque < tol)
