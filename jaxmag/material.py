@@ -108,8 +108,7 @@ class Material(eqx.Module):
         for name in _AXES:
             v = getattr(self, name)
             check_shape(name, v, ((3,), (3, *shape)))
-            out[name] = jnp.broadcast_to(v.reshape(3, 1, 1, 1) if v.ndim == 1 else v,
-                                         (3, *shape))
+            out[name] = jnp.broadcast_to(v.reshape(3, 1, 1, 1) if v.ndim == 1 else v, (3, *shape))
         return out
 
     def on(self, mesh: Mesh, mask=None) -> "Material":
@@ -156,8 +155,9 @@ class Material(eqx.Module):
         check_shape("region", region, (mesh.shape,))
         nreg = len(materials)
         if region.min() < 0 or region.max() >= nreg:
-            raise ValueError(f"region indices must lie in [0, {nreg}), got "
-                             f"[{region.min()}, {region.max()}]")
+            raise ValueError(
+                f"region indices must lie in [0, {nreg}), got [{region.min()}, {region.max()}]"
+            )
         per = [m._broadcast(mesh) for m in materials]
         idx = jnp.asarray(region)
         fields = {}

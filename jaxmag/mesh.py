@@ -42,6 +42,17 @@ class Mesh(eqx.Module):
         self.n = tuple(int(k) for k in n)
         self.cell = tuple(float(d) for d in cell)
 
+    @staticmethod
+    def from_size(n, size) -> "Mesh":
+        """A mesh of ``n = (nx, ny, nz)`` cells spanning ``size = (Lx, Ly, Lz)`` in m."""
+        n = Mesh(n, (1.0, 1.0, 1.0)).n  # validates the counts first
+        size = tuple(size)
+        if len(size) != 3:
+            raise ValueError(f"Mesh size must have 3 entries (Lx, Ly, Lz) in m, got {size!r}")
+        for axis, L in zip("xyz", size, strict=True):
+            check_real(f"Mesh L{axis} (m)", L, positive=True)
+        return Mesh(n, tuple(L / k for L, k in zip(size, n, strict=True)))
+
     @property
     def shape(self) -> tuple[int, int, int]:
         """The scalar-field shape ``(nx, ny, nz)``."""

@@ -90,20 +90,23 @@ def minimize(
     g = _reduced_torque(system, m)
     tau = jnp.asarray(tau0, dtype=m.dtype)
     k = jnp.asarray(0)
+    # Numbers go in as arrays, so that they are traced, not static: one compilation.
+    tol_, tau0_ = jnp.asarray(tol, dtype=m.dtype), jnp.asarray(tau0, dtype=m.dtype)
     if not is_concrete(m):
-        m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol, max_iter, tau0)
+        m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol_, jnp.asarray(max_iter), tau0_)
     else:
         while True:
-            stop = min(int(k) + chunk, max_iter)
-            m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol, stop, tau0)
+            stop = jnp.asarray(min(int(k) + chunk, max_iter))
+            m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol_, stop, tau0_)
             torque = float(_max_norm(g))
             if progress:
                 print(f"minimize: iteration {int(k)}, max torque {torque:.3e}", flush=True)
             if torque < tol or int(k) >= max_iter:
                 break
     torque = _max_norm(g)
-    return RelaxResult(m=m, max_torque=torque, iterations=k, energy=system.energy(m),
-                       converged=torque < tol)
+    return RelaxResult(
+        m=m, max_torque=torque, iterations=k, energy=system.energy(m), converged=torque < tol
+    )
 
 
 def relax_llg(
@@ -132,9 +135,11 @@ def relax_llg(
     check_real("alpha", alpha, positive=True)
     check_real("t_max (s)", t_max, positive=True)
     m = system.check_magnetisation(m0)
-    sysr = eqx.tree_at(lambda s: s.material.alpha, system,
-                       jnp.full_like(system.material.alpha, alpha))
-    return _relax_llg(sysr, m, tol, t_max, rtol, atol, max_steps)
+    sysr = eqx.tree_at(
+        lambda s: s.material.alpha, system, jnp.full_like(system.material.alpha, alpha)
+    )
+    arr = lambda x: jnp.asarray(x, dtype=m.dtype)  # noqa: E731 (traced, not static)
+    return _relax_llg(sysr, m, arr(tol), arr(t_max), arr(rtol), arr(atol), max_steps)
 
 
 @eqx.filter_jit
@@ -148,12 +153,25 @@ def _relax_llg(system, m, tol, t_max, rtol, atol, max_steps):
         return _max_norm(_reduced_torque(args, normalize(y))) < tol
 
     sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(vf), ProjectedSolver(diffrax.Dopri5()), 0.0, t_max / u, None, m,
-        args=system, saveat=diffrax.SaveAt(t1=True),
+        diffrax.ODETerm(vf),
+        ProjectedSolver(diffrax.Dopri5()),
+        0.0,
+        t_max / u,
+        None,
+        m,
+        args=system,
+        saveat=diffrax.SaveAt(t1=True),
         stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol, norm=max_abs),
-        event=diffrax.Event(done), max_steps=max_steps, throw=False,
+        event=diffrax.Event(done),
+        max_steps=max_steps,
+        throw=False,
     )
     m1 = normalize(sol.ys[-1])
     torque = _max_norm(_reduced_torque(system, m1))
-    return RelaxResult(m=m1, max_torque=torque, iterations=sol.stats["num_steps"],
-                       energy=system.energy(m1), converged=torque < tol)
+    return RelaxResult(
+        m=m1,
+        max_torque=torque,
+        iterations=sol.stats["num_steps"],
+        energy=system.energy(m1),
+        converged=torque < tol,
+    )

@@ -139,34 +139,80 @@ def simulate(
     if not isinstance(solver, diffrax.AbstractSolver):
         raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
 
-    traj = _solve(system, m0, jnp.asarray(t0, dtype=float), jnp.asarray(t1, dtype=float),
-                  jnp.asarray(ts, dtype=float),
-                  None if snapshot_ts is None else jnp.asarray(snapshot_ts, dtype=float),
-                  solver, rtol, atol, dt0, max_steps, precession, save_energies,
-                  adjoint or diffrax.RecursiveCheckpointAdjoint(), stepsize_controller,
-                  progress)
+    traj = _solve(
+        system,
+        m0,
+        jnp.asarray(t0, dtype=float),
+        jnp.asarray(t1, dtype=float),
+        jnp.asarray(ts, dtype=float),
+        None if snapshot_ts is None else jnp.asarray(snapshot_ts, dtype=float),
+        solver,
+        jnp.asarray(rtol, dtype=float),
+        jnp.asarray(atol, dtype=float),
+        None if dt0 is None else jnp.asarray(dt0, dtype=float),
+        max_steps,
+        precession,
+        save_energies,
+        adjoint or diffrax.RecursiveCheckpointAdjoint(),
+        stepsize_controller,
+        progress,
+    )
     ok = traj.result == diffrax.RESULTS.successful
     if is_concrete(ok):
         if not bool(ok):
             raise RuntimeError(
                 f"LLG integration failed at t = {float(traj.t_final):.6g} s of "
-                f"[{float(t0):.6g}, {float(t1):.6g}] s: {_reason(traj)}")
+                f"[{float(t0):.6g}, {float(t1):.6g}] s: {_reason(traj)}"
+            )
     else:
-        traj = eqx.error_if(traj, jnp.invert(ok), "LLG integration failed (max_steps "
-                            "reached or step size collapsed)")
+        traj = eqx.error_if(
+            traj,
+            jnp.invert(ok),
+            "LLG integration failed (max_steps reached or step size collapsed)",
+        )
+    # A fixed-step controller never rejects a step, so a NaN field runs to t1 "successfully".
+    bad = ~jnp.all(jnp.isfinite(traj.m_avg), axis=1)
+    finite = jnp.invert(jnp.any(bad)) & jnp.all(jnp.isfinite(traj.m_final))
+    if is_concrete(finite):
+        if not bool(finite):
+            t_bad = float(traj.ts[jnp.argmax(bad)]) if bool(jnp.any(bad)) else float(traj.t_final)
+            raise RuntimeError(
+                f"LLG integration produced NaN or inf by t = {t_bad:.6g} s of "
+                f"[{float(t0):.6g}, {float(t1):.6g}] s: the effective field is not finite"
+            )
+    else:
+        traj = eqx.error_if(traj, jnp.invert(finite), "LLG integration produced NaN or inf")
     return traj
 
 
 def _reason(traj: Trajectory) -> str:
     if traj.result == diffrax.RESULTS.max_steps_reached:
-        return (f"the maximum number of steps ({int(traj.stats['max_steps'])}) was reached; "
-                "the step size may have collapsed (NaN field, or a stiff system)")
+        return (
+            f"the maximum number of steps ({int(traj.stats['max_steps'])}) was reached; "
+            "the step size may have collapsed (NaN field, or a stiff system)"
+        )
     return str(traj.result)
 
 
 @eqx.filter_jit
-def _solve(system, m0, t0, t1, ts, snapshot_ts, solver, rtol, atol, dt0, max_steps,
-           precession, save_energies, adjoint, stepsize_controller, progress):
+def _solve(
+    system,
+    m0,
+    t0,
+    t1,
+    ts,
+    snapshot_ts,
+    solver,
+    rtol,
+    atol,
+    dt0,
+    max_steps,
+    precession,
+    save_energies,
+    adjoint,
+    stepsize_controller,
+    progress,
+):
     u = TIME_UNIT
 
     def vf(tau, y, args):
@@ -179,8 +225,10 @@ def _solve(system, m0, t0, t1, ts, snapshot_ts, solver, rtol, atol, dt0, max_ste
             out["energies"] = args.energies(m, tau * u)
         return out
 
-    subs = [diffrax.SubSaveAt(ts=ts / u, fn=observe),
-            diffrax.SubSaveAt(t1=True, fn=lambda tau, y, args: y)]
+    subs = [
+        diffrax.SubSaveAt(ts=ts / u, fn=observe),
+        diffrax.SubSaveAt(t1=True, fn=lambda tau, y, args: y),
+    ]
     if snapshot_ts is not None:
         subs.append(diffrax.SubSaveAt(ts=snapshot_ts / u, fn=lambda tau, y, args: normalize(y)))
     if stepsize_controller is None:

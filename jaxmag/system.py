@@ -77,11 +77,14 @@ class System(eqx.Module):
         if not hasattr(m, "shape"):
             m = np.asarray(m, dtype=float)
         if m.shape == (3,):
-            m = jnp.broadcast_to(jnp.asarray(m, dtype=float).reshape(3, 1, 1, 1),
-                                 (3, *self.mesh.shape))
+            m = jnp.broadcast_to(
+                jnp.asarray(m, dtype=float).reshape(3, 1, 1, 1), (3, *self.mesh.shape)
+            )
         if tuple(m.shape) != (3, *self.mesh.shape):
-            raise ValueError(f"magnetisation m has shape {tuple(m.shape)}, expected "
-                             f"(3,) or {(3, *self.mesh.shape)}")
+            raise ValueError(
+                f"magnetisation m has shape {tuple(m.shape)}, expected "
+                f"(3,) or {(3, *self.mesh.shape)}"
+            )
         m = jnp.asarray(m, dtype=float)
         if is_concrete(m):
             a = np.asarray(m)

@@ -16,11 +16,13 @@ def dot(a: Float[Array, "3 ..."], b: Float[Array, "3 ..."]) -> Float[Array, "...
 
 def cross(a: Float[Array, "3 ..."], b: Float[Array, "3 ..."]) -> Float[Array, "3 ..."]:
     """Cross product over the first axis."""
-    return jnp.stack([
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ])
+    return jnp.stack(
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    )
 
 
 def safe_inverse(x: Float[Array, "..."]) -> Float[Array, "..."]:

@@ -104,11 +104,13 @@ class Demag(AbstractEnergy):
         Mh = jnp.fft.rfft(M, n=2 * n[self.rfft_axis], axis=self.rfft_axis)
         for ax in self.cfft_axes:
             Mh = jnp.fft.fft(Mh, n=2 * n[ax], axis=ax)
-        Hh = jnp.stack([
-            N[0] * Mh[0] + N[3] * Mh[1] + N[4] * Mh[2],
-            N[3] * Mh[0] + N[1] * Mh[1] + N[5] * Mh[2],
-            N[4] * Mh[0] + N[5] * Mh[1] + N[2] * Mh[2],
-        ])
+        Hh = jnp.stack(
+            [
+                N[0] * Mh[0] + N[3] * Mh[1] + N[4] * Mh[2],
+                N[3] * Mh[0] + N[1] * Mh[1] + N[5] * Mh[2],
+                N[4] * Mh[0] + N[5] * Mh[1] + N[2] * Mh[2],
+            ]
+        )
         for ax in reversed(self.cfft_axes):
             Hh = jax.lax.slice_in_dim(jnp.fft.ifft(Hh, axis=ax), 0, n[ax], axis=ax)
         H = jnp.fft.irfft(Hh, n=2 * n[self.rfft_axis], axis=self.rfft_axis)

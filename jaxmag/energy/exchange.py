@@ -45,9 +45,7 @@ class Exchange(AbstractEnergy):
 
     def __init__(self, mesh: Mesh, material: Material):
         mat = per_cell(material, mesh)
-        self.coef = tuple(
-            2 * face_stiffness(mesh, mat, ax) / mesh.cell[ax] ** 2 for ax in range(3)
-        )
+        self.coef = tuple(2 * face_stiffness(mesh, mat, ax) / mesh.cell[ax] ** 2 for ax in range(3))
         self.inv_mu0_Ms = safe_inverse(MU0 * mat.Ms)
         self.cell_volume = mesh.cell_volume
 

@@ -96,14 +96,16 @@ def newell_exact(offsets, cell):
 
         return h
 
-    return np.stack([
-        _exact(newell_f, ix, iy, iz, cell),
-        _exact(perm(newell_f, (1, 0, 2)), ix, iy, iz, cell),
-        _exact(perm(newell_f, (2, 1, 0)), ix, iy, iz, cell),
-        _exact(newell_g, ix, iy, iz, cell),
-        _exact(perm(newell_g, (0, 2, 1)), ix, iy, iz, cell),
-        _exact(perm(newell_g, (1, 2, 0)), ix, iy, iz, cell),
-    ])
+    return np.stack(
+        [
+            _exact(newell_f, ix, iy, iz, cell),
+            _exact(perm(newell_f, (1, 0, 2)), ix, iy, iz, cell),
+            _exact(perm(newell_f, (2, 1, 0)), ix, iy, iz, cell),
+            _exact(newell_g, ix, iy, iz, cell),
+            _exact(perm(newell_g, (0, 2, 1)), ix, iy, iz, cell),
+            _exact(perm(newell_g, (1, 2, 0)), ix, iy, iz, cell),
+        ]
+    )
 
 
 def _tent_rule(d, nodes=_NODES):

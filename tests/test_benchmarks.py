@@ -1,0 +1,58 @@
+"""Every benchmark script runs with --quick and ends with one JSON object."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
+
+
+def test_there_are_benchmarks():
+    assert SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_benchmark_quick(script, tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    last = out.stdout.strip().splitlines()[-1]
+    figures = json.loads(last)
+    assert isinstance(figures, dict) and figures
+
+
+def test_sp4_benchmark_figures(tmp_path):
+    csv = tmp_path / "f1.csv"
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "sp4.py"), "--quick", "--out", str(csv)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    f = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in (
+        "m_relaxed",
+        "first_mx_zero_s",
+        "m_t1",
+        "max_norm_dev",
+        "rhs_evals",
+        "wall_relax_s",
+        "wall_dynamics_s",
+        "compile_s",
+    ):
+        assert key in f, key
+    assert f["max_norm_dev"] <= 1e-12
+    assert f["rhs_evals"] > 0 and f["wall_dynamics_s"] > 0
+    header = csv.read_text().splitlines()[0]
+    assert header == "t_s,mx,my,mz"
