@@ -15,9 +15,10 @@ from jaxtyping import Array, Float, Int
 
 from ._validate import check_real, is_concrete
 from .llg import TIME_UNIT, llg_rhs
+from .simulate import default_controller
 from .solver import ProjectedSolver
 from .system import System
-from .vectors import cross, dot, max_abs, normalize
+from .vectors import cross, dot, normalize
 
 
 class RelaxResult(eqx.Module):
@@ -161,7 +162,7 @@ def _relax_llg(system, m, tol, t_max, rtol, atol, max_steps):
         m,
         args=system,
         saveat=diffrax.SaveAt(t1=True),
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol, norm=max_abs),
+        stepsize_controller=default_controller(rtol, atol),
         event=diffrax.Event(done),
         max_steps=max_steps,
         throw=False,
