@@ -29,8 +29,10 @@ def field_from_energy(
 
 class AbstractEnergy(eqx.Module):
     """An energy term. Concrete terms implement ``energy`` (J) and ``field`` (A/m), where
-    ``field`` equals ``-1/(μ0 Ms V) ∂energy/∂m`` (hand-written for speed, or by
-    :func:`field_from_energy`)."""
+    ``field`` equals ``-1/(μ0 Ms V) ∂energy/∂m`` in magnetic cells (hand-written for
+    speed, or by :func:`field_from_energy`). In non-magnetic cells (Ms = 0) the field
+    does not enter the dynamics; local terms return 0 there, while :class:`Demag`
+    returns the stray field, which is physical and useful to look at."""
 
     name: ClassVar[str] = "energy"
 

@@ -5,14 +5,17 @@ displacement ``-R`` (so the self term of a cube is ``diag(1/3, 1/3, 1/3)``).
 
 - **Near field** (``|R| < near * max(d)``): Newell, Williams and Dunlop, J. Geophys.
   Res. 98, 9551 (1993), the exact closed form: a 27-point second difference of the
-  functions ``f`` and ``g``. It loses digits to cancellation as ``(|R|/d)^6``, so it is
-  used only close by (at ``near = 20`` the loss is ~1e-8 relative).
+  functions ``f`` and ``g``. It loses digits to cancellation, roughly as
+  ``eps |R|^6 / (dx dy dz)^2``, so it is used only close by. At the switch
+  (``near = 20``) the loss measured relative to the largest component is ~1e-7 for
+  cubic cells and up to ~2e-6 for flat or elongated ones (5 × 5 × 1, 1 × 2 × 3); those
+  entries are ~1e-5 of the self term, so the effect on fields is ~1e-11.
 - **Far field**: the same six-fold integral of the dipole kernel over source and
   target cells, done as a product Gauss–Legendre rule on the triangular ("tent")
   weight of their difference vector, ``N_ab(R) = -1/(4π) ∫ Π_k (1 - |s_k|/d_k)₊
   ∂_a ∂_b (1/|R+s|) d³s``. The integrand is analytic there, so 3 nodes per half-tent
-  give ~1e-12 relative accuracy at ``|R| = 20 d``; the test suite checks that the two
-  forms agree where they meet.
+  give ~1e-9 relative accuracy at ``|R| = 20 d`` (better further out); the test
+  suite checks that the two forms agree where they meet.
 
 Everything here is NumPy float64, computed once per mesh on the host.
 """

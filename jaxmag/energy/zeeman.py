@@ -8,7 +8,7 @@ from jaxtyping import Array, Float, Scalar
 
 from .._validate import check_real, check_shape, is_concrete
 from ..constants import MU0
-from ..material import Material
+from ..material import Material, per_cell
 from ..mesh import Mesh
 from ..vectors import dot
 from .base import AbstractEnergy
@@ -40,7 +40,7 @@ class Zeeman(AbstractEnergy):
             H = H.reshape(3, 1, 1, 1)
         if time_fn is not None and not callable(time_fn):
             raise TypeError(f"time_fn must be callable, got {type(time_fn).__name__}")
-        check_shape("Ms", material.Ms, (mesh.shape,))
+        material = per_cell(material, mesh)
         self.H = H
         self.Ms = material.Ms
         self.cell_volume = mesh.cell_volume
