@@ -3,6 +3,7 @@
 ``dm/dt = -γ/(1+α²) [m × H + α m × (m × H)]`` with ``γ`` in m/(A s), ``H`` in A/m.
 """
 
+import jax.numpy as jnp
 from jaxtyping import Array, Float, Scalar
 
 from .system import System
@@ -14,6 +15,7 @@ TIME_UNIT: float = 1e-12
 
 def torque(system: System, m: Float[Array, "3 nx ny nz"], t: Scalar | float = 0.0):
     """``m × H`` in A/m (zero in non-magnetic cells)."""
+    m = jnp.where(system.magnetic, normalize(m), 0.0)
     return cross(m, system.field(m, t))
 
 
@@ -26,10 +28,10 @@ def llg_rhs(
 ) -> Float[Array, "3 nx ny nz"]:
     """``dm/dt`` in 1/s at time ``t`` (s).
 
-    ``m`` is normalised first, so the right-hand side is invariant under radial scaling
-    of ``m``. This makes the first-same-as-last stage of an explicit Runge–Kutta method,
-    evaluated at the unprojected end point of a step, equal to the one at the projected
-    point: projection and FSAL are consistent.
+    ``m`` is normalised first (and zeroed in non-magnetic cells), so the right-hand
+    side is invariant under radial scaling of ``m``. This makes the first-same-as-last
+    stage of an explicit Runge–Kutta method, evaluated at the unprojected end point of a
+    step, equal to the one at the projected point: projection and FSAL are consistent.
 
     **Arguments:**
 
@@ -38,7 +40,7 @@ def llg_rhs(
     - `t`: time in s.
     - `precession`: set ``False`` for damping-only dynamics (relaxation).
     """
-    m = normalize(m)
+    m = jnp.where(system.magnetic, normalize(m), 0.0)
     H = system.field(m, t)
     mxH = cross(m, H)
     alpha = system.material.alpha

@@ -21,8 +21,11 @@ class Trajectory(eqx.Module):
     - `energies`: dict of energy per term in J, each ``(T,)``; ``None`` if not saved.
     - `snapshot_ts`, `snapshots`: times (s) and fields ``(S, 3, nx, ny, nz)``, or ``None``.
     - `m_final`: the projected state at `t_final` (s).
-    - `norm_dev`: max ``| |m| - 1 |`` over magnetic cells at each save time, ``(T,)``.
-    - `final_norm_dev`: the same for the solver's own final state (no renormalisation).
+    - `norm_dev`: max ``| |m| - 1 |`` over magnetic cells of the saved (normalised)
+      output at each save time, ``(T,)``: dense interpolation between steps is not
+      unit length by itself, so saved values are normalised (this checks that).
+    - `final_norm_dev`: the same for the solver's own final state, as the projected
+      step left it, with no renormalisation: the check on the projection itself.
     - `stats`: steps (accepted, rejected) and right-hand-side evaluations.
     - `result`: diffrax's result code (success or the reason of failure).
     """
@@ -45,12 +48,25 @@ class Trajectory(eqx.Module):
         return jnp.maximum(jnp.max(self.norm_dev), self.final_norm_dev)
 
 
+DT_MIN: float = 1e-20
+"""Smallest step in s; an integration whose step falls below it fails (a step that
+small only comes from a NaN field or a runaway)."""
+
+
 def default_controller(rtol, atol) -> diffrax.PIDController:
     """diffrax's ``PIDController`` on the max norm over cells, with PI coefficients
     (0.3, 0.3). Micromagnetic steps are often limited by the stability of the exchange
     modes; the proportional term damps the step-size oscillation there (on SP4 it cuts
-    rejected steps from ~10% to ~1%)."""
-    return diffrax.PIDController(rtol=rtol, atol=atol, pcoeff=0.3, icoeff=0.3, norm=max_abs)
+    rejected steps from ~10% to ~1%). A step below :data:`DT_MIN` fails the run."""
+    return diffrax.PIDController(
+        rtol=rtol,
+        atol=atol,
+        pcoeff=0.3,
+        icoeff=0.3,
+        norm=max_abs,
+        dtmin=DT_MIN / TIME_UNIT,
+        force_dtmin=False,
+    )
 
 
 def mean_m(system: System, m: Float[Array, "3 nx ny nz"]) -> Float[Array, " 3"]:
@@ -179,7 +195,7 @@ def simulate(
         traj = eqx.error_if(
             traj,
             jnp.invert(ok),
-            "LLG integration failed (max_steps reached or step size collapsed)",
+            "LLG integration failed (max_steps reached or the step size collapsed)",
         )
     # A fixed-step controller never rejects a step, so a NaN field runs to t1 "successfully".
     bad = ~jnp.all(jnp.isfinite(traj.m_avg), axis=1)
@@ -197,6 +213,11 @@ def simulate(
 
 
 def _reason(traj: Trajectory) -> str:
+    if traj.result == diffrax.RESULTS.dt_min_reached:
+        return (
+            f"the step size collapsed below {DT_MIN:g} s (a NaN or inf field, or an "
+            "extremely stiff system)"
+        )
     if traj.result == diffrax.RESULTS.max_steps_reached:
         return (
             f"the maximum number of steps ({int(traj.stats['max_steps'])}) was reached; "
