@@ -71,6 +71,8 @@ def main(argv=None) -> dict:
         "rtol": args.rtol,
         "m_relaxed": r["m_relaxed"],
         "relax_iterations": int(r["relaxed"].iterations),
+        "relax_max_torque": float(r["relaxed"].max_torque),
+        "relax_converged": bool(r["relaxed"].converged),
         "first_mx_zero_s": r["first_mx_zero_s"],
         "m_t1": m[-1],
         "max_my": float(m[:, 1].max()),

@@ -68,7 +68,7 @@ def minimize(
     system: System,
     m0,
     *,
-    tol: float = 1e-7,
+    tol: float | None = None,
     max_iter: int = 200_000,
     tau0: float = 1e-2,
     progress: bool = False,
@@ -80,14 +80,18 @@ def minimize(
 
     - `system`: the :class:`System` (its field at t = 0 is used).
     - `m0`: initial magnetisation ``(3, nx, ny, nz)`` or ``(3,)``.
-    - `tol`: stop when max ``|m × H| / max(Ms)`` < tol (dimensionless).
+    - `tol`: stop when max ``|m × H| / max(Ms)`` < tol (dimensionless). Default 1e-7
+      in float64 and 1e-5 in float32, whose round-off floor is near 1e-6.
     - `max_iter`: iteration limit; ``converged`` is False if it is reached.
-    - `tau0`: first (and fallback) step length, in units of ``1/max(Ms)``·(A/m)⁻¹·(A/m).
+    - `tau0`: first (and fallback) step length, dimensionless: m moves by ``tau0``
+      times the reduced torque.
     - `progress`: print the iteration count and torque every `chunk` iterations.
     """
+    m = system.check_magnetisation(m0)
+    if tol is None:
+        tol = 1e-7 if m.dtype == jnp.float64 else 1e-5
     check_real("tol", tol, positive=True)
     check_real("tau0", tau0, positive=True)
-    m = system.check_magnetisation(m0)
     g = _reduced_torque(system, m)
     tau = jnp.asarray(tau0, dtype=m.dtype)
     k = jnp.asarray(0)

@@ -1,5 +1,6 @@
 """Demagnetisation (magnetostatics) by FFT convolution with the Newell tensor."""
 
+import functools
 from typing import ClassVar
 
 import equinox as eqx
@@ -49,6 +50,31 @@ def kernel_real_space(n, cell) -> np.ndarray:
     return full
 
 
+def fft_axes(n) -> list[int]:
+    """Array axes (1..3 of a vector field) with more than one cell, shortest first: the
+    last is the real-FFT axis."""
+    return sorted((ax + 1 for ax, k in enumerate(n) if k > 1), key=lambda a: n[a - 1])
+
+
+@functools.lru_cache(maxsize=8)
+def kernel_transform(n, cell) -> np.ndarray:
+    """The tensor's transform ``(6, ...)`` (float64, read-only), as :class:`Demag` uses
+    it: a real FFT along the longest axis (the last of the FFT axes), complex FFTs
+    along the other axes with more than one cell. Cached per mesh, so systems that
+    share a mesh compute it once."""
+    axes = fft_axes(n)
+    full = kernel_real_space(n, cell)
+    if not axes:
+        khat = full
+    else:
+        khat = np.fft.rfftn(full, axes=axes)  # the last of `axes` is the real one
+        if np.max(np.abs(khat.imag)) > 1e-9 * np.max(np.abs(khat)):
+            raise AssertionError("demag kernel transform is not real; symmetry broken")
+        khat = np.ascontiguousarray(khat.real)
+    khat.setflags(write=False)
+    return khat
+
+
 class Demag(AbstractEnergy):
     """``E = -μ0/2 Σ V Ms m·H_d`` with ``H_d = -N ⋆ (Ms m)``, the convolution with the
     Newell tensor (exact near field, Gauss–Legendre cubature of the same integral far;
@@ -76,19 +102,10 @@ class Demag(AbstractEnergy):
     def __init__(self, mesh: Mesh, material: Material):
         mat = per_cell(material, mesh)
         self.n = mesh.n
-        axes = [ax + 1 for ax, k in enumerate(mesh.n) if k > 1]
-        axes.sort(key=lambda a: mesh.n[a - 1])
+        axes = fft_axes(mesh.n)
         self.rfft_axis = axes[-1] if axes else None
         self.cfft_axes = tuple(axes[:-1])
-        full = kernel_real_space(mesh.n, mesh.cell)
-        if axes:
-            khat = np.fft.rfftn(full, axes=axes)  # the last of `axes` is the real one
-            scale = np.max(np.abs(khat))
-            if np.max(np.abs(khat.imag)) > 1e-9 * scale:
-                raise AssertionError("demag kernel transform is not real; symmetry broken")
-            khat = khat.real
-        else:
-            khat = full
+        khat = kernel_transform(mesh.n, mesh.cell)
         self.kernel = jnp.asarray(khat, dtype=float)
         self.Ms = mat.Ms
         self.cell_volume = mesh.cell_volume
