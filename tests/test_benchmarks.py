@@ -12,36 +12,32 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
 
 
+def _run(script, *args, cwd):
+    """Run a benchmark script; return its closing JSON object."""
+    out = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_there_are_benchmarks():
     assert SCRIPTS
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_benchmark_quick(script, tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(script), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    last = out.stdout.strip().splitlines()[-1]
-    figures = json.loads(last)
+    figures = _run(script, "--quick", cwd=tmp_path)
     assert isinstance(figures, dict) and figures
 
 
 def test_sp4_benchmark_figures(tmp_path):
     csv = tmp_path / "f1.csv"
-    out = subprocess.run(
-        [sys.executable, str(BENCH / "sp4.py"), "--quick", "--out", str(csv)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    f = json.loads(out.stdout.strip().splitlines()[-1])
+    f = _run(BENCH / "sp4.py", "--quick", "--out", str(csv), cwd=tmp_path)
     for key in (
         "m_relaxed",
         "first_mx_zero_s",
@@ -61,15 +57,7 @@ def test_sp4_benchmark_figures(tmp_path):
 
 def test_sp4_benchmark_float32(tmp_path):
     """float32 runs relax to their own (looser) default tolerance and stay on the sphere."""
-    out = subprocess.run(
-        [sys.executable, str(BENCH / "sp4.py"), "--quick", "--dtype", "float32"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    f = json.loads(out.stdout.strip().splitlines()[-1])
+    f = _run(BENCH / "sp4.py", "--quick", "--dtype", "float32", cwd=tmp_path)
     assert f["dtype"] == "float32"
     assert f["relax_converged"] and f["relax_max_torque"] < 1e-5
     assert f["max_norm_dev"] <= 1e-6

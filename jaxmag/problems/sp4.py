@@ -60,6 +60,18 @@ def oommf_reference() -> dict:
         return read_csv(p)
 
 
+def compare_oommf(ts, m_avg) -> dict:
+    """Max ``|Δ⟨m_i⟩|`` against OOMMF's field-1 run over the times both cover:
+    ``{'mx', 'my', 'mz'}``, the run linearly interpolated to the reference times."""
+    ref = oommf_reference()
+    ts, m_avg = np.asarray(ts), np.asarray(m_avg)
+    keep = (ref["t_s"] >= ts[0]) & (ref["t_s"] <= ts[-1] * (1 + 1e-9))
+    return {
+        k: float(np.max(np.abs(np.interp(ref["t_s"][keep], ts, m_avg[:, i]) - ref[k][keep])))
+        for i, k in enumerate(("mx", "my", "mz"))
+    }
+
+
 def first_zero(ts, x) -> float:
     """The first time (s) at which ``x`` changes sign, linearly interpolated; NaN if none."""
     ts, x = np.asarray(ts), np.asarray(x)
