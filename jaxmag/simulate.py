@@ -165,6 +165,10 @@ def simulate(
     solver = diffrax.Dopri5() if solver is None else solver
     if not isinstance(solver, diffrax.AbstractSolver):
         raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
+    adjoint = diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint
+    if isinstance(adjoint, diffrax.ForwardMode) and getattr(solver, "scan_kind", 0) is None:
+        # diffrax's own fix-up for forward mode cannot see through the wrapper.
+        solver = eqx.tree_at(lambda s: s.scan_kind, solver, "lax", is_leaf=lambda x: x is None)
 
     traj = _solve(
         system,
@@ -180,7 +184,7 @@ def simulate(
         max_steps,
         precession,
         save_energies,
-        adjoint or diffrax.RecursiveCheckpointAdjoint(),
+        adjoint,
         stepsize_controller,
         progress,
     )

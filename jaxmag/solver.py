@@ -38,6 +38,12 @@ class ProjectedSolver(diffrax.AbstractWrappedSolver):
         return self.solver.term_structure
 
     @property
+    def scan_kind(self):
+        """The inner Runge–Kutta solver's ``scan_kind`` (diffrax reads it for forward-mode
+        autodiff; :func:`jaxmag.simulate` sets it to ``"lax"`` under ``ForwardMode``)."""
+        return getattr(self.solver, "scan_kind", None)
+
+    @property
     def interpolation_cls(self):  # pyright: ignore
         return self.solver.interpolation_cls
 

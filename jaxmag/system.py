@@ -130,10 +130,13 @@ def make_system(
         terms.append(Exchange(mesh, mat))
     if demag:
         terms.append(Demag(mesh, mat))
-    nonzero = {k: bool(jnp.any(getattr(mat, k) != 0)) for k in ("Ku1", "Ku2", "Kc1")}
-    if anisotropy or (anisotropy is None and (nonzero["Ku1"] or nonzero["Ku2"])):
+    def used(name):  # traced parameters (under grad/vmap) count as used
+        v = getattr(mat, name)
+        return not is_concrete(v) or bool(jnp.any(v != 0))
+
+    if anisotropy or (anisotropy is None and (used("Ku1") or used("Ku2"))):
         terms.append(UniaxialAnisotropy(mesh, mat))
-    if anisotropy or (anisotropy is None and nonzero["Kc1"]):
+    if anisotropy or (anisotropy is None and used("Kc1")):
         terms.append(CubicAnisotropy(mesh, mat))
     if H is not None:
         terms.append(Zeeman(mesh, mat, H))
