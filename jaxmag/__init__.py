@@ -3,7 +3,7 @@
 Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
 """
 
-from . import constants, shapes
+from . import batch, constants, pulses, shapes
 from .energy import (
     AbstractEnergy,
     CubicAnisotropy,
@@ -13,6 +13,8 @@ from .energy import (
     Zeeman,
     field_from_energy,
 )
+from .fixed import FixedTrajectory, simulate_fixed
+from .implicit import equilibrium
 from .llg import llg_rhs, torque
 from .material import Material
 from .mesh import Mesh
@@ -29,6 +31,7 @@ __all__ = [
     "CubicAnisotropy",
     "Demag",
     "Exchange",
+    "FixedTrajectory",
     "Material",
     "Mesh",
     "ProjectedSolver",
@@ -37,7 +40,9 @@ __all__ = [
     "Trajectory",
     "UniaxialAnisotropy",
     "Zeeman",
+    "batch",
     "constants",
+    "equilibrium",
     "field_from_energy",
     "llg_rhs",
     "make_system",
@@ -45,8 +50,10 @@ __all__ = [
     "mean_m",
     "minimize",
     "normalize",
+    "pulses",
     "relax_llg",
     "shapes",
     "simulate",
+    "simulate_fixed",
     "torque",
 ]

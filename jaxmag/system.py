@@ -130,6 +130,7 @@ def make_system(
         terms.append(Exchange(mesh, mat))
     if demag:
         terms.append(Demag(mesh, mat))
+
     def used(name):  # traced parameters (under grad/vmap) count as used
         v = getattr(mat, name)
         return not is_concrete(v) or bool(jnp.any(v != 0))

@@ -50,7 +50,7 @@ class Exchange(AbstractEnergy):
         self.cell_volume = mesh.cell_volume
 
     def energy(self, m, t=0.0):
-        e = 0.0
+        e = jnp.zeros((), m.dtype)
         for ax, c in enumerate(self.coef):
             if c.shape[ax] == 0:
                 continue
