@@ -16,13 +16,25 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 
+def _name(path) -> str:
+    parts = []
+    for k in path:
+        if isinstance(k, jax.tree_util.DictKey):
+            parts.append(f".{k.key}" if parts else str(k.key))
+        elif isinstance(k, jax.tree_util.GetAttrKey):
+            parts.append(f".{k.name}")
+        else:
+            parts.append(jax.tree_util.keystr((k,)))
+    return "".join(parts)
+
+
 def batch_size(tree, *, name: str = "batch", axis: int = 0) -> int:
     """The common size of ``axis`` over the array leaves of ``tree``.
 
     Raises ``ValueError`` naming the axis and the disagreeing leaves (by pytree path).
     """
     leaves = [
-        (jax.tree_util.keystr(path), leaf)
+        (_name(path), leaf)
         for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]
         if eqx.is_array(leaf)
     ]
@@ -31,7 +43,7 @@ def batch_size(tree, *, name: str = "batch", axis: int = 0) -> int:
     sizes = {}
     for path, leaf in leaves:
         if leaf.ndim <= axis:
-            raise ValueError(f"{name}{path} has shape {leaf.shape}: no batch axis {axis}")
+            raise ValueError(f"{name} {path} has shape {leaf.shape}: no batch axis {axis}")
         sizes.setdefault(leaf.shape[axis], []).append(path or "<root>")
     if len(sizes) > 1:
         desc = "; ".join(f"size {k}: {', '.join(v)}" for k, v in sizes.items())

@@ -2,6 +2,7 @@
 
 import diffrax
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -196,7 +197,7 @@ def simulate(
                 f"[{float(t0):.6g}, {float(t1):.6g}] s: {_reason(traj)}"
             )
     else:
-        traj = eqx.error_if(
+        traj = _error_if(
             traj,
             jnp.invert(ok),
             "LLG integration failed (max_steps reached or the step size collapsed)",
@@ -212,8 +213,21 @@ def simulate(
                 f"[{float(t0):.6g}, {float(t1):.6g}] s: the effective field is not finite"
             )
     else:
-        traj = eqx.error_if(traj, jnp.invert(finite), "LLG integration produced NaN or inf")
+        traj = _error_if(traj, jnp.invert(finite), "LLG integration produced NaN or inf")
     return traj
+
+
+def _error_if(traj: Trajectory, pred, msg: str) -> Trajectory:
+    """``eqx.error_if(traj, pred, msg)`` that also holds when only derivatives are used.
+
+    ``eqx.error_if`` passes tangents straight through, so under ``jax.jit(jax.grad(f))``
+    or ``jax.jit(jax.jacfwd(f))`` its check sits in primal code that nothing uses and is
+    dropped: a failed run would give zero gradients silently. Here every float leaf is
+    multiplied by a checked 1.0 (bitwise the identity), which the derivative needs too,
+    so the check runs in every mode.
+    """
+    one = eqx.error_if(jnp.ones(()), pred, msg)
+    return jax.tree.map(lambda a: a * one.astype(a.dtype) if eqx.is_inexact_array(a) else a, traj)
 
 
 def _reason(traj: Trajectory) -> str:

@@ -91,7 +91,8 @@ class System(eqx.Module):
             if not np.all(np.isfinite(a)):
                 raise ValueError("magnetisation m contains NaN or inf")
             norm = np.sqrt(np.sum(a * a, axis=0))
-            bad = (norm == 0) & np.asarray(self.magnetic)
+            mag = self.magnetic  # traced under grad w.r.t. Ms: then not checkable here
+            bad = (norm == 0) & np.asarray(mag) if is_concrete(mag) else np.zeros(1, bool)
             if np.any(bad):
                 where = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise ValueError(f"magnetisation m has zero length in magnetic cell {where}")
