@@ -47,7 +47,10 @@ def simulate_fixed(
 
     - `system`, `m0`: as in :func:`jaxmag.simulate`.
     - `dt`: the step in s. Stability needs ``dt`` below ~2/(γ H_max) with ``H_max`` the
-      largest field (exchange: ``8 A / (μ0 Ms d²)`` per dimension).
+      largest field (exchange: ``8 A / (μ0 Ms d²)`` per dimension). With little damping
+      that is not enough for Heun, which amplifies pure precession by ~(ω dt)⁴/8 per step:
+      keep ``γ H_max dt`` below ~0.2 there (or use a 3rd/4th-order solver, whose
+      stability regions include part of the imaginary axis).
     - `n_steps`: number of steps, a multiple of `save_every_n`.
     - `solver`: any explicit diffrax solver (default ``Heun``, 2nd order), wrapped in
       :class:`ProjectedSolver`.
