@@ -43,7 +43,7 @@ def material() -> Material:
 
 def system(cells=CELLS, field_mT=None) -> System:
     """Exchange, demag and (if given) the applied field ``field_mT`` = μ0H in mT."""
-    H = None if field_mT is None else np.asarray(field_mT, dtype=float) * 1e-3 / MU0
+    H = None if field_mT is None else jnp.asarray(field_mT, dtype=float) * 1e-3 / MU0
     return make_system(mesh(cells), material(), H=H)
 
 
