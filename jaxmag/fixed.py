@@ -13,7 +13,7 @@ from jaxtyping import Array, Float
 
 from ._validate import check_real, is_concrete
 from .llg import TIME_UNIT, llg_rhs
-from .simulate import mean_m
+from .simulate import error_if_any_mode, mean_m
 from .solver import ProjectedSolver
 from .system import System
 from .vectors import normalize
@@ -92,7 +92,7 @@ def simulate_fixed(
                 f"(step {dt:g} s too large, or a non-finite field)"
             )
     else:
-        out = eqx.error_if(out, jnp.invert(finite), "fixed-step LLG produced NaN or inf")
+        out = error_if_any_mode(out, jnp.invert(finite), "fixed-step LLG produced NaN or inf")
     return out
 
 
