@@ -1,0 +1,1 @@
+"""Machine-learning models trained on (or through) the solver."""
