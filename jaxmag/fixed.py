@@ -13,7 +13,7 @@ from jaxtyping import Array, Float
 
 from ._validate import check_real, is_concrete
 from .llg import TIME_UNIT, llg_rhs
-from .simulate import error_if_any_mode, mean_m
+from .simulate import check_finite, mean_m
 from .solver import ProjectedSolver
 from .system import System
 from .vectors import normalize
@@ -82,18 +82,8 @@ def simulate_fixed(
         save_snapshots,
         checkpoint,
     )
-    finite = jnp.all(jnp.isfinite(out.m_final)) & jnp.all(jnp.isfinite(out.m_avg))
-    if is_concrete(finite):
-        if not bool(finite):
-            bad = ~jnp.all(jnp.isfinite(out.m_avg), axis=1)
-            t_bad = float(out.ts[jnp.argmax(bad)]) if bool(jnp.any(bad)) else float(out.ts[-1])
-            raise RuntimeError(
-                f"fixed-step LLG produced NaN or inf by t = {t_bad:.6g} s "
-                f"(step {dt:g} s too large, or a non-finite field)"
-            )
-    else:
-        out = error_if_any_mode(out, jnp.invert(finite), "fixed-step LLG produced NaN or inf")
-    return out
+    hint = f" (step {dt:g} s too large, or a non-finite field)" if is_concrete(dt) else ""
+    return check_finite(out, out.ts[-1], "fixed-step LLG", hint)
 
 
 @eqx.filter_jit

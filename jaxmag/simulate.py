@@ -206,18 +206,28 @@ def simulate(
             "LLG integration failed (max_steps reached or the step size collapsed)",
         )
     # A fixed-step controller never rejects a step, so a NaN field runs to t1 "successfully".
-    bad = ~jnp.all(jnp.isfinite(traj.m_avg), axis=1)
-    finite = jnp.invert(jnp.any(bad)) & jnp.all(jnp.isfinite(traj.m_final))
-    if is_concrete(finite):
-        if not bool(finite):
-            t_bad = float(traj.ts[jnp.argmax(bad)]) if bool(jnp.any(bad)) else float(traj.t_final)
-            raise RuntimeError(
-                f"LLG integration produced NaN or inf by t = {t_bad:.6g} s of "
-                f"[{float(t0):.6g}, {float(t1):.6g}] s: the effective field is not finite"
-            )
-    else:
-        traj = error_if_any_mode(traj, jnp.invert(finite), "LLG integration produced NaN or inf")
-    return traj
+    return check_finite(
+        traj,
+        traj.t_final,
+        "LLG integration",
+        f" of [{float(t0):.6g}, {float(t1):.6g}] s: the effective field is not finite"
+        if is_concrete(t0) and is_concrete(t1)
+        else "",
+    )
+
+
+def check_finite(out, t_last, label: str, hint: str = ""):
+    """Raise if ``out.m_avg`` or ``out.m_final`` is not finite, naming the first save
+    time at which it happened (``t_last`` if only the final state is); inside
+    ``jit``/``grad``/``vmap`` the error is raised at run time."""
+    bad = ~jnp.all(jnp.isfinite(out.m_avg), axis=1)
+    finite = jnp.invert(jnp.any(bad)) & jnp.all(jnp.isfinite(out.m_final))
+    if not is_concrete(finite):
+        return error_if_any_mode(out, jnp.invert(finite), f"{label} produced NaN or inf")
+    if not bool(finite):
+        t_bad = float(out.ts[jnp.argmax(bad)]) if bool(jnp.any(bad)) else float(t_last)
+        raise RuntimeError(f"{label} produced NaN or inf by t = {t_bad:.6g} s{hint}")
+    return out
 
 
 def error_if_any_mode(traj, pred, msg: str):
