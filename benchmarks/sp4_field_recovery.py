@@ -62,6 +62,7 @@ def main(argv=None) -> dict:
     from _common import conditions, emit, summary
 
     import jaxmag as jm
+    from jaxmag.fitting import dense_jacobian_jvp
     from jaxmag.problems import sp4
 
     mesh, mat = sp4.mesh(args.cells), sp4.material()
@@ -79,25 +80,8 @@ def main(argv=None) -> dict:
         m_avg, _ = simulate(b_mT, m0, diffrax.ForwardMode())
         return (m_avg - data).ravel()
 
-    # optimistix linearises the residuals with jax.linearize. JAX keeps no residuals
-    # from a while loop, so every product with that linearisation would re-run the
-    # whole LLG solve. With only two parameters it is cheaper to build the full
-    # Jacobian once per step, in one forward-mode pass (the solve plus two tangents),
-    # and hand optimistix a JVP that multiplies by that stored matrix.
-    @jax.custom_jvp
-    def residuals(b_mT, m0, data):
-        return _residuals(b_mT, m0, data)
-
-    @residuals.defjvp
-    def _residuals_jvp(primals, tangents):
-        b_mT, m0, data = primals
-
-        def with_value(b):
-            r = _residuals(b, m0, data)
-            return r, r
-
-        J, r = jax.jacfwd(with_value, has_aux=True)(b_mT)
-        return r, J @ tangents[0]
+    # One forward-mode pass builds the 2-column Jacobian per step (see the helper).
+    residuals = dense_jacobian_jvp(_residuals)
 
     def fn(b_mT, fit_args):
         return residuals(b_mT, *fit_args), None

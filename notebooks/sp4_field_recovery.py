@@ -29,6 +29,7 @@ import numpy as np
 import optimistix as optx
 
 import jaxmag as jm
+from jaxmag.fitting import dense_jacobian_jvp
 from jaxmag.problems import sp4
 
 small = os.environ.get("JAXMAG_NOTEBOOK_SMALL") == "1"
@@ -62,8 +63,8 @@ simulate = eqx.filter_jit(m_avg)
 data = simulate(truth, relaxed.m)
 
 # %% [markdown]
-# The residuals, with a custom JVP. optimistix linearises its function with
-# `jax.linearize`, and JAX keeps no intermediate values from a while loop, so each
+# The residuals, wrapped by `jaxmag.fitting.dense_jacobian_jvp`. optimistix linearises
+# its function with `jax.linearize`, and JAX keeps no intermediate values from a while loop, so each
 # product with that linearisation would re-run the whole solve. Instead, the JVP rule
 # builds the full Jacobian once in forward mode, and the linearisation becomes a
 # product with that stored 2-column matrix.
@@ -74,16 +75,7 @@ def _residuals(b_mT, m0, data):
     return (m_avg(b_mT, m0, diffrax.ForwardMode()) - data).ravel()
 
 
-@jax.custom_jvp
-def residuals(b_mT, m0, data):
-    return _residuals(b_mT, m0, data)
-
-
-@residuals.defjvp
-def _residuals_jvp(primals, tangents):
-    b_mT, m0, data = primals
-    J, r = jax.jacfwd(lambda b: (lambda r: (r, r))(_residuals(b, m0, data)), has_aux=True)(b_mT)
-    return r, J @ tangents[0]
+residuals = dense_jacobian_jvp(_residuals)
 
 
 def fn(b_mT, args):
