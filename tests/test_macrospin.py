@@ -90,3 +90,83 @@ def test_bad_input():
     with pytest.raises(ValueError, match="n_steps"):
         ms.simulate_pulses(one, one, one, one, n_steps=0)
     assert ms.simulate_pulses(one, one, one, one, solver=diffrax.Bosh3()).shape == (3, 3)
+
+
+def _boltzmann_cdf(delta, k_hard, edges, axis):
+    """CDF at ``edges`` of m_axis under the density ∝ exp(Δ (m_z² - k_hard m_x²)) on the
+    sphere, by quadrature on a fine (θ, φ) grid."""
+    th = np.linspace(0, np.pi, 1601)
+    ph = np.linspace(0, 2 * np.pi, 1601, endpoint=False)
+    T, P = np.meshgrid(th, ph, indexing="ij")
+    mx, mz = np.sin(T) * np.cos(P), np.cos(T)
+    w = np.exp(delta * (mz**2 - k_hard * mx**2)) * np.sin(T)
+    c = {"x": mx, "z": mz}[axis].ravel()
+    order = np.argsort(c)
+    cdf = np.cumsum(w.ravel()[order])
+    cdf /= cdf[-1]
+    return np.interp(edges, c[order], cdf)
+
+
+@pytest.mark.parametrize(
+    ("k_hard", "axis", "solver"),
+    [(0.0, "z", None), (1.5, "x", None), (0.0, "z", diffrax.EulerHeun())],
+)
+def test_thermal_equilibrium_is_boltzmann(k_hard, axis, solver):
+    """At zero field, replicas started at +z relax to the Boltzmann density
+    ∝ exp(Δ (m_z² - k_hard m_x²)): a chi-square test on 8 bins of m_axis."""
+    from scipy.stats import chi2
+
+    B, delta = 3000, 2.0
+    m = ms.simulate_pulses(
+        jnp.zeros(B),
+        jnp.zeros(B),
+        jnp.full(B, 0.5),
+        jnp.full(B, 40.0),
+        k_hard=k_hard,
+        delta=delta,
+        key=jax.random.PRNGKey(7),
+        n_steps=1000,
+        solver=solver,
+    )
+    np.testing.assert_allclose(jnp.linalg.norm(m, axis=1), 1.0, atol=1e-12)
+    c = np.asarray(m[:, "xyz".index(axis)])
+    edges = np.linspace(-1, 1, 9)
+    expected = B * np.diff(_boltzmann_cdf(delta, k_hard, edges, axis))
+    observed = np.histogram(c, edges)[0]
+    stat = float(np.sum((observed - expected) ** 2 / expected))
+    assert stat < chi2.ppf(0.999, df=7), (observed, expected.round())
+    # the test has power: the uniform density (Δ = 0) fails it
+    flat = B * np.diff(_boltzmann_cdf(0.0, 0.0, edges, axis))
+    assert float(np.sum((observed - flat) ** 2 / flat)) > chi2.ppf(0.999, df=7)
+
+
+def test_thermal_runs_reproducible_and_keyed():
+    args = (jnp.full(4, 0.8), jnp.full(4, 30.0), jnp.full(4, 0.1), jnp.full(4, 10.0))
+    a = ms.simulate_pulses(*args, delta=20.0, key=jax.random.PRNGKey(1))
+    b = ms.simulate_pulses(*args, delta=20.0, key=jax.random.PRNGKey(1))
+    c = ms.simulate_pulses(*args, delta=20.0, key=jax.random.PRNGKey(2))
+    np.testing.assert_array_equal(a, b)
+    assert float(jnp.max(jnp.abs(a - c))) > 1e-3
+    assert float(jnp.max(jnp.abs(a[0] - a[1]))) > 1e-3  # replicas get their own noise
+    with pytest.raises(ValueError, match="PRNG key"):
+        ms.simulate_pulses(*args, delta=20.0)
+    with pytest.raises(ValueError, match="delta"):
+        ms.simulate_pulses(*args, delta=-1.0, key=jax.random.PRNGKey(1))
+    with pytest.raises(ValueError, match="k_hard"):
+        ms.simulate_pulses(*args, k_hard=float("nan"))
+
+
+def test_weak_noise_tends_to_the_deterministic_run():
+    args = (jnp.full(2, 0.8), jnp.full(2, 30.0), jnp.full(2, 0.1), jnp.full(2, 10.0))
+    det = ms.simulate_pulses(*args, n_steps=1000, solver=diffrax.Heun())
+    noisy = ms.simulate_pulses(*args, delta=1e10, key=jax.random.PRNGKey(0))
+    np.testing.assert_allclose(noisy, det, atol=1e-3)
+
+
+def test_thermal_stability():
+    # a 20 nm cube with K = 1e5 J/m³ at 300 K
+    assert ms.thermal_stability(1e5, 8e-24, 300.0) == pytest.approx(
+        1e5 * 8e-24 / (1.380649e-23 * 300.0)
+    )
+    with pytest.raises(ValueError, match="T must"):
+        ms.thermal_stability(1e5, 8e-24, 0.0)
