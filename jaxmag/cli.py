@@ -93,8 +93,16 @@ def main(argv=None) -> int:
         default=Path("sp4_out"),
         help="output folder for sp4_m.csv and sp4_m.png (default ./sp4_out)",
     )
+    from . import cli_switching
+
+    cli_switching.add_parser(sub)
     args = p.parse_args(argv)
     try:
+        if args.command == "switching":
+            import jax
+
+            jax.config.update("jax_enable_x64", True)
+            return cli_switching.run(args)
         return _sp4(args)
     except (ValueError, TypeError, RuntimeError) as e:
         print(f"jaxmag: error: {e}", file=sys.stderr)

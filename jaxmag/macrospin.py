@@ -30,7 +30,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from .constants import GAMMA_LL, K_B, MU0
 from .solver import ProjectedSolver
@@ -207,13 +207,54 @@ def sample_features(key: PRNGKeyArray, n: int) -> dict:
     }
 
 
-def switching_dataset(key: PRNGKeyArray, n: int, *, n_steps: int = 200, chunk: int = 65536):
-    """``(features, labels)``: features ``{h, psi_deg, alpha, tau}`` (each ``(n,)``) and
-    labels ``(n,)`` int, 1 where m_z < 0 at the end of the pulse."""
-    feats = sample_features(key, n)
+def switching_labels(
+    features: dict,
+    *,
+    delta: float | None = None,
+    key: PRNGKeyArray | None = None,
+    replicas: int = 1,
+    n_steps: int | None = None,
+    chunk: int = 65536,
+) -> Int[Array, "R n"]:
+    """Switching labels (1 where m_z < 0 at the end of the pulse) of the task points in
+    ``features`` (``{h, psi_deg, alpha, tau}``, each ``(n,)``), shape ``(replicas, n)``.
+
+    Without noise (``delta=None``) the label is deterministic and ``replicas`` must be 1.
+    With noise each replica has its own thermal-field path, drawn from ``key``.
+    """
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        raise ValueError(f"replicas must be a positive integer, got {replicas!r}")
+    if delta is None and replicas != 1:
+        raise ValueError("replicas > 1 only make sense with a thermal field (delta)")
+    n = len(features["h"])
+    total = n * replicas
+    cols = [jnp.tile(jnp.asarray(features[k]), replicas) for k in ("h", "psi_deg", "alpha", "tau")]
+    size = min(chunk, total)  # every call has this size (the last is padded): one compile
     labels = []
-    for lo in range(0, n, chunk):
-        sl = {k: v[lo : lo + chunk] for k, v in feats.items()}
-        m = simulate_pulses(sl["h"], sl["psi_deg"], sl["alpha"], sl["tau"], n_steps=n_steps)
+    for i, lo in enumerate(range(0, total, size)):
+        sl = [c[lo : lo + size] for c in cols]
+        sl = [jnp.pad(c, (0, size - len(c)), mode="edge") for c in sl]
+        k = None if delta is None else jax.random.fold_in(key, i)
+        m = simulate_pulses(*sl, delta=delta, key=k, n_steps=n_steps)
         labels.append((m[:, 2] < 0).astype(jnp.int32))
-    return feats, jnp.concatenate(labels)
+    return jnp.concatenate(labels)[:total].reshape(replicas, n)
+
+
+def switching_dataset(
+    key: PRNGKeyArray,
+    n: int,
+    *,
+    delta: float | None = None,
+    replicas: int = 1,
+    n_steps: int | None = None,
+    chunk: int = 65536,
+):
+    """``(features, labels)`` for ``n`` random task points: features
+    ``{h, psi_deg, alpha, tau}`` (each ``(n,)``) from :func:`sample_features`, labels from
+    :func:`switching_labels`, shape ``(n,)`` for one replica, else ``(replicas, n)``."""
+    k_feat, k_noise = jax.random.split(key)
+    feats = sample_features(k_feat, n)
+    y = switching_labels(
+        feats, delta=delta, key=k_noise, replicas=replicas, n_steps=n_steps, chunk=chunk
+    )
+    return feats, (y[0] if replicas == 1 else y)
