@@ -37,16 +37,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _rate(n, delta=None):
-    """Pulse simulations per second for ``n`` random points, compile excluded."""
+    """Labelled pulse simulations per second through the dataset path
+    (:func:`jaxmag.macrospin.switching_labels`, chunks of 32768), compile excluded."""
     import jax
 
     from jaxmag import macrospin as ms
 
     kw = {} if delta is None else {"delta": delta, "key": jax.random.PRNGKey(9)}
     f = ms.sample_features(jax.random.PRNGKey(8), n)
-    jax.block_until_ready(ms.simulate_pulses(**f, **kw))  # compile
+    jax.block_until_ready(ms.switching_labels(f, **kw))  # compile
     t = time.perf_counter()
-    jax.block_until_ready(ms.simulate_pulses(**f, **kw))
+    jax.block_until_ready(ms.switching_labels(f, **kw))
     return n / (time.perf_counter() - t)
 
 
@@ -84,7 +85,7 @@ def main(argv=None) -> dict:
     p.add_argument("--noise-train", type=int, default=200_000)
     p.add_argument("--noise-test", type=int, default=20_000)
     p.add_argument("--replicas", type=int, default=16, help="oracle replicas per test point")
-    p.add_argument("--epochs", type=int, default=300, help="most training epochs")
+    p.add_argument("--epochs", type=int, default=200, help="most training epochs")
     p.add_argument("--cv-samples", type=int, default=40_000)
     p.add_argument("--cv-epochs", type=int, default=60)
     p.add_argument("--svm-max", type=int, default=20_000, help="SVM training rows")
@@ -94,7 +95,7 @@ def main(argv=None) -> dict:
     if args.quick:
         args.n_train, args.n_val, args.n_test = 3000, 1000, 2000
         args.noise_train, args.noise_test, args.epochs = 2000, 500, 30
-        args.cv_samples, args.cv_epochs, args.svm_max = 1500, 10, 3000
+        args.cv_samples, args.cv_epochs, args.svm_max = 1500, 8, 3000
 
     import jax
 
@@ -107,7 +108,7 @@ def main(argv=None) -> dict:
     t_all = time.perf_counter()
     key = jax.random.PRNGKey(args.seed)
     k_det, k_fit, k60, k20 = jax.random.split(key, 4)
-    n_rate = 8192 if args.quick else 131072
+    n_rate = 8192 if args.quick else 131072  # the full size: four default chunks
     print(f"timing {n_rate} pulse simulations ...", flush=True)
     sims_per_s = _rate(n_rate)
     sde_per_s = _rate(n_rate // 4, delta=60.0)

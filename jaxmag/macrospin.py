@@ -22,13 +22,17 @@ is ``∝ exp(-2 Δ E/(2KV))``, e.g. ``∝ exp(Δ m_z²)`` at zero field (tested)
 
 The integrator is jaxmag's :class:`~jaxmag.ProjectedSolver` around a
 diffrax solver, stepped a fixed number of times per particle (each with its own step
-``τ / n_steps``) in a ``lax.scan``, and ``vmap``-ped over the batch.
+``τ / n_steps``) in a ``lax.scan``. The batch is one state of shape ``(3, B)``
+(components first, as in the field solver) rather than a ``vmap`` of single particles:
+identical results, about 3–6× faster on CPU, because every operation runs on
+contiguous batch vectors.
 """
 
 import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
@@ -60,66 +64,65 @@ def thermal_stability(K: float, V: float, T: float) -> float:
     return K * V / (K_B * T)
 
 
-def _skew(m):
-    """The matrix of ``v ↦ m × v``."""
-    z = jnp.zeros_like(m[0])
-    return jnp.array([[z, -m[2], m[1]], [m[2], z, -m[0]], [-m[1], m[0], z]])
+def thermal_torque(m, dW, alpha, delta):
+    """The thermal term ``g(m) ∘ dW`` of the Stratonovich SDE ``dm = f dt + g ∘ dW``:
+    ``-1/(1+α²) [m × σ dW + α m × (m × σ dW)]`` with ``σ = sqrt(α/Δ)``.
 
-
-def thermal_diffusion(m, alpha, delta):
-    """The 3×3 diffusion matrix ``g(m)`` of the Stratonovich SDE ``dm = f dt + g ∘ dW``:
-    ``g dW = -1/(1+α²) [m × σ dW + α m × (m × σ dW)]`` with ``σ = sqrt(α/Δ)``."""
-    S = _skew(m)
-    return -jnp.sqrt(alpha / delta) / (1 + alpha**2) * (S + alpha * S @ S)
+    ``m``, ``dW``: shape ``(3, ...)``; ``alpha``, ``delta`` broadcast against ``m[0]``.
+    """
+    sdw = jnp.sqrt(alpha / delta) * dW
+    mxw = cross(m, sdw)
+    return -(mxw + alpha * cross(m, mxw)) / (1 + alpha**2)
 
 
 def reduced_rhs(m, h_app, alpha, k_hard=0.0):
-    """``dm/dt`` in reduced units for one particle; ``m``, ``h_app``: shape ``(3,)``."""
-    h = h_app + jnp.array([-k_hard * m[0], 0.0, m[2]])
+    """``dm/dt`` in reduced units; ``m``, ``h_app``: shape ``(3, ...)`` (one particle or
+    a batch with components first), ``alpha`` broadcasts against ``m[0]``."""
+    h = h_app + jnp.stack([-k_hard * m[0], jnp.zeros_like(m[1]), m[2]])
     mxh = cross(m, h)
     return -(mxh + alpha * cross(m, mxh)) / (1 + alpha**2)
 
 
 def pulse_field(h, psi_deg):
-    """The pulse direction of the task: ``h (sin ψ, 0, -cos ψ)``."""
+    """The pulse field of the task, ``h (sin ψ, 0, -cos ψ)``, shape ``(3, ...)``."""
     psi = jnp.deg2rad(psi_deg)
     return h * jnp.stack([jnp.sin(psi), jnp.zeros_like(psi), -jnp.cos(psi)])
 
 
-def _start(dtype):
+@eqx.filter_jit
+def _batched(h, psi_deg, alpha, tau, key, k_hard, delta, n_steps, solver):
+    """All particles in one state of shape ``(3, B)``, integrated in the rescaled time
+    ``s = t / τ ∈ [0, 1]`` (per particle), so that one fixed grid of ``n_steps`` serves
+    every pulse length: ``dm = τ f ds + sqrt(τ) g ∘ dW_s``."""
     tilt = np.deg2rad(TILT_DEG)
-    return jnp.array([np.sin(tilt), 0.0, np.cos(tilt)], dtype=dtype)
-
-
-def _one(h, psi_deg, alpha, tau, key, k_hard, delta, n_steps, solver):
-    m0 = _start(jnp.result_type(float))
+    start = jnp.array([np.sin(tilt), 0.0, np.cos(tilt)], dtype=h.dtype)
+    m0 = jnp.broadcast_to(start[:, None], (3, h.shape[0]))
     H = pulse_field(h, psi_deg)
-    term = diffrax.ODETerm(lambda t, y, args: reduced_rhs(y, H, alpha, k_hard))
+    term = diffrax.ODETerm(lambda s, m, args: tau * reduced_rhs(m, H, alpha, k_hard))
     if delta is not None:
-        # Fixed steps, so an UnsafeBrownianPath suffices: its increment over [t0, t1] is a
-        # pure function of (key, t0, t1), hence runs are exactly reproducible from a key.
+        # Fixed steps, so an UnsafeBrownianPath suffices: its increment over [s0, s1] is a
+        # pure function of (key, s0, s1), hence runs are exactly reproducible from a key.
         levy = getattr(solver.solver, "minimal_levy_area", None)
         levy = diffrax.SpaceTimeLevyArea if levy is not None else diffrax.BrownianIncrement
-        bm = diffrax.UnsafeBrownianPath(shape=(3,), key=key, levy_area=levy)
-        noise = diffrax.ControlTerm(lambda t, y, args: thermal_diffusion(y, alpha, delta), bm)
-        term = diffrax.MultiTerm(term, noise)
-    dt = tau / n_steps
-    state = solver.init(term, 0.0, dt, m0, None)
+        bm = diffrax.UnsafeBrownianPath(shape=m0.shape, key=key, levy_area=levy)
+
+        def diffusion(s, m, args):
+            return lx.FunctionLinearOperator(
+                lambda dW: jnp.sqrt(tau) * thermal_torque(m, dW, alpha, delta),
+                jax.ShapeDtypeStruct(m.shape, m.dtype),
+            )
+
+        term = diffrax.MultiTerm(term, diffrax.ControlTerm(diffusion, bm))
+    ds = 1.0 / n_steps
+    state = solver.init(term, 0.0, ds, m0, None)
 
     def step(carry, i):
-        y, state = carry
-        y1, _, _, state, _ = solver.step(term, i * dt, (i + 1) * dt, y, None, state, False)
-        return (y1, state), None
+        m, state = carry
+        m1, _, _, state, _ = solver.step(term, i * ds, (i + 1) * ds, m, None, state, False)
+        return (m1, state), None
 
     (m, _), _ = jax.lax.scan(step, (m0, state), jnp.arange(n_steps))
-    return m
-
-
-@eqx.filter_jit
-def _batched(h, psi_deg, alpha, tau, keys, k_hard, delta, n_steps, solver):
-    return jax.vmap(_one, in_axes=(0, 0, 0, 0, 0, None, None, None, None))(
-        h, psi_deg, alpha, tau, keys, k_hard, delta, n_steps, solver
-    )
+    return m.T
 
 
 def simulate_pulses(
@@ -145,8 +148,9 @@ def simulate_pulses(
     - `k_hard`: hard-axis (x) anisotropy in units of ``H_K``, >= 0.
     - `delta`: thermal stability ``Δ = KV/(k_B T)`` (see :func:`thermal_stability`);
       ``None`` (default) for no thermal field.
-    - `key`: PRNG key of the thermal field, required with `delta`; particle ``i`` uses
-      ``jax.random.split(key, B)[i]``.
+    - `key`: PRNG key of the thermal field, required with `delta`. The whole batch
+      shares one Brownian path of shape ``(3, B)``: a run is exactly repeatable from
+      its key and inputs, and particle ``i``'s noise depends on ``i`` and ``B``.
     - `n_steps`: fixed steps per particle (each particle's step is ``tau / n_steps``).
       Default 200 without noise (at 200 Tsit5 steps the switching labels of 65,536
       random task points all equal those at 1600 steps; ~1.7e4 particles/s in float64
@@ -179,14 +183,11 @@ def simulate_pulses(
             raise ValueError(f"delta (thermal stability KV/kT) must be > 0, got {delta!r}")
         if key is None:
             raise ValueError("a thermal field (delta) needs an explicit PRNG key")
-        keys = jax.random.split(key, len(arrays[0]))
         delta = jnp.asarray(delta, dtype=float)
-    else:
-        keys = jnp.zeros(len(arrays[0]))
     if solver is None:
         solver = diffrax.Heun() if thermal else diffrax.Tsit5()
     solver = ProjectedSolver(solver)
-    return _batched(*arrays, keys, jnp.asarray(k_hard, dtype=float), delta, n_steps, solver)
+    return _batched(*arrays, key, jnp.asarray(k_hard, dtype=float), delta, n_steps, solver)
 
 
 def sample_features(key: PRNGKeyArray, n: int) -> dict:
@@ -214,7 +215,7 @@ def switching_labels(
     key: PRNGKeyArray | None = None,
     replicas: int = 1,
     n_steps: int | None = None,
-    chunk: int = 65536,
+    chunk: int = 32768,
 ) -> Int[Array, "R n"]:
     """Switching labels (1 where m_z < 0 at the end of the pulse) of the task points in
     ``features`` (``{h, psi_deg, alpha, tau}``, each ``(n,)``), shape ``(replicas, n)``.
@@ -247,7 +248,7 @@ def switching_dataset(
     delta: float | None = None,
     replicas: int = 1,
     n_steps: int | None = None,
-    chunk: int = 65536,
+    chunk: int = 32768,
 ):
     """``(features, labels)`` for ``n`` random task points: features
     ``{h, psi_deg, alpha, tau}`` (each ``(n,)``) from :func:`sample_features`, labels from

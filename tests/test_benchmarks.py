@@ -29,10 +29,32 @@ def test_there_are_benchmarks():
     assert SCRIPTS
 
 
+REQUIRED = {
+    "switching.py": (
+        "n_train",
+        "n_test",
+        "pos_fraction",
+        "auc",
+        "oracle_auc_delta60",
+        "auc_delta60",
+        "sims_per_s",
+    ),
+}
+"""Figures an issue asks a benchmark to report."""
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_benchmark_quick(script, tmp_path):
     figures = _run(script, "--quick", cwd=tmp_path)
     assert isinstance(figures, dict) and figures
+    for key in REQUIRED.get(script.name, ()):
+        assert key in figures, key
+    if script.name == "switching.py":
+        for per_model in (figures["auc"], figures["auc_delta60"]):
+            assert set(per_model) == {"dnn", "rf", "svm", "logreg"}
+            assert all(0.5 < v <= 1 for v in per_model.values()), per_model
+        assert 0.2 < figures["pos_fraction"] < 0.8
+        assert figures["sims_per_s"] > 0
 
 
 def test_sp4_benchmark_figures(tmp_path):

@@ -82,7 +82,8 @@ def train_mlp(
     y, y_val = jnp.asarray(y, dtype=X.dtype), jnp.asarray(y_val, dtype=X.dtype)
     k_init, k_shuf = jax.random.split(key)
     model = SwitchingMLP(width, depth, X.mean(0), X.std(0) + 1e-12, key=k_init, dtype=X.dtype)
-    steps_per_epoch = max(1, len(X) // batch)
+    batch = min(batch, len(X))
+    steps_per_epoch = len(X) // batch
     opt = optax.adam(optax.cosine_decay_schedule(lr, max_epochs * steps_per_epoch, 0.01))
     state = opt.init(eqx.filter(model, eqx.is_inexact_array))
 

@@ -1,0 +1,227 @@
+"""The switching study's pieces: feature checks, orbax save/restore, the cross-validated
+search, the baselines, noisy labels and the oracle, and the `jaxmag switching` commands."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxmag import macrospin as ms
+from jaxmag.cli import main
+from jaxmag.io import read_csv
+from jaxmag.models import baselines
+from jaxmag.models import switching as sw
+from jaxmag.models.switching_study import auc, make_split
+
+GOOD = {"h": [1.0, 0.5], "psi_deg": [30.0, 80.0], "alpha": [0.1, 0.01], "tau": [10.0, 2.0]}
+
+
+def test_check_features():
+    np.testing.assert_array_equal(sw.check_features(GOOD), [True, True])
+    outside = dict(GOOD, tau=[10.0, 150.0])
+    np.testing.assert_array_equal(sw.check_features(outside), [True, False])
+    with pytest.raises(ValueError, match=r"missing \['tau'\]"):
+        sw.check_features({k: v for k, v in GOOD.items() if k != "tau"})
+    with pytest.raises(ValueError, match=r"unknown \['T'\]"):
+        sw.check_features(dict(GOOD, T=[1.0, 1.0]))
+    with pytest.raises(ValueError, match="'alpha' has 1 NaN"):
+        sw.check_features(dict(GOOD, alpha=[0.1, np.nan]))
+    with pytest.raises(ValueError, match="different lengths"):
+        sw.check_features(dict(GOOD, h=[1.0]))
+
+
+def _model(width=8, dtype=jnp.float32):
+    z = jnp.zeros(4, dtype=dtype)
+    return sw.SwitchingMLP(width, 2, z + 0.5, z + 2.0, key=jax.random.PRNGKey(0))
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_save_and_load(tmp_path, dtype):
+    model = _model(dtype=dtype)
+    sw.save(tmp_path / "m", model, note="test")
+    sw.save(tmp_path / "m", model, note="again")  # replacing a model works
+    back, config = sw.load(tmp_path / "m")
+    X = jax.random.normal(jax.random.PRNGKey(1), (7, 4))
+    np.testing.assert_array_equal(model.predict_proba(X), back.predict_proba(X))
+    assert config["note"] == "again" and config["width"] == 8 and back.mean.dtype == dtype
+    np.testing.assert_array_equal(back.scale, model.scale)
+
+
+def test_load_rejects_bad_folders(tmp_path):
+    with pytest.raises(ValueError, match="not a jaxmag model folder"):
+        sw.load(tmp_path)
+    sw.save(tmp_path / "m", _model())
+    cfg = tmp_path / "m" / "config.json"
+    good = cfg.read_text()
+    cfg.write_text(good[:20])
+    with pytest.raises(ValueError, match="corrupt model configuration"):
+        sw.load(tmp_path / "m")
+    cfg.write_text(json.dumps(dict(json.loads(good), width=16)))
+    with pytest.raises(ValueError, match="cannot restore|shape"):
+        sw.load(tmp_path / "m")
+    cfg.write_text(json.dumps(dict(json.loads(good), kind="other")))
+    with pytest.raises(ValueError, match="not a switching model"):
+        sw.load(tmp_path / "m")
+
+
+@pytest.fixture(scope="module")
+def split():
+    return make_split(jax.random.PRNGKey(0), 1500, 300, 600)
+
+
+def test_split_shapes_and_labels(split):
+    assert split["X_train"].shape == (1500, 4) and split["X_test"].shape == (600, 4)
+    assert split["sims"] == 2400
+    f = split["features_test"]
+    again = ms.switching_labels({k: v[:50] for k, v in f.items()}, chunk=16)[0]
+    np.testing.assert_array_equal(again, split["y_test"][:50])  # chunking and padding
+
+
+def test_cv_search_ranks_settings(split):
+    grid = [{"width": 4, "depth": 1}, {"width": 32, "depth": 2}]
+    res = sw.cv_search(
+        split["X_train"][:900],
+        split["y_train"][:900],
+        grid,
+        key=jax.random.PRNGKey(2),
+        folds=3,
+        max_epochs=15,
+        batch=64,
+    )
+    assert [r["mean_auc"] for r in res] == sorted((r["mean_auc"] for r in res), reverse=True)
+    assert all(len(r["fold_auc"]) == 3 for r in res)
+    assert res[0]["width"] == 32  # the bigger network wins on this task
+    with pytest.raises(ValueError, match="folds"):
+        sw.cv_search(split["X_train"], split["y_train"], grid, key=jax.random.PRNGKey(2), folds=1)
+
+
+def test_baselines(split):
+    fitted = baselines.fit_baselines(split["X_train"], split["y_train"], max_train={"svm": 500})
+    scores = {
+        k: auc(split["y_test"], baselines.score(m, split["X_test"])) for k, (m, _) in fitted.items()
+    }
+    assert fitted["svm"][0].n_train_ == 500 and fitted["rf"][0].n_train_ == 1500
+    assert scores["rf"] > 0.9 and scores["svm"] > 0.85 and scores["logreg"] > 0.75, scores
+    assert scores["rf"] > scores["logreg"]  # the boundary is far from linear
+    with pytest.raises(ValueError, match="unknown baseline"):
+        baselines.make_baseline("xgboost")
+
+
+def test_noisy_labels_and_oracle():
+    f = ms.sample_features(jax.random.PRNGKey(4), 300)
+    det = ms.switching_labels(f)[0]
+    reps = ms.switching_labels(f, delta=20.0, key=jax.random.PRNGKey(5), replicas=8)
+    assert reps.shape == (8, 300)
+    p = np.asarray(reps).mean(0)
+    # noise blurs the boundary: some points switch in some replicas only, and the
+    # switching fraction still follows the deterministic label
+    assert 0 < np.mean((p > 0) & (p < 1)) < 0.5
+    assert auc(det, p) > 0.9
+    # in the weak-noise limit every replica gives the deterministic label
+    weak = ms.switching_labels(f, delta=1e9, key=jax.random.PRNGKey(5), replicas=2)
+    assert float(jnp.mean(weak == det[None])) >= 0.99
+    with pytest.raises(ValueError, match="replicas"):
+        ms.switching_labels(f, replicas=2)
+    s = make_split(jax.random.PRNGKey(6), 100, 50, 60, delta=60.0, oracle_replicas=4)
+    assert s["p_oracle"].shape == (60,) and s["sims"] == 210 + 240
+    assert set(np.unique(s["p_oracle"] * 4)) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+
+
+def test_switching_commands(tmp_path, capsys):
+    out = tmp_path / "model"
+    assert (
+        main(["switching", "train", "--n", "600", "--out", str(out), "--epochs", "8", "--no-cv"])
+        == 0
+    )
+    assert (out / "roc.png").stat().st_size > 1000
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_train"] == 600 and 0.5 < metrics["auc_test"]["dnn"] <= 1
+    rng = np.random.default_rng(0)
+    rows = np.stack(
+        [rng.uniform(0, 2, 20), rng.uniform(0, 90, 20), np.full(20, 0.1), np.full(20, 10.0)], 1
+    )
+    good = tmp_path / "f.csv"
+    np.savetxt(good, rows, delimiter=",", header="h,psi_deg,alpha,tau", comments="")
+    assert (
+        main(
+            [
+                "switching",
+                "predict",
+                "--model",
+                str(out),
+                "--in",
+                str(good),
+                "--out",
+                str(tmp_path / "p.csv"),
+            ]
+        )
+        == 0
+    )
+    table = read_csv(tmp_path / "p.csv")
+    assert list(table) == ["h", "psi_deg", "alpha", "tau", "p_switch", "in_domain"]
+    model, _ = sw.load(out)
+    np.testing.assert_allclose(
+        table["p_switch"],
+        model.predict_proba(sw.design_matrix(dict(zip(sw.FEATURES, rows.T, strict=True)))),
+        rtol=1e-6,
+    )
+    assert np.all(table["in_domain"] == 1)
+
+    bad = tmp_path / "bad.csv"
+    np.savetxt(bad, rows * [1, 1, 1, 20], delimiter=",", header="h,psi_deg,alpha,tau", comments="")
+    args = [
+        "switching",
+        "predict",
+        "--model",
+        str(out),
+        "--in",
+        str(bad),
+        "--out",
+        str(tmp_path / "q.csv"),
+    ]
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "outside the training domain" in capsys.readouterr().err
+    assert not (tmp_path / "q.csv").exists()
+    assert main([*args, "--allow-out-of-domain"]) == 0
+    assert np.all(read_csv(tmp_path / "q.csv")["in_domain"] == 0)
+
+    nan = tmp_path / "nan.csv"
+    nan.write_text("h,psi_deg,alpha,tau\n1,30,nan,10\n")
+    assert (
+        main(
+            [
+                "switching",
+                "predict",
+                "--model",
+                str(out),
+                "--in",
+                str(nan),
+                "--out",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 2
+    )
+    assert "NaN" in capsys.readouterr().err
+    cols = tmp_path / "cols.csv"
+    cols.write_text("h,psi,alpha,tau\n1,30,0.1,10\n")
+    assert (
+        main(
+            [
+                "switching",
+                "predict",
+                "--model",
+                str(out),
+                "--in",
+                str(cols),
+                "--out",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 2
+    )
+    assert "missing ['psi_deg']" in capsys.readouterr().err
+    assert main(["switching", "train", "--n", "10", "--out", str(tmp_path / "x")]) == 2
