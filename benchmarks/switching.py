@@ -25,11 +25,14 @@ Steps:
 
 The last line is one JSON object with ``n_train``, ``n_test``, ``pos_fraction``,
 ``auc`` (dnn, rf, svm, logreg), ``oracle_auc_delta60``, ``auc_delta60``,
-``gap_delta60``, the same for Δ = 20, ``sims_per_s`` and timings.
+``gap_delta60``, the same for Δ = 20, ``sims_per_s``, ``auc_fresh_reloaded`` (the DNN
+saved with orbax, reloaded, and scored on a fresh set drawn with another key) and
+timings.
 """
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,6 +69,7 @@ def _models(split, key, setting_grid, args, verbose=True):
         verbose=verbose,
     )
     probs = {"dnn": model.predict_proba(split["X_test"])}
+    info["model"] = model
     fitted = baselines.fit_baselines(
         split["X_train"], split["y_train"], max_train={"svm": args.svm_max}, verbose=verbose
     )
@@ -103,6 +107,7 @@ def main(argv=None) -> dict:
     import numpy as np
     from _common import conditions, emit
 
+    from jaxmag.models import switching as sw
     from jaxmag.models.switching_study import DEFAULT_GRID, auc, make_split, plot_roc
 
     t_all = time.perf_counter()
@@ -121,8 +126,16 @@ def main(argv=None) -> dict:
     print("  AUC " + ", ".join(f"{k} {v:.5f}" for k, v in aucs.items()), flush=True)
     if args.out is not None:
         plot_roc(args.out / "roc.png", split["y_test"], probs, title="deterministic pulses")
+    # save with orbax, reload, and score a fresh set drawn with another key
+    with tempfile.TemporaryDirectory() as tmp:
+        sw.save(Path(tmp) / "model", info.pop("model"))
+        reloaded, _ = sw.load(Path(tmp) / "model")
+    fresh = make_split(jax.random.fold_in(key, 99), 1, 1, args.n_test)
+    auc_fresh = auc(fresh["y_test"], reloaded.predict_proba(fresh["X_test"]))
+    print(f"  reloaded DNN on a fresh set: AUC {auc_fresh:.5f}", flush=True)
     figures = {
         "n_train": args.n_train,
+        "auc_fresh_reloaded": auc_fresh,
         "n_val": args.n_val,
         "n_test": args.n_test,
         "pos_fraction": float(np.mean(split["y_test"])),
@@ -143,7 +156,8 @@ def main(argv=None) -> dict:
             oracle_replicas=args.replicas,
             verbose=True,
         )
-        probs_n, _ = _models(noisy, jax.random.fold_in(k, 1), [info["setting"]], args)
+        probs_n, info_n = _models(noisy, jax.random.fold_in(k, 1), [info["setting"]], args)
+        info_n.pop("model")
         oracle = auc(noisy["y_test"], noisy["p_oracle"])
         aucs_n = {m: auc(noisy["y_test"], v) for m, v in probs_n.items()}
         print(

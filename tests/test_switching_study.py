@@ -129,12 +129,15 @@ def test_noisy_labels_and_oracle():
     assert set(np.unique(s["p_oracle"] * 4)) <= {0.0, 1.0, 2.0, 3.0, 4.0}
 
 
+def _predict(model, inp, out, *extra):
+    return main(["switching", "predict", "--model", str(model), "--in", str(inp),
+                 "--out", str(out), *extra])  # fmt: skip
+
+
 def test_switching_commands(tmp_path, capsys):
     out = tmp_path / "model"
-    assert (
-        main(["switching", "train", "--n", "600", "--out", str(out), "--epochs", "8", "--no-cv"])
-        == 0
-    )
+    train = ["switching", "train", "--n", "600", "--out", str(out), "--epochs", "8", "--no-cv"]
+    assert main(train) == 0
     assert (out / "roc.png").stat().st_size > 1000
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_train"] == 600 and 0.5 < metrics["auc_test"]["dnn"] <= 1
@@ -142,86 +145,33 @@ def test_switching_commands(tmp_path, capsys):
     rows = np.stack(
         [rng.uniform(0, 2, 20), rng.uniform(0, 90, 20), np.full(20, 0.1), np.full(20, 10.0)], 1
     )
-    good = tmp_path / "f.csv"
-    np.savetxt(good, rows, delimiter=",", header="h,psi_deg,alpha,tau", comments="")
-    assert (
-        main(
-            [
-                "switching",
-                "predict",
-                "--model",
-                str(out),
-                "--in",
-                str(good),
-                "--out",
-                str(tmp_path / "p.csv"),
-            ]
-        )
-        == 0
-    )
+    header = "h,psi_deg,alpha,tau"
+    np.savetxt(tmp_path / "f.csv", rows, delimiter=",", header=header, comments="")
+    assert _predict(out, tmp_path / "f.csv", tmp_path / "p.csv") == 0
     table = read_csv(tmp_path / "p.csv")
     assert list(table) == ["h", "psi_deg", "alpha", "tau", "p_switch", "in_domain"]
     model, _ = sw.load(out)
-    np.testing.assert_allclose(
-        table["p_switch"],
-        model.predict_proba(sw.design_matrix(dict(zip(sw.FEATURES, rows.T, strict=True)))),
-        rtol=1e-6,
-    )
+    expected = model.predict_proba(sw.design_matrix(dict(zip(sw.FEATURES, rows.T, strict=True))))
+    np.testing.assert_allclose(table["p_switch"], expected, rtol=1e-6)
     assert np.all(table["in_domain"] == 1)
 
-    bad = tmp_path / "bad.csv"
-    np.savetxt(bad, rows * [1, 1, 1, 20], delimiter=",", header="h,psi_deg,alpha,tau", comments="")
-    args = [
-        "switching",
-        "predict",
-        "--model",
-        str(out),
-        "--in",
-        str(bad),
-        "--out",
-        str(tmp_path / "q.csv"),
-    ]
+    # tau 20x too long: an error, or a flag when asked for
+    np.savetxt(tmp_path / "bad.csv", rows * [1, 1, 1, 20], delimiter=",", header=header,
+               comments="")  # fmt: skip
     capsys.readouterr()
-    assert main(args) == 2
+    assert _predict(out, tmp_path / "bad.csv", tmp_path / "q.csv") == 2
     assert "outside the training domain" in capsys.readouterr().err
     assert not (tmp_path / "q.csv").exists()
-    assert main([*args, "--allow-out-of-domain"]) == 0
+    assert _predict(out, tmp_path / "bad.csv", tmp_path / "q.csv", "--allow-out-of-domain") == 0
     assert np.all(read_csv(tmp_path / "q.csv")["in_domain"] == 0)
 
-    nan = tmp_path / "nan.csv"
-    nan.write_text("h,psi_deg,alpha,tau\n1,30,nan,10\n")
-    assert (
-        main(
-            [
-                "switching",
-                "predict",
-                "--model",
-                str(out),
-                "--in",
-                str(nan),
-                "--out",
-                str(tmp_path / "r.csv"),
-            ]
-        )
-        == 2
-    )
-    assert "NaN" in capsys.readouterr().err
-    cols = tmp_path / "cols.csv"
-    cols.write_text("h,psi,alpha,tau\n1,30,0.1,10\n")
-    assert (
-        main(
-            [
-                "switching",
-                "predict",
-                "--model",
-                str(out),
-                "--in",
-                str(cols),
-                "--out",
-                str(tmp_path / "r.csv"),
-            ]
-        )
-        == 2
-    )
-    assert "missing ['psi_deg']" in capsys.readouterr().err
+    for text, message in [
+        ("h,psi_deg,alpha,tau\n1,30,nan,10\n", "NaN"),
+        ("h,psi,alpha,tau\n1,30,0.1,10\n", "missing ['psi_deg']"),
+        ("h,psi_deg,alpha,tau\n1,30,x,10\n", "not a numeric CSV"),
+    ]:
+        (tmp_path / "in.csv").write_text(text)
+        assert _predict(out, tmp_path / "in.csv", tmp_path / "r.csv") == 2
+        assert message in capsys.readouterr().err
+        assert not (tmp_path / "r.csv").exists()
     assert main(["switching", "train", "--n", "10", "--out", str(tmp_path / "x")]) == 2
