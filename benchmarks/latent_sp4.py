@@ -88,6 +88,7 @@ def main(argv=None) -> dict:
         args.n_train, args.n_heldout, args.d, args.landmarks = 8, 2, 2, 60
         args.sweep_d, args.sweep_landmarks, args.neural_seconds = [2, 4], [60], 5.0
 
+    import equinox as eqx
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -120,9 +121,13 @@ def main(argv=None) -> dict:
     print(f"full solver: {t_full:.2f} s per trajectory", flush=True)
     n = len(ts) - 1
 
+    @eqx.filter_jit
+    def roll(model, m, b):
+        return model.rollout(m, b, n)
+
     def speed(model):
-        roll = jax.jit(lambda m, b: model.rollout(m, b, n))
-        return t_full / _time_per_trajectory(roll, tem[0, 0], tef[0], repeats=5)
+        return t_full / _time_per_trajectory(lambda *a: roll(model, *a), tem[0, 0], tef[0],
+                                             repeats=5)  # fmt: skip
 
     sweep = []
     for d in args.sweep_d:

@@ -260,6 +260,13 @@ def fit_kernel_stepper(
     return KernelStepper(kpca, stepper, decoder, tuple(m.shape[2:]))
 
 
+@eqx.filter_jit
+def _rollouts(model, m0s, fields, n_steps: int):
+    """The model is an argument (not a closure constant), so its arrays are not baked
+    into the compiled program."""
+    return jax.vmap(lambda m0, b: model.rollout(m0, b, n_steps))(m0s, fields)
+
+
 def rollout_errors(model, m_true, fields_mT) -> dict:
     """Errors of rollouts from each trajectory's first snapshot, ``m_true (F, T, 3, nx, ny)``:
 
@@ -268,10 +275,8 @@ def rollout_errors(model, m_true, fields_mT) -> dict:
     - ``m_avg_pred``: predicted ⟨m⟩(t) ``(F, T, 3)``.
     """
     m_true = jnp.asarray(m_true)
-    T = m_true.shape[1]
-    pred = jax.jit(jax.vmap(lambda m0, b: model.rollout(m0, b, T - 1)))(
-        m_true[:, 0], jnp.asarray(fields_mT, dtype=m_true.dtype)
-    )
+    pred = _rollouts(model, m_true[:, 0], jnp.asarray(fields_mT, dtype=m_true.dtype),
+                     m_true.shape[1] - 1)  # fmt: skip
     avg_p, avg_t = pred.mean((-2, -1)), m_true.mean((-2, -1))
     diff = (pred - m_true).reshape(len(pred), -1)
     return {
