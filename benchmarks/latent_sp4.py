@@ -86,7 +86,7 @@ def main(argv=None) -> dict:
     if args.quick:
         cells, t1 = (20, 5, 1), 1e-10
         args.n_train, args.n_heldout, args.d, args.landmarks = 8, 2, 2, 60
-        args.sweep_d, args.sweep_landmarks, args.neural_seconds = [2, 4], [60], 5.0
+        args.sweep_d, args.sweep_landmarks, args.neural_seconds = [4], [60], 3.0
 
     import equinox as eqx
     import jax

@@ -64,6 +64,7 @@ def _models(split, key, setting_grid, args, verbose=True):
         key=key,
         grid=setting_grid,
         cv_samples=args.cv_samples,
+        cv_folds=args.cv_folds,
         cv_epochs=args.cv_epochs,
         max_epochs=args.epochs,
         verbose=verbose,
@@ -92,6 +93,7 @@ def main(argv=None) -> dict:
     p.add_argument("--epochs", type=int, default=200, help="most training epochs")
     p.add_argument("--cv-samples", type=int, default=40_000)
     p.add_argument("--cv-epochs", type=int, default=60)
+    p.add_argument("--cv-folds", type=int, default=3)
     p.add_argument("--svm-max", type=int, default=20_000, help="SVM training rows")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None, help="folder for the ROC plots")
@@ -99,7 +101,7 @@ def main(argv=None) -> dict:
     if args.quick:
         args.n_train, args.n_val, args.n_test = 3000, 1000, 2000
         args.noise_train, args.noise_test, args.epochs = 2000, 500, 30
-        args.cv_samples, args.cv_epochs, args.svm_max = 1500, 8, 3000
+        args.cv_samples, args.cv_epochs, args.svm_max, args.cv_folds = 1500, 8, 3000, 2
 
     import jax
 

@@ -59,7 +59,7 @@ nmodel, _ = neural_stepper.train_neural_stepper(
     d=d,
     key=key,
     epochs=1000,
-    max_seconds=5.0 if small else 600.0,
+    max_seconds=2.0 if small else 600.0,
 )
 kerr = ks.rollout_errors(kmodel, test_m[:2], test_f[:2])
 nerr = ks.rollout_errors(nmodel, jnp.asarray(data["test_m"][:2]), test_f[:2])

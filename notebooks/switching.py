@@ -29,7 +29,7 @@ import numpy as np
 
 from jaxmag import macrospin as ms
 from jaxmag.models import baselines
-from jaxmag.models.switching_study import auc, fit_dnn, make_split, plot_roc
+from jaxmag.models.switching_study import DEFAULT_GRID, auc, fit_dnn, make_split, plot_roc
 
 small = os.environ.get("JAXMAG_NOTEBOOK_SMALL") == "1"
 n_train = 3000 if small else 200_000
@@ -54,6 +54,7 @@ print(f"switched fraction {split['y_test'].mean():.3f}")
 # %%
 dnn, info = fit_dnn(
     split,
+    grid=[{"width": 64, "depth": 2}] if small else DEFAULT_GRID,
     key=jax.random.PRNGKey(1),
     max_epochs=30 if small else 200,
     cv_samples=1500 if small else 20000,

@@ -96,6 +96,7 @@ def test_rollout_gradient_matches_finite_differences():
     model = ks.fit_kernel_stepper(_waves(train_f, T=20), train_f, d=3, n_landmarks=100, key=KEY)
     m0 = jnp.asarray(_waves(train_f[:1], T=1)[0, 0])
 
+    @jax.jit
     def loss(b):
         return jnp.mean(model.rollout(m0, b, 10)[-1, 0])
 
