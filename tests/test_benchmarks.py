@@ -39,6 +39,7 @@ REQUIRED = {
         "auc_delta60",
         "sims_per_s",
     ),
+    "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
 }
 """Figures an issue asks a benchmark to report."""
 
@@ -55,6 +56,10 @@ def test_benchmark_quick(script, tmp_path):
             assert all(0.5 < v <= 1 for v in per_model.values()), per_model
         assert 0.2 < figures["pos_fraction"] < 0.8
         assert figures["sims_per_s"] > 0
+    if script.name == "latent_sensitivity.py":
+        sens = np.asarray(figures["sensitivity"])
+        assert sens.shape == (figures["n_test"],) and np.all(sens > 0)
+        assert figures["n_below_target"] == int((sens <= figures["target"]).sum())
 
 
 def test_sp4_benchmark_figures(tmp_path):
