@@ -75,10 +75,12 @@ def thermal_torque(m, dW, alpha, delta):
     return -(mxw + alpha * cross(m, mxw)) / (1 + alpha**2)
 
 
-def reduced_rhs(m, h_app, alpha, k_hard=0.0):
+def reduced_rhs(m, h_app, alpha, k_hard=0.0, k_easy=1.0):
     """``dm/dt`` in reduced units; ``m``, ``h_app``: shape ``(3, ...)`` (one particle or
-    a batch with components first), ``alpha`` broadcasts against ``m[0]``."""
-    h = h_app + jnp.stack([-k_hard * m[0], jnp.zeros_like(m[1]), m[2]])
+    a batch with components first), ``alpha`` broadcasts against ``m[0]``. ``k_easy``
+    scales the easy-axis anisotropy field (1 in the units of the task; other values
+    describe a particle whose anisotropy field is ``k_easy`` field units)."""
+    h = h_app + jnp.stack([-k_hard * m[0], jnp.zeros_like(m[1]), k_easy * m[2]])
     mxh = cross(m, h)
     return -(mxh + alpha * cross(m, mxh)) / (1 + alpha**2)
 

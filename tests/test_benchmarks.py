@@ -39,6 +39,16 @@ REQUIRED = {
         "auc_delta60",
         "sims_per_s",
     ),
+    "pinn.py": (
+        "macrospin_rel_l2",
+        "llg1d_rel_l2",
+        "static_energy_rel_err",
+        "max_norm_dev",
+        "macrospin_train_s",
+        "llg1d_train_s",
+        "static_train_s",
+        "failure_map",
+    ),
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
 }
 """Figures an issue asks a benchmark to report."""
@@ -56,6 +66,10 @@ def test_benchmark_quick(script, tmp_path):
             assert all(0.5 < v <= 1 for v in per_model.values()), per_model
         assert 0.2 < figures["pos_fraction"] < 0.8
         assert figures["sims_per_s"] > 0
+    if script.name == "pinn.py":
+        assert figures["max_norm_dev"] <= 1e-12
+        assert figures["macrospin_reload_max_diff"] == 0.0
+        assert {r["h"] for r in figures["failure_map"]} == {0.3, 2.0}
     if script.name == "latent_sensitivity.py":
         sens = np.asarray(figures["sensitivity"])
         assert sens.shape == (figures["n_test"],) and np.all(sens > 0)
