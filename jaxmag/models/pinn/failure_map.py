@@ -104,7 +104,11 @@ def plot_failure_map(path, result: dict):
         for j in range(err.shape[1]):
             bad = err[i, j] > result["threshold"]
             ax.text(j, i, f"{err[i, j]:.1e}" + ("\nFAILED" if bad else ""), ha="center",
-                    va="center", fontsize=8, color="red" if bad else "white")  # fmt: skip
+                    va="center", fontsize=8, color="white",
+                    fontweight="bold" if bad else "normal")  # fmt: skip
+            if bad:
+                ax.add_patch(plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False,
+                                           edgecolor="red", lw=2))  # fmt: skip
     ax.set_xticks(range(len(result["h"])), [f"{h:g}" for h in result["h"]])
     ax.set_yticks(range(len(result["k"])), [f"{k:g}" for k in result["k"]])
     ax.set_xlabel("applied field h (field units)")
