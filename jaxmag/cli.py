@@ -93,11 +93,17 @@ def main(argv=None) -> int:
         default=Path("sp4_out"),
         help="output folder for sp4_m.csv and sp4_m.png (default ./sp4_out)",
     )
-    from . import cli_switching
+    from . import cli_run, cli_switching
 
     cli_switching.add_parser(sub)
+    cli_run.add_parser(sub)
     args = p.parse_args(argv)
     try:
+        if args.command == "run":
+            import jax
+
+            jax.config.update("jax_enable_x64", True)
+            return cli_run.run(args)
         if args.command == "switching":
             import jax
 

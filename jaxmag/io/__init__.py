@@ -1,6 +1,6 @@
-"""Files: atomic writes, CSV tables."""
+"""Files: atomic writes, CSV and mumax3 tables (OVF 2.0 in :mod:`jaxmag.io.ovf`)."""
 
 from .atomic import atomic_write
-from .table import read_csv, write_csv
+from .table import read_csv, read_table, write_csv, write_table
 
-__all__ = ["atomic_write", "read_csv", "write_csv"]
+__all__ = ["atomic_write", "read_csv", "read_table", "write_csv", "write_table"]

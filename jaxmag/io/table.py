@@ -1,4 +1,9 @@
-"""CSV tables of scalar time series (e.g. ``t_s,mx,my,mz``)."""
+"""Tables of scalar time series: CSV (``t_s,mx,my,mz``) and mumax3's ``table.txt``.
+
+A mumax3 table has one header line ``# t (s)\tmx ()\tmy ()\tmz ()\t...``, each column
+``name (unit)`` with the unit from :mod:`jaxmag.observables`, then tab-separated rows.
+pandas reads it with ``pandas.read_csv(path, sep="\t")``.
+"""
 
 from pathlib import Path
 
@@ -47,3 +52,47 @@ def read_csv(path) -> dict:
     if data.shape[1] != len(names):
         raise ValueError(f"{path}: {data.shape[1]} columns but {len(names)} header names")
     return {k: data[:, i] for i, k in enumerate(names)}
+
+
+def write_table(path, columns: dict) -> Path:
+    """Write ``columns`` (registered observable name → 1D values) as a mumax3-style
+    ``table.txt``, atomically. Units come from :func:`jaxmag.observables.unit`."""
+    from ..observables import unit
+
+    names = list(columns)
+    heads = [f"{n} ({unit(n)})" for n in names]
+    data = [np.asarray(columns[k], dtype=float).reshape(-1) for k in names]
+    if len({len(d) for d in data}) != 1:
+        lengths = {k: len(d) for k, d in zip(names, data, strict=True)}
+        raise ValueError(f"columns have different lengths: {lengths}")
+    with atomic_write(path) as f:
+        f.write("# " + "\t".join(heads) + "\n")
+        np.savetxt(f, np.stack(data, axis=1), delimiter="\t", fmt="%.17g")
+    return Path(path)
+
+
+def read_table(path) -> dict:
+    """Read a mumax3-style table into ``{name: float array}`` (units dropped from the
+    names; ``"units"`` maps each name to its unit). Clear errors on a bad file."""
+    path = Path(path)
+    with open(path) as f:
+        header = f.readline().rstrip("\n")
+    if not header.startswith("#"):
+        raise ValueError(f"{path}: not a mumax3 table (the first line must start with '#')")
+    names, units = [], {}
+    for col in header.lstrip("#").strip().split("\t"):
+        col = col.strip()
+        if not col.endswith(")") or " (" not in col:
+            raise ValueError(f"{path}: header column {col!r} is not 'name (unit)'")
+        name, u = col[:-1].split(" (", 1)
+        names.append(name)
+        units[name] = u
+    try:
+        data = np.loadtxt(path, delimiter="\t", comments="#", ndmin=2)
+    except ValueError as e:
+        raise ValueError(f"{path}: not a numeric table ({e})") from None
+    if data.size and data.shape[1] != len(names):
+        raise ValueError(f"{path}: {data.shape[1]} columns but {len(names)} header names")
+    out = {k: data[:, i] if data.size else np.zeros(0) for i, k in enumerate(names)}
+    out["units"] = units
+    return out
