@@ -93,12 +93,21 @@ def main(argv=None) -> int:
         default=Path("sp4_out"),
         help="output folder for sp4_m.csv and sp4_m.png (default ./sp4_out)",
     )
-    from . import cli_run, cli_switching
+    from . import cli_hysteresis, cli_ovf, cli_run, cli_switching
 
     cli_switching.add_parser(sub)
+    cli_hysteresis.add_parser(sub)
     cli_run.add_parser(sub)
+    cli_ovf.add_parser(sub)
     args = p.parse_args(argv)
     try:
+        if args.command == "hysteresis":
+            import jax
+
+            jax.config.update("jax_enable_x64", True)
+            return cli_hysteresis.run(args)
+        if args.command == "ovf":
+            return cli_ovf.run(args)
         if args.command == "run":
             import jax
 

@@ -49,3 +49,170 @@ def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
         fig.savefig(f, format="png")
     plt.close(fig)
     return Path(path)
+
+
+def _save_png(fig, path) -> Path:
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.tight_layout()
+        with atomic_write(path, "wb") as f:
+            fig.savefig(f, format="png")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_hysteresis(path, loop, *, title: str = "") -> Path:
+    """Plot a hysteresis loop, ``m_par`` against μ0H in mT, to a PNG, atomically.
+
+    The descending and ascending branches are drawn in two colours and the coercive
+    fields (:func:`jaxmag.hysteresis.coercivity`) are marked.
+
+    **Arguments:**
+
+    - `path`: output PNG.
+    - `loop`: a :class:`jaxmag.hysteresis.Loop` (or anything with 1D `B` in T and
+      `m_par`, of equal length >= 2).
+    - `title`: the figure title.
+    """
+    from .hysteresis import coercivity
+
+    B = np.asarray(loop.B, dtype=float)
+    y = np.asarray(loop.m_par, dtype=float)
+    if B.ndim != 1 or B.shape != y.shape or B.size < 2:
+        raise ValueError(
+            f"loop.B and loop.m_par must be 1D of equal length >= 2, got {B.shape}, {y.shape}"
+        )
+    if not (np.all(np.isfinite(B)) and np.all(np.isfinite(y))):
+        raise ValueError("loop.B and loop.m_par must be finite")
+    c = coercivity(loop)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5), dpi=120)
+    sign = np.sign(np.diff(B))
+    styles = {-1: ("tab:blue", "descending"), 1: ("tab:red", "ascending")}
+    labelled = set()
+    start = 0
+    for i in range(1, len(sign) + 1):  # runs of segments with one sweep direction
+        if i < len(sign) and sign[i] == sign[start]:
+            continue
+        if sign[start] != 0:
+            color, label = styles[int(sign[start])]
+            ax.plot(
+                B[start : i + 1] * 1e3,
+                y[start : i + 1],
+                ".-",
+                ms=3,
+                lw=1.2,
+                color=color,
+                label=None if label in labelled else label,
+            )
+            labelled.add(label)
+        start = i
+    for key, color in (("B_down", "tab:blue"), ("B_up", "tab:red")):
+        if np.isfinite(c[key]):
+            ax.axvline(c[key] * 1e3, color=color, ls="--", lw=0.8)
+            ax.plot([c[key] * 1e3], [0.0], "o", mfc="none", color=color)
+    if np.isfinite(c["Bc"]):
+        ax.plot([], [], "k--", lw=0.8, label=f"μ0Hc = {c['Bc'] * 1e3:.4g} mT")
+    ax.axhline(0.0, color="0.5", lw=0.5)
+    ax.axvline(0.0, color="0.5", lw=0.5)
+    ax.set_xlabel("μ0H (mT)")
+    ax.set_ylabel("⟨m⟩·ĥ")
+    ax.set_ylim(-1.1, 1.1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title)
+    return _save_png(fig, path)
+
+
+def plot_magnetisation_map(
+    path, m, *, cell=None, title: str = "", layer: int = 0, arrows: int = 16, shade: bool = True
+) -> Path:
+    """Plot the in-plane magnetisation of one z-layer to a PNG, atomically.
+
+    Colour is the in-plane angle ``atan2(my, mx)`` (hsv, with a colour bar); with `shade`
+    the brightness is the in-plane magnitude ``sqrt(mx² + my²)`` (black: out of plane).
+    Non-magnetic cells (``|m| = 0``) are left blank. Arrows show ``(mx, my)``, about
+    `arrows` per axis.
+
+    **Arguments:**
+
+    - `path`: output PNG.
+    - `m`: a ``(3, nx, ny, nz)`` array, or an object with `.values` (that array; an
+      ``(nx, ny, nz, 3)`` array is accepted too when its first axis is not 3) and
+      optionally `.cell` (e.g. a field read by :func:`jaxmag.io.ovf.read`).
+    - `cell`: cell size ``(dx, dy, dz)`` in m; then the axes are in nm (else in cells).
+      Defaults to `m.cell` when `m` has one.
+    - `title`: the figure title.
+    - `layer`: the z index to draw.
+    - `arrows`: arrows per axis, about (>= 1).
+    - `shade`: darken by the in-plane magnitude.
+    """
+    if hasattr(m, "values") and not isinstance(m, np.ndarray | dict):
+        if cell is None:
+            cell = getattr(m, "cell", None)
+        m = m.values
+    a = np.asarray(m, dtype=float)
+    if a.ndim == 4 and a.shape[0] != 3 and a.shape[-1] == 3:
+        a = np.moveaxis(a, -1, 0)
+    if a.ndim != 4 or a.shape[0] != 3:
+        raise ValueError(f"m must have shape (3, nx, ny, nz), got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("m contains NaN or inf")
+    nz = a.shape[3]
+    if isinstance(layer, bool) or not isinstance(layer, int | np.integer):
+        raise TypeError(f"layer must be an integer, got {layer!r}")
+    if not 0 <= layer < nz:
+        raise ValueError(f"layer must lie in [0, {nz}), got {layer}")
+    if isinstance(arrows, bool) or not isinstance(arrows, int | np.integer) or arrows < 1:
+        raise ValueError(f"arrows must be an integer >= 1, got {arrows!r}")
+    if cell is not None:
+        cell = np.asarray(cell, dtype=float).reshape(-1)
+        if cell.shape != (3,) or not np.all(np.isfinite(cell) & (cell > 0)):
+            raise ValueError(f"cell must be three positive sizes (dx, dy, dz) in m, got {cell}")
+    mx, my, mz = a[0, :, :, layer], a[1, :, :, layer], a[2, :, :, layer]
+    nx, ny = mx.shape
+    dx, dy = (cell[0] * 1e9, cell[1] * 1e9) if cell is not None else (1.0, 1.0)
+    unit = "nm" if cell is not None else "cells"
+
+    plt = _pyplot()
+    from matplotlib.colors import Normalize
+
+    norm = Normalize(-np.pi, np.pi)
+    cmap = plt.get_cmap("hsv")
+    rgba = cmap(norm(np.arctan2(my, mx)))
+    inplane = np.hypot(mx, my)
+    if shade:
+        rgba[..., :3] *= np.clip(inplane, 0.0, 1.0)[..., None]
+    rgba[..., 3] = np.where(mx**2 + my**2 + mz**2 > 0, 1.0, 0.0)
+    fig, ax = plt.subplots(figsize=(7, 7 * min(max(ny * dy / (nx * dx), 0.3), 1.5)), dpi=120)
+    ax.imshow(
+        np.transpose(rgba, (1, 0, 2)),
+        origin="lower",
+        extent=(0, nx * dx, 0, ny * dy),
+        interpolation="nearest",
+    )
+    sx, sy = max(1, -(-nx // arrows)), max(1, -(-ny // arrows))
+    ix, iy = np.arange(sx // 2, nx, sx), np.arange(sy // 2, ny, sy)
+    X, Y = np.meshgrid((ix + 0.5) * dx, (iy + 0.5) * dy, indexing="ij")
+    U, V = mx[np.ix_(ix, iy)], my[np.ix_(ix, iy)]
+    spacing = min(sx * dx, sy * dy)
+    ax.quiver(X, Y, U, V, angles="xy", scale_units="xy", scale=1 / (0.8 * spacing), pivot="mid")
+    bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8)
+    bar.set_label("in-plane angle atan2(my, mx) (rad)")
+    bar.set_ticks([-np.pi, -np.pi / 2, 0, np.pi / 2, np.pi], labels=["−π", "−π/2", "0", "π/2", "π"])
+    ax.set_xlabel(f"x ({unit})")
+    ax.set_ylabel(f"y ({unit})")
+    ax.set_aspect("equal")
+    ax.set_title(title or f"layer z = {layer}")
+    return _save_png(fig, path)

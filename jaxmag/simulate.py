@@ -146,7 +146,7 @@ def simulate(
       discretise-then-optimise: exact for the projected map).
     - `stepsize_controller`: override the adaptive controller, e.g.
       ``diffrax.ConstantStepSize()`` with a given `dt0` (s).
-    - `progress`: print percentage progress while integrating.
+    - `progress`: show a progress bar while integrating (diffrax's `TqdmProgressMeter`).
 
     Raises ``RuntimeError``, naming the time reached, if the integration fails (steps
     exhausted or collapsed); inside ``jit``/``vmap``, the error is raised at run time.
@@ -309,7 +309,7 @@ def _solve(
         max_steps=max_steps,
         adjoint=adjoint,
         throw=False,
-        progress_meter=diffrax.TextProgressMeter() if progress else diffrax.NoProgressMeter(),
+        progress_meter=diffrax.TqdmProgressMeter() if progress else diffrax.NoProgressMeter(),
     )
     obs, final = sol.ys[0], sol.ys[1]
     steps = sol.stats["num_steps"]
