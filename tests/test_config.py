@@ -163,3 +163,31 @@ def test_example_file_reproduces_sp4(tmp_path):
     tab = read_table(tmp_path / "run" / "table.txt")
     np.testing.assert_allclose(np.stack([tab["mx"], tab["my"], tab["mz"]], 1), r["m_avg"],
                                atol=1e-12)  # fmt: skip
+
+
+def test_ovf_snapshots_and_ovf_initial_state(tmp_path):
+    from jaxmag.io import ovf
+
+    text = BASE.replace("t = 1e-11", "t = 2e-12").replace(
+        "[material]", "[output]\ntable_every = 1e-12\novf_every = 1e-12\n[material]"
+    )
+    cfg = config.parse(text, "snap.toml", base=tmp_path)
+    r = run_config.run(cfg, tmp_path / "out", progress=False)
+    snaps = sorted((tmp_path / "out").glob("m*.ovf"))
+    assert [p.name for p in snaps] == ["m000000.ovf", "m000001.ovf", "m000002.ovf"]
+    last = ovf.read(snaps[-1])
+    np.testing.assert_allclose(last.cell, (5e-9, 5e-9, 3e-9))
+    np.testing.assert_allclose(last.values, np.asarray(r["m"]), atol=1e-12)
+    # an OVF file as the initial state of another run, relative to the config's folder
+    text2 = BASE.replace(
+        "[material]", '[initial]\nkind = "ovf"\npath = "out/m000002.ovf"\n[material]'
+    )
+    cfg2 = config.parse(text2, "again.toml", base=tmp_path)
+    np.testing.assert_allclose(run_config.initial_state(cfg2, r["mesh"]), last.values, atol=1e-15)
+    wrong = BASE.replace("cells = [4, 4, 1]", "cells = [2, 2, 1]").replace(
+        "[material]", '[initial]\nkind = "ovf"\npath = "out/m000002.ovf"\n[material]'
+    )
+    cfg3 = config.parse(wrong, "wrong.toml", base=tmp_path)
+    mesh3 = run_config.build(cfg3)[0]
+    with pytest.raises(config.ConfigError, match="wrong.toml:initial.path: .* holds"):
+        run_config.initial_state(cfg3, mesh3)
