@@ -191,3 +191,16 @@ def test_ovf_snapshots_and_ovf_initial_state(tmp_path):
     mesh3 = run_config.build(cfg3)[0]
     with pytest.raises(config.ConfigError, match="wrong.toml:initial.path: .* holds"):
         run_config.initial_state(cfg3, mesh3)
+
+
+def test_run_with_checkpoints_resumes(tmp_path):
+    text = BASE.replace("t = 1e-11", "t = 4e-12").replace(
+        "[material]", "[output]\ntable_every = 1e-12\ncheckpoint_every = 2e-12\n[material]"
+    )
+    cfg = config.parse(text, "ck.toml")
+    r1 = run_config.run(cfg, tmp_path / "out", progress=False)
+    assert (tmp_path / "out" / "checkpoints" / "stage0").is_dir()
+    r2 = run_config.run(cfg, tmp_path / "out", progress=False)  # restores the finished run
+    np.testing.assert_array_equal(r1["m"], r2["m"])
+    np.testing.assert_array_equal(r1["table"]["mx"], r2["table"]["mx"])
+    assert len(r1["table"]["t"]) == 5
