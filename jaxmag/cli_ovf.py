@@ -7,7 +7,7 @@ import numpy as np
 
 def add_parser(sub) -> None:
     """Add the ``ovf`` subcommand (with ``info`` and ``convert``) to ``sub``."""
-    s = sub.add_parser("ovf", help="OOMMF OVF files: info, convert")
+    s = sub.add_parser("ovf", help="OOMMF OVF files: info, convert, plot")
     ssub = s.add_subparsers(dest="ovf_command", required=True)
     i = ssub.add_parser(
         "info",
@@ -31,6 +31,14 @@ def add_parser(sub) -> None:
         default="binary8",
         help="data format of OUT (default binary8)",
     )
+    pl = ssub.add_parser(
+        "plot",
+        help="an in-plane magnetisation map of a vector OVF file (PNG)",
+        description="Colour by in-plane angle, brightness by in-plane magnitude, arrows.",
+    )
+    pl.add_argument("file", type=Path, help="OVF file with valuedim 3")
+    pl.add_argument("--out", type=Path, default=None, help="PNG path (default FILE.png)")
+    pl.add_argument("--layer", type=int, default=0, help="z layer (default 0)")
 
 
 def info(path) -> str:
@@ -84,6 +92,18 @@ def run(args) -> int:
     try:
         if args.ovf_command == "info":
             print(info(args.file))
+            return 0
+        if args.ovf_command == "plot":
+            from .io import ovf
+            from .plot import plot_magnetisation_map
+
+            f = ovf.read(args.file)
+            if f.valuedim != 3:
+                raise ValueError(f"{args.file}: a map needs a vector field, valuedim is "
+                                 f"{f.valuedim}")  # fmt: skip
+            out = args.out or args.file.with_suffix(".png")
+            plot_magnetisation_map(out, f, title=args.file.name, layer=args.layer)
+            print(f"wrote {out}")
             return 0
         path = convert(args.inp, args.out, args.format)
     except OSError as e:

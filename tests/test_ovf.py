@@ -365,3 +365,16 @@ def test_cli_convert(tmp_path, capsys):
 def test_cli_missing_file(tmp_path):
     with pytest.raises(ValueError, match="nope.ovf: No such file"):
         _run(["ovf", "info", str(tmp_path / "nope.ovf")])
+
+
+def test_cli_plot_writes_a_map_and_rejects_scalars(tmp_path, capsys):
+    from jaxmag.cli import main
+
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(3, 6, 4, 1))
+    ovf.write(tmp_path / "v.ovf", m / np.linalg.norm(m, axis=0), (2e-9, 3e-9, 5e-9))
+    ovf.write(tmp_path / "s.ovf", m[:1], (2e-9, 3e-9, 5e-9))
+    assert main(["ovf", "plot", str(tmp_path / "v.ovf")]) == 0
+    assert (tmp_path / "v.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["ovf", "plot", str(tmp_path / "s.ovf")]) == 2
+    assert "s.ovf: a map needs a vector field" in capsys.readouterr().err
