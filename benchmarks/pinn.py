@@ -48,8 +48,8 @@ def main(argv=None) -> dict:
     q = args.quick
     budget = {
         "macrospin": dict(adam_steps=100 if q else 20000, lbfgs_steps=50 if q else 10000),
-        "film1d": dict(adam_steps=100 if q else 5000, lbfgs_steps=50 if q else 5000),
-        "static": dict(adam_steps=100 if q else 5000, lbfgs_steps=50 if q else 3000),
+        "film1d": dict(adam_steps=100 if q else 5000, lbfgs_steps=0 if q else 5000),
+        "static": dict(adam_steps=100 if q else 5000, lbfgs_steps=0 if q else 3000),
         "map": dict(adam_steps=50 if q else 3000, lbfgs_steps=0 if q else 1000),
     }
     chunk = 50 if q else 500
