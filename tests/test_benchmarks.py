@@ -49,6 +49,7 @@ REQUIRED = {
         "static_train_s",
         "failure_map",
     ),
+    "throughput.py": ("rows", "largest", "protocol"),
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
 }
 """Figures an issue asks a benchmark to report."""
@@ -70,6 +71,10 @@ def test_benchmark_quick(script, tmp_path):
         assert figures["max_norm_dev"] <= 1e-12
         assert figures["macrospin_reload_max_diff"] == 0.0
         assert {r["h"] for r in figures["failure_map"]} == {0.3, 2.0}
+    if script.name == "throughput.py":
+        for r in figures["rows"]:
+            assert r["cell_evals_per_s"] > 0 and r["ratio_to_floor"] > 0
+            assert abs(r["m_final_avg"][0] - 1) < 1e-3  # 1 fs of dynamics from +x
     if script.name == "latent_sensitivity.py":
         sens = np.asarray(figures["sensitivity"])
         assert sens.shape == (figures["n_test"],) and np.all(sens > 0)
