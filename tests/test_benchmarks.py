@@ -51,6 +51,7 @@ REQUIRED = {
     ),
     "throughput.py": ("rows", "largest", "protocol"),
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
+    "peers.py": ("codes", "ratios_jaxmag_over_peer", "fft_floor_s", "jaxmag_s_per_eval_over_floor"),
 }
 """Figures an issue asks a benchmark to report."""
 
@@ -79,6 +80,17 @@ def test_benchmark_quick(script, tmp_path):
         sens = np.asarray(figures["sensitivity"])
         assert sens.shape == (figures["n_test"],) and np.all(sens > 0)
         assert figures["n_below_target"] == int((sens <= figures["target"]).sum())
+    if script.name == "peers.py":
+        codes = figures["codes"]
+        assert set(codes) == {"jaxmag", "magnum.np", "neuralmag"}
+        present = {n for n, f in codes.items() if "missing" not in f}  # peers are optional
+        assert "jaxmag" in present
+        assert set(figures["ratios_jaxmag_over_peer"]) == present - {"jaxmag"}
+        for n in present:
+            assert codes[n]["rhs_evals"] > 0 and codes[n]["s_per_eval"] > 0, n
+            # one s-state, 20 ps on 20 x 5 cells: every code stays near OOMMF's path
+            assert codes[n]["max_abs_dmy_vs_oommf"] < 0.1, n
+        assert figures["fft_floor_s"] > 0
 
 
 def test_sp4_benchmark_figures(tmp_path):
