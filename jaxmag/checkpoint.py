@@ -29,7 +29,7 @@ from jaxtyping import Array, Float
 
 from ._validate import check_real
 from .io import atomic_write
-from .llg import TIME_UNIT, llg_rhs
+from .llg import TIME_UNIT, scaled_rhs
 from .models.checkpoint import load_config, load_model, save_model
 from .simulate import _check_times, default_controller, mean_m
 from .solver import ProjectedSolver
@@ -92,16 +92,16 @@ class CarryDt(diffrax.AbstractAdaptiveStepSizeController):
         return keep, n0, n1, jump, (inner, dt), result
 
 
-def _vf(tau, y, args):
-    return TIME_UNIT * llg_rhs(args, y, tau * TIME_UNIT)
-
-
 def _observe(tau, y, args):
     return mean_m(args, normalize(y))
 
 
 def _pieces(solver, rtol, atol):
-    return diffrax.ODETerm(_vf), ProjectedSolver(solver), CarryDt(default_controller(rtol, atol))
+    return (
+        diffrax.ODETerm(scaled_rhs),
+        ProjectedSolver(solver),
+        CarryDt(default_controller(rtol, atol)),
+    )
 
 
 @eqx.filter_jit

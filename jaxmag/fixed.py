@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._validate import check_real, is_concrete
-from .llg import TIME_UNIT, llg_rhs
+from .llg import TIME_UNIT, scaled_rhs
 from .simulate import check_finite, mean_m
 from .solver import ProjectedSolver
 from .system import System
@@ -89,9 +89,7 @@ def simulate_fixed(
 @eqx.filter_jit
 def _run(system, m0, dtau, n_saves, every, psolver, precession, save_snapshots, checkpoint):
     u = TIME_UNIT
-    term = diffrax.ODETerm(
-        lambda tau, y, args: u * llg_rhs(args, y, tau * u, precession=precession)
-    )
+    term = diffrax.ODETerm(lambda tau, y, args: scaled_rhs(tau, y, args, precession))
     state0 = psolver.init(term, 0.0, dtau, m0, system)
 
     def step(carry, _):

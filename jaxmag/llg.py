@@ -47,3 +47,10 @@ def llg_rhs(
     damp = alpha * cross(m, mxH)
     pre = -system.gamma / (1 + alpha**2)
     return pre * (mxH + damp) if precession else pre * damp
+
+
+def scaled_rhs(tau, m, system: System, precession: bool = True):
+    """``dm/dτ`` in the solver's scaled time ``τ = t / TIME_UNIT`` (ps): the diffrax
+    vector field ``(τ, y, args=system)`` of :func:`simulate`, :func:`simulate_fixed`
+    and :func:`~jaxmag.checkpoint.simulate_checkpointed`."""
+    return TIME_UNIT * llg_rhs(system, m, tau * TIME_UNIT, precession=precession)

@@ -8,7 +8,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ._validate import check_real, is_concrete
-from .llg import TIME_UNIT, llg_rhs
+from .llg import TIME_UNIT, scaled_rhs
 from .solver import ProjectedSolver, max_norm_deviation
 from .system import System
 from .vectors import max_abs, normalize
@@ -279,7 +279,7 @@ def _solve(
     u = TIME_UNIT
 
     def vf(tau, y, args):
-        return u * llg_rhs(args, y, tau * u, precession=precession)
+        return scaled_rhs(tau, y, args, precession)
 
     def observe(tau, y, args):
         m = normalize(y)
