@@ -19,6 +19,7 @@ from .llg import llg_rhs, torque
 from .material import Material
 from .mesh import Mesh
 from .relax import RelaxResult, minimize, relax_llg
+from .rk import RK4FSAL
 from .simulate import Trajectory, mean_m, simulate
 from .solver import ProjectedSolver, max_norm_deviation
 from .system import System, make_system
@@ -35,6 +36,7 @@ __all__ = [
     "Material",
     "Mesh",
     "ProjectedSolver",
+    "RK4FSAL",
     "RelaxResult",
     "System",
     "Trajectory",

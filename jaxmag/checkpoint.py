@@ -31,7 +31,7 @@ from ._validate import check_real
 from .io import atomic_write
 from .llg import TIME_UNIT, scaled_rhs
 from .models.checkpoint import load_config, load_model, save_model
-from .simulate import _check_times, default_controller, mean_m
+from .simulate import _check_times, default_controller, default_solver, mean_m
 from .solver import ProjectedSolver
 from .system import System
 from .vectors import normalize
@@ -287,7 +287,8 @@ def simulate_checkpointed(
     - `checkpoint_every`: simulated time in s between checkpoints (the segment length;
       the last segment may be shorter).
     - `save_every`: interval in s of the ⟨m⟩ table, from `t0`.
-    - `solver`: a diffrax solver, wrapped in :class:`ProjectedSolver` (default ``Dopri5``).
+    - `solver`: a diffrax solver, wrapped in :class:`ProjectedSolver` (default
+      :func:`~jaxmag.simulate.default_solver`, as :func:`~jaxmag.simulate`).
     - `rtol`, `atol`: tolerances of the step-size controller (as in :func:`simulate`).
     - `key`: a PRNG key, stored in the checkpoint and passed through (may be ``None``).
     - `progress`: print one line per segment (simulated time in s, wall time in s).
@@ -295,7 +296,7 @@ def simulate_checkpointed(
 
     Raises ``RuntimeError`` if a segment fails; the checkpoint before it is kept.
     """
-    solver = diffrax.Dopri5() if solver is None else solver
+    solver = default_solver(rtol) if solver is None else solver
     _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, max_steps, key)
     folder = Path(checkpoint_dir).absolute()
     if folder.exists() and not folder.is_dir():

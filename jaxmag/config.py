@@ -43,7 +43,7 @@ SCHEMA = {
     "output": {"dir", "table_every", "ovf_every", "checkpoint_every"},
 }
 STAGE_KEYS = {"relax": {"kind", "tol", "B_mT"}, "run": {"kind", "t", "B_mT", "rtol", "solver"}}
-SOLVERS = ("Dopri5", "Tsit5", "Bosh3", "Heun", "Euler")
+SOLVERS = ("RK4FSAL", "Dopri5", "Tsit5", "Bosh3", "Heun", "Euler")
 TOP = {"mesh", "material", "regions", "shapes", "energy", "initial", "stages", "output"}
 
 
@@ -124,8 +124,8 @@ def _stage(where, t):
     if kind == "run":
         out["t"] = _number(f"{where}.t", t["t"], positive=True)
         out["rtol"] = _number(f"{where}.rtol", t.get("rtol", 1e-5), positive=True)
-        out["solver"] = t.get("solver", "Dopri5")
-        if out["solver"] not in SOLVERS:
+        out["solver"] = t.get("solver")  # None: simulate's default_solver(rtol)
+        if out["solver"] is not None and out["solver"] not in SOLVERS:
             raise _err(f"{where}.solver", f"must be one of {SOLVERS}, got {out['solver']!r}")
     elif "tol" in t:
         out["tol"] = _number(f"{where}.tol", t["tol"], positive=True)

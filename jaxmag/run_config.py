@@ -20,6 +20,7 @@ from .material import Material
 from .mesh import Mesh
 from .observables import energy_name
 from .relax import minimize
+from .rk import RK4FSAL
 from .simulate import simulate
 from .system import make_system
 from .vectors import normalize
@@ -93,7 +94,8 @@ def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
     ts = np.arange(n + 1) * every
     import diffrax
 
-    solver = getattr(diffrax, stage["solver"])()
+    name = stage["solver"]
+    solver = None if name is None else RK4FSAL() if name == "RK4FSAL" else getattr(diffrax, name)()
     ovf_every = cfg["output"]["ovf_every"]
     snaps = None
     if ovf_every > 0:

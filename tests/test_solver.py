@@ -23,8 +23,9 @@ SOLVERS = {
     "Bosh3": (diffrax.Bosh3, 3),
     "Tsit5": (diffrax.Tsit5, 5),
     "Dopri5": (diffrax.Dopri5, 5),
+    "RK4FSAL": (jm.RK4FSAL, 4),
 }
-ADAPTIVE = {"Bosh3", "Tsit5", "Dopri5", "Heun"}
+ADAPTIVE = {"Bosh3", "Tsit5", "Dopri5", "Heun", "RK4FSAL"}
 
 
 def tilted_state(seed=0, bias=(1.0, 0.5, 0.2)):
@@ -111,6 +112,7 @@ DTS = {  # ps, in the asymptotic regime and well above round-off (errors 1e-12 .
     "Bosh3": [0.5, 1.0, 2.0, 4.0],
     "Tsit5": [2.5, 4.0, 5.0, 8.0, 10.0],
     "Dopri5": [2.5, 4.0, 5.0, 8.0, 10.0],
+    "RK4FSAL": [1.0, 2.0, 2.5, 4.0, 5.0],
 }
 
 
