@@ -3,7 +3,7 @@
 Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
 """
 
-from . import batch, constants, pulses, shapes
+from . import batch, constants, pulses, shapes, torques
 from .energy import (
     AbstractEnergy,
     CubicAnisotropy,
@@ -58,4 +58,5 @@ __all__ = [
     "simulate",
     "simulate_fixed",
     "torque",
+    "torques",
 ]

@@ -1,6 +1,8 @@
 """The Landau–Lifshitz–Gilbert equation in Landau–Lifshitz form.
 
-``dm/dt = -γ/(1+α²) [m × H + α m × (m × H)]`` with ``γ`` in m/(A s), ``H`` in A/m.
+``dm/dt = -γ/(1+α²) [m × H + α m × (m × H)] + Σ (τ + α m × τ)/(1+α²)`` with ``γ`` in
+m/(A s), ``H`` in A/m, and the spin torques ``τ`` (1/s) of ``system.torques`` (the
+Gilbert form ``dm/dt = -γ m × H + α m × dm/dt + Σ τ``, solved for ``dm/dt``).
 """
 
 import jax.numpy as jnp
@@ -46,7 +48,11 @@ def llg_rhs(
     alpha = system.material.alpha
     damp = alpha * cross(m, mxH)
     pre = -system.gamma / (1 + alpha**2)
-    return pre * (mxH + damp) if precession else pre * damp
+    dmdt = pre * (mxH + damp) if precession else pre * damp
+    for term in system.torques:  # Gilbert-form torques τ: (τ + α m × τ) / (1 + α²)
+        tau = term.torque(m, t)
+        dmdt = dmdt + (tau + alpha * cross(m, tau)) / (1 + alpha**2)
+    return dmdt
 
 
 def scaled_rhs(tau, m, system: System, precession: bool = True):

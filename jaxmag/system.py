@@ -17,6 +17,7 @@ from .energy import (
 )
 from .material import Material, per_cell
 from .mesh import Mesh
+from .torques.base import AbstractTorque
 from .vectors import normalize
 
 
@@ -29,14 +30,17 @@ class System(eqx.Module):
     - `material`: the material (made per-cell on ``mesh`` here).
     - `terms`: a tuple of energy terms, summed. Add your own ``AbstractEnergy`` freely.
     - `gamma`: gyromagnetic ratio in m/(A s) (Landau–Lifshitz form, default 2.211e5).
+    - `torques`: a tuple of spin torques (:class:`~jaxmag.torques.AbstractTorque`), added
+      to the LLG right-hand side.
     """
 
     mesh: Mesh
     material: Material
     terms: tuple[AbstractEnergy, ...]
     gamma: float = GAMMA_LL
+    torques: tuple[AbstractTorque, ...] = ()
 
-    def __init__(self, mesh: Mesh, material: Material, terms, gamma: float = GAMMA_LL):
+    def __init__(self, mesh: Mesh, material: Material, terms, gamma: float = GAMMA_LL, torques=()):
         self.mesh = mesh
         self.material = per_cell(material, mesh)
         terms = tuple(terms)
@@ -44,6 +48,11 @@ class System(eqx.Module):
             if not isinstance(term, AbstractEnergy):
                 raise TypeError(f"terms must be AbstractEnergy instances, got {term!r}")
         self.terms = terms
+        torques = tuple(torques)
+        for tq in torques:
+            if not isinstance(tq, AbstractTorque):
+                raise TypeError(f"torques must be AbstractTorque instances, got {tq!r}")
+        self.torques = torques
         check_real("gamma (m/(A s))", gamma, positive=True)
         self.gamma = gamma
 
@@ -110,6 +119,7 @@ def make_system(
     anisotropy: bool | None = None,
     extra_terms=(),
     gamma: float = GAMMA_LL,
+    torques=(),
 ) -> System:
     """A :class:`System` with the usual terms.
 
@@ -124,6 +134,7 @@ def make_system(
       material's ``Ku1``, ``Ku2`` or ``Kc1`` is non-zero.
     - `extra_terms`: further energy terms.
     - `gamma`: gyromagnetic ratio in m/(A s).
+    - `torques`: spin torques added to the LLG right-hand side.
     """
     mat = material.on(mesh, mask)
     terms = []
@@ -143,4 +154,4 @@ def make_system(
     if H is not None:
         terms.append(Zeeman(mesh, mat, H))
     terms.extend(extra_terms)
-    return System(mesh, mat, tuple(terms), gamma)
+    return System(mesh, mat, tuple(terms), gamma, torques)

@@ -20,6 +20,7 @@ import pytest
 
 import jaxmag as jm
 from jaxmag.constants import GAMMA_LL, MU0
+from jaxmag.torques import AbstractTorque
 from jaxmag.vectors import cross, dot
 
 CELL = (5e-9, 5e-9, 5e-9)
@@ -270,3 +271,58 @@ def test_energy_rate_is_minus_damping_dissipation(holey_system, random_m):
     e_minus = energy(system, jm.normalize(m - eps * dmdt / jnp.max(jnp.abs(dmdt))))
     fd = float(e_plus - e_minus) / (2 * eps) * float(jnp.max(jnp.abs(dmdt)))
     np.testing.assert_allclose(fd, float(expected), rtol=1e-5)
+
+
+# --- periodic meshes and torque plumbing ---------------------------------------------
+
+
+class _ConstantTorque(AbstractTorque):
+    tau: jnp.ndarray
+
+    def torque(self, m, t=0.0):
+        return jnp.broadcast_to(self.tau.reshape(3, 1, 1, 1), m.shape)
+
+
+def test_torque_enters_in_gilbert_form():
+    """With no field, dm/dt = (τ + α m × τ) / (1 + α²): the Gilbert-form torque solved
+    for dm/dt."""
+    mesh = jm.Mesh((1, 1, 1), (2e-9, 2e-9, 2e-9))
+    alpha = 0.3
+    tau = jnp.array([0.0, 2e9, -1e9])  # 1/s, perpendicular to m = x
+    system = jm.System(mesh, jm.Material(8e5, 0.0, alpha), (), torques=(_ConstantTorque(tau),))
+    m = system.check_magnetisation(np.array([1.0, 0.0, 0.0]))
+    got = np.asarray(jm.llg_rhs(system, m))[:, 0, 0, 0]
+    want = (np.asarray(tau) + alpha * np.cross([1.0, 0.0, 0.0], tau)) / (1 + alpha**2)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    # and the Gilbert equation holds: dm/dt = α m × dm/dt + τ
+    np.testing.assert_allclose(got, alpha * np.cross([1.0, 0.0, 0.0], got) + tau, rtol=1e-12)
+    with pytest.raises(TypeError, match="AbstractTorque"):
+        jm.System(mesh, jm.Material(8e5, 0.0, alpha), (), torques=("not a torque",))
+
+
+def test_exchange_wraps_on_a_periodic_axis():
+    """A spiral commensurate with a periodic chain: every face, the wrap-around one
+    included, contributes A (2 sin(k d / 2) / d)² d³, so E = N A k_eff² V; the open chain
+    lacks the one wrap face."""
+    n, d, A = 16, 1e-9, 1.3e-11
+    k = 2 * np.pi * 3 / (n * d)
+    x = (np.arange(n) + 0.5) * d
+    m = np.zeros((3, n, 1, 1))
+    m[0, :, 0, 0], m[1, :, 0, 0] = np.cos(k * x), np.sin(k * x)
+    keff2 = (2 * np.sin(k * d / 2) / d) ** 2
+    mat = jm.Material(8e5, A, 0.1)
+    per = jm.Exchange(jm.Mesh((n, 1, 1), (d, d, d), pbc=(1, 0, 0)), mat)
+    opn = jm.Exchange(jm.Mesh((n, 1, 1), (d, d, d)), mat)
+    assert float(per.energy(jnp.asarray(m))) == pytest.approx(n * A * keff2 * d**3, rel=1e-12)
+    assert float(opn.energy(jnp.asarray(m))) == pytest.approx((n - 1) * A * keff2 * d**3, rel=1e-12)
+    # the periodic field is uniform in magnitude and antiparallel-free: H = (2A/μ0Ms) (-k_eff²) m
+    H = np.asarray(per.field(jnp.asarray(m)))
+    np.testing.assert_allclose(H, -2 * A / (jm.constants.MU0 * 8e5) * keff2 * m, atol=1e-6)
+    g = jm.field_from_energy(per.energy, jnp.asarray(m), jnp.full((n, 1, 1), 8e5), d**3)
+    np.testing.assert_allclose(H, np.asarray(g), rtol=1e-10, atol=1e-8)
+
+
+@pytest.mark.parametrize("pbc", [(1, 0), (-1, 0, 0), (0.5, 0, 0), (True, 0, 0)])
+def test_bad_pbc(pbc):
+    with pytest.raises(ValueError, match="pbc"):
+        jm.Mesh((4, 4, 1), (1e-9, 1e-9, 1e-9), pbc=pbc)

@@ -1,8 +1,11 @@
-"""Heisenberg exchange on the 6-neighbour stencil with free (Neumann) boundaries."""
+"""Heisenberg exchange on the 6-neighbour stencil with free (Neumann) boundaries, wrapping
+around along periodic axes (``Mesh.pbc``)."""
 
 from typing import ClassVar
 
+import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from ..constants import MU0
@@ -12,23 +15,52 @@ from ..vectors import dot
 from .base import AbstractEnergy, safe_inverse
 
 
+def neighbour_pairs(n: int, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(i, j)`` of the neighbour pairs along an axis of ``n`` cells: ``(k, k+1)``
+    for ``k < n - 1``, and the wrap-around pair ``(n - 1, 0)`` when ``periodic``."""
+    k = np.arange(n if periodic else n - 1)
+    return k, (k + 1) % n
+
+
+def forward_difference(m, axis: int, periodic: bool):
+    """``m[i+1] - m[i]`` along array ``axis``: ``n - 1`` entries, or ``n`` with the
+    wrap-around difference ``m[0] - m[n-1]`` last when ``periodic``."""
+    if periodic:
+        return jnp.roll(m, -1, axis=axis) - m
+    return jnp.diff(m, axis=axis)
+
+
+def face_divergence(flux, axis: int, periodic: bool):
+    """The adjoint of :func:`forward_difference` (times -1): cell ``i`` receives
+    ``flux[i] - flux[i-1]`` from its two faces; a free boundary has no outer face."""
+    if periodic:
+        return flux - jnp.roll(flux, 1, axis=axis)
+    lo = [(0, 0)] * flux.ndim
+    hi = [(0, 0)] * flux.ndim
+    lo[axis] = (0, 1)
+    hi[axis] = (1, 0)
+    return jnp.pad(flux, lo) - jnp.pad(flux, hi)
+
+
 def face_stiffness(mesh: Mesh, material: Material, axis: int) -> Float[Array, "..."]:
     """Exchange stiffness in J/m on the faces between neighbours along ``axis``.
 
     The harmonic mean ``2 A1 A2 / (A1 + A2)`` of the two cells, times the material's
     ``exchange_scaling[r1, r2]`` between different regions, and 0 where either cell is
     non-magnetic (so holes and surfaces are free boundaries). Shape: the mesh shape with
-    one fewer entry along ``axis``.
+    one fewer entry along ``axis``; along a periodic axis (``mesh.pbc``) the same shape as
+    the mesh, face ``i`` joining cell ``i`` to cell ``(i + 1) mod n``.
     """
     mat = per_cell(material, mesh)
     A = jnp.where(mat.Ms > 0, mat.A, 0.0)
     n = A.shape[axis]
-    a1 = jnp.take(A, jnp.arange(n - 1), axis=axis)
-    a2 = jnp.take(A, jnp.arange(1, n), axis=axis)
+    lo, hi = neighbour_pairs(n, mesh.periodic[axis])
+    a1 = jnp.take(A, lo, axis=axis)
+    a2 = jnp.take(A, hi, axis=axis)
     Af = 2 * a1 * a2 * safe_inverse(a1 + a2)
     if mat.region is not None and mat.exchange_scaling is not None:
-        r1 = jnp.take(mat.region, jnp.arange(n - 1), axis=axis)
-        r2 = jnp.take(mat.region, jnp.arange(1, n), axis=axis)
+        r1 = jnp.take(mat.region, lo, axis=axis)
+        r2 = jnp.take(mat.region, hi, axis=axis)
         Af = Af * jnp.where(r1 == r2, 1.0, mat.exchange_scaling[r1, r2])
     return Af
 
@@ -41,10 +73,12 @@ class Exchange(AbstractEnergy):
     coef: tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]
     inv_mu0_Ms: Float[Array, "nx ny nz"]
     cell_volume: float
+    periodic: tuple[bool, bool, bool] = eqx.field(static=True)
     name: ClassVar[str] = "exchange"
 
     def __init__(self, mesh: Mesh, material: Material):
         mat = per_cell(material, mesh)
+        self.periodic = mesh.periodic
         self.coef = tuple(2 * face_stiffness(mesh, mat, ax) / mesh.cell[ax] ** 2 for ax in range(3))
         self.inv_mu0_Ms = safe_inverse(MU0 * mat.Ms)
         self.cell_volume = mesh.cell_volume
@@ -54,7 +88,7 @@ class Exchange(AbstractEnergy):
         for ax, c in enumerate(self.coef):
             if c.shape[ax] == 0:
                 continue
-            dm = jnp.diff(m, axis=ax + 1)
+            dm = forward_difference(m, ax + 1, self.periodic[ax])
             e = e + 0.5 * jnp.sum(c * dot(dm, dm))
         return self.cell_volume * e
 
@@ -63,10 +97,6 @@ class Exchange(AbstractEnergy):
         for ax, c in enumerate(self.coef):
             if c.shape[ax] == 0:
                 continue
-            flux = c * jnp.diff(m, axis=ax + 1)
-            lo = [(0, 0)] * 4
-            hi = [(0, 0)] * 4
-            lo[ax + 1] = (0, 1)
-            hi[ax + 1] = (1, 0)
-            H = H + jnp.pad(flux, lo) - jnp.pad(flux, hi)
+            flux = c * forward_difference(m, ax + 1, self.periodic[ax])
+            H = H + face_divergence(flux, ax + 1, self.periodic[ax])
         return H * self.inv_mu0_Ms
