@@ -5,10 +5,14 @@ Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
 
 from . import batch, constants, pulses, shapes, torques
 from .energy import (
+    AbstractDMI,
     AbstractEnergy,
+    BulkDMI,
     CubicAnisotropy,
+    D2dDMI,
     Demag,
     Exchange,
+    InterfacialDMI,
     UniaxialAnisotropy,
     Zeeman,
     field_from_energy,
@@ -23,25 +27,32 @@ from .rk import RK4FSAL
 from .simulate import Trajectory, mean_m, simulate
 from .solver import ProjectedSolver, max_norm_deviation
 from .system import System, make_system
+from .torques import Slonczewski, ZhangLi
 from .vectors import normalize
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbstractDMI",
     "AbstractEnergy",
+    "BulkDMI",
     "CubicAnisotropy",
+    "D2dDMI",
     "Demag",
     "Exchange",
     "FixedTrajectory",
+    "InterfacialDMI",
     "Material",
     "Mesh",
     "ProjectedSolver",
     "RK4FSAL",
     "RelaxResult",
+    "Slonczewski",
     "System",
     "Trajectory",
     "UniaxialAnisotropy",
     "Zeeman",
+    "ZhangLi",
     "batch",
     "constants",
     "equilibrium",

@@ -1,5 +1,5 @@
 """Ready-made standard problems."""
 
-from . import sp4
+from . import slonczewski, sp4, sp5
 
-__all__ = ["sp4"]
+__all__ = ["slonczewski", "sp4", "sp5"]
