@@ -10,6 +10,11 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
+DEDICATED = {
+    p.stem.removeprefix("test_benchmarks_")
+    for p in Path(__file__).parent.glob("test_benchmarks_*.py")
+}
+"""Scripts whose --quick runs are tested, with their figures, in ``test_benchmarks_<name>.py``."""
 
 
 def _run(script, *args, cwd):
@@ -56,7 +61,14 @@ REQUIRED = {
 """Figures an issue asks a benchmark to report."""
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_every_benchmark_has_a_quick_test():
+    """Each script is run with --quick here or in its own test file."""
+    assert DEDICATED <= {p.stem for p in SCRIPTS}, DEDICATED - {p.stem for p in SCRIPTS}
+
+
+@pytest.mark.parametrize(
+    "script", [p for p in SCRIPTS if p.stem not in DEDICATED], ids=lambda p: p.name
+)
 def test_benchmark_quick(script, tmp_path):
     figures = _run(script, "--quick", cwd=tmp_path)
     assert isinstance(figures, dict) and figures
