@@ -3,7 +3,7 @@
 Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
 """
 
-from . import batch, constants, pulses, shapes, torques
+from . import batch, constants, pulses, shapes, thermal, torques
 from .energy import (
     AbstractDMI,
     AbstractEnergy,
@@ -68,6 +68,7 @@ __all__ = [
     "shapes",
     "simulate",
     "simulate_fixed",
+    "thermal",
     "torque",
     "torques",
 ]
