@@ -61,7 +61,7 @@ from ..constants import MU0
 from ..material import Material, per_cell
 from ..mesh import Mesh
 from .base import AbstractEnergy, safe_inverse
-from .exchange import neighbour_pairs
+from .exchange import face_scatter, neighbour_pairs
 
 # A DMI vector d_a per spatial axis a: (component, sign) for d_a = sign * ê_component,
 # or None where the kind has no derivative along that axis.
@@ -134,18 +134,6 @@ def _pairs(m, axis: int, periodic: bool):
     )
 
 
-def _to_cells(face_lo, face_hi, axis: int, periodic: bool):
-    """Cell ``k`` gets ``face_lo`` of its upper face (k, k+1) minus ``face_hi`` of its
-    lower face (k-1, k); a free boundary has no outer face."""
-    if periodic:
-        return face_lo - jnp.roll(face_hi, 1, axis=axis)
-    lo = [(0, 0)] * face_lo.ndim
-    hi = [(0, 0)] * face_lo.ndim
-    lo[axis] = (0, 1)
-    hi[axis] = (1, 0)
-    return jnp.pad(face_lo, lo) - jnp.pad(face_hi, hi)
-
-
 class AbstractDMI(AbstractEnergy):
     """A DMI term ``E = V Σ_a Σ_faces (D_f / Δ_a) d_a · (m_i × m_j)`` (see the module
     docstring for the kinds, the sign convention and the boundaries). Subclasses fix
@@ -204,7 +192,7 @@ class AbstractDMI(AbstractEnergy):
                 continue
             k, sign = vec
             mi, mj = _pairs(m, ax + 1, self.periodic[ax])
-            v = _to_cells(c * mj, c * mi, ax + 1, self.periodic[ax])
+            v = face_scatter(c * mj, c * mi, ax + 1, self.periodic[ax])
             H = H + sign * _unit_cross(k, v)
         return H * self.inv_mu0_Ms
 

@@ -30,16 +30,22 @@ def forward_difference(m, axis: int, periodic: bool):
     return jnp.diff(m, axis=axis)
 
 
+def face_scatter(face_lo, face_hi, axis: int, periodic: bool):
+    """Face values to cells: cell ``k`` gets ``face_lo`` of its upper face ``(k, k+1)``
+    minus ``face_hi`` of its lower face ``(k-1, k)``; a free boundary has no outer face."""
+    if periodic:
+        return face_lo - jnp.roll(face_hi, 1, axis=axis)
+    lo = [(0, 0)] * face_lo.ndim
+    hi = [(0, 0)] * face_lo.ndim
+    lo[axis] = (0, 1)
+    hi[axis] = (1, 0)
+    return jnp.pad(face_lo, lo) - jnp.pad(face_hi, hi)
+
+
 def face_divergence(flux, axis: int, periodic: bool):
     """The adjoint of :func:`forward_difference` (times -1): cell ``i`` receives
     ``flux[i] - flux[i-1]`` from its two faces; a free boundary has no outer face."""
-    if periodic:
-        return flux - jnp.roll(flux, 1, axis=axis)
-    lo = [(0, 0)] * flux.ndim
-    hi = [(0, 0)] * flux.ndim
-    lo[axis] = (0, 1)
-    hi[axis] = (1, 0)
-    return jnp.pad(flux, lo) - jnp.pad(flux, hi)
+    return face_scatter(flux, flux, axis, periodic)
 
 
 def face_stiffness(mesh: Mesh, material: Material, axis: int) -> Float[Array, "..."]:
