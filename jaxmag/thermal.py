@@ -78,6 +78,7 @@ __all__ = [
     "check_solver",
     "check_temperature",
     "macrospin_sde",
+    "macrospin_sde_coupled",
     "simulate_thermal",
     "thermal_field_strength",
 ]
@@ -192,8 +193,9 @@ def _chunk(per_save, B):
 
 @eqx.filter_jit
 def _macrospin_run(
-    m0, key, ds, D, Hk, u, H, alpha, gamma, n_steps, n_saves, solver, projected, brownian
-):
+    m0, key, ds, D, Hk, u, H, alpha, gamma, n_steps, n_saves, solver, brownian,
+    projected=True, coupled=False,
+):  # fmt: skip
     """Time in ps, ``τ = t / TIME_UNIT``: ``dm = LL(m, u H dτ + D sqrt(u) dW_τ)``."""
     unit = TIME_UNIT
     bm = diffrax.UnsafeBrownianPath(shape=m0.shape, key=key, levy_area=_levy(solver))
@@ -202,28 +204,36 @@ def _macrospin_run(
 
     if isinstance(solver, str):  # hand-written "heun" / "euler"
 
-        def X(m, dW):
-            return unit * _macro_field(m, Hk, u, H) * ds + sq * dW
+        def X(m, dW, h):
+            return unit * _macro_field(m, Hk, u, H) * h + sq * dW
 
-        def step(m, dW):
+        def step(m, dW, h=ds):
             mn = normalize(m)
-            k1 = _ll(mn, X(mn, dW), alpha, gamma)
+            k1 = _ll(mn, X(mn, dW, h), alpha, gamma)
             if solver == "euler":
                 m1 = m + k1
             else:
                 mt = normalize(m + k1)
-                k2 = _ll(mt, X(mt, dW), alpha, gamma)
+                k2 = _ll(mt, X(mt, dW, h), alpha, gamma)
                 m1 = m + 0.5 * (k1 + k2)
             return normalize(m1) if projected else m1
 
+        if coupled:  # fine steps ds and coarse steps 2 ds on one Brownian path
+
+            def step(m, dW, _step=step):
+                fine = _step(_step(m[0], dW[0]), dW[1])
+                return jnp.stack([fine, _step(m[1], dW[0] + dW[1], 2 * ds)])
+
         if brownian == "block":
-            c = _chunk(per_save, m0.shape[1])
+            B = m0.shape[-1]
+            c = 2 * _chunk(per_save // 2, 2 * B) if coupled else _chunk(per_save, B)
             n_chunks = per_save // c
+            shape = (c // 2, 2, 3, B) if coupled else (c, 3, B)
 
             def advance(m, k):  # save block k
                 def chunk(m, j):
                     kk = jax.random.fold_in(key, k * n_chunks + j)
-                    dW = jnp.sqrt(ds) * jax.random.normal(kk, (c, *m0.shape), m0.dtype)
+                    dW = jnp.sqrt(ds) * jax.random.normal(kk, shape, m0.dtype)
                     m, _ = jax.lax.scan(lambda m, w: (step(m, w), None), m, dW)
                     return m, None
 
@@ -281,58 +291,11 @@ def _macrospin_run(
 _MACRO_SOLVERS = ("heun", "euler")
 
 
-def macrospin_sde(
-    key: PRNGKeyArray,
-    m0: Float[Array, "3 B"],
-    t1: float,
-    *,
-    n_steps: int,
-    n_saves: int = 2,
-    Ms,
-    V,
-    alpha,
-    T,
-    K=0.0,
-    easy_axis=(0.0, 0.0, 1.0),
-    H=(0.0, 0.0, 0.0),
-    gamma: float = GAMMA_LL,
-    solver="heun",
-    projected: bool = True,
-    allow_ito: bool = False,
-    brownian: str = "block",
-):
-    """A batch of independent thermal macrospins (stochastic LLG, Stratonovich), fixed steps.
-
-    **Arguments:**
-
-    - `key`: PRNG key of the thermal field (required). The whole batch draws one
-      Brownian path of shape ``(3, B)`` from it (see `brownian`): runs are exactly
-      repeatable from the key and the inputs.
-    - `m0`: start, shape ``(3, B)`` (normalised here).
-    - `t1`: duration in s, > 0.
-    - `n_steps`: fixed steps (step ``t1 / n_steps``), a multiple of ``n_saves - 1``.
-    - `n_saves`: saves at ``t1 k / (n_saves - 1)``, ``k = 0 … n_saves - 1`` (>= 2).
-    - `Ms` (A/m, > 0), `V` (m³, > 0), `alpha` (> 0), `T` (K, >= 0), `K` (J/m³, uniaxial
-      energy density ``-K (m·u)²``): scalars or ``(B,)``.
-    - `easy_axis`: ``u``, ``(3,)``, normalised here.
-    - `H`: applied field in A/m, ``(3,)`` or ``(3, B)``; Zeeman energy ``-μ0 Ms V m·H``.
-    - `gamma`: m/(A s).
-    - `solver`: ``"heun"`` (default: hand-written projected Heun, weak order 1), or a
-      diffrax Stratonovich solver (``diffrax.Heun()``, ``EulerHeun()``, ...) stepped
-      through :class:`~jaxmag.ProjectedSolver`; ``"euler"`` (Euler–Maruyama, Itô) only
-      with ``allow_ito=True``, for demonstrating that it is wrong.
-    - `projected`: normalise after every step (``False`` only for demonstrations).
-    - `allow_ito`: permit ``solver="euler"``.
-    - `brownian`: the noise of the hand-written steps. ``"block"`` (default, fast):
-      Gaussian increments drawn in chunks of steps, chunk ``j`` from
-      ``fold_in(key, j)`` (the chunk length depends on ``B`` and the steps per save, see
-      :data:`NOISE_CHUNK_BYTES`); ``"unsafe"``: the increments of
-      ``diffrax.UnsafeBrownianPath(key)``, exactly those the diffrax solvers see (so
-      ``"heun"`` then equals ``ProjectedSolver(diffrax.Heun())``, tested). Diffrax
-      solvers always use ``"unsafe"``.
-
-    Returns ``(ts, m)``: ``ts`` ``(n_saves,)`` in s, ``m`` ``(n_saves, 3, B)``.
-    """
+def _macrospin_inputs(
+    key, m0, t1, n_steps, n_saves, Ms, V, alpha, T, K, easy_axis, H, gamma, solver,
+    allow_ito, brownian,
+):  # fmt: skip
+    """Validate the inputs of :func:`macrospin_sde`; the arguments of `_macrospin_run`."""
     if key is None:
         raise ValueError("a thermal run needs an explicit PRNG key (key=jax.random.key(...))")
     m0 = jnp.asarray(m0, dtype=float)
@@ -387,24 +350,115 @@ def macrospin_sde(
     D = thermal_field_strength(alpha, Ms, V, T, gamma)
     Hk = 2 * K / (MU0 * Ms)
     ds = t1 / n_steps / TIME_UNIT
-    m = _macrospin_run(
-        normalize(m0),
-        key,
-        ds,
-        D,
-        Hk,
-        u,
-        H,
-        alpha,
-        gamma,
-        n_steps,
-        n_saves,
-        solver,
-        projected,
+    return (
+        normalize(m0), key, ds, D, Hk, u, H, alpha, gamma, n_steps, n_saves, solver,
         brownian,
-    )
-    ts = jnp.linspace(0.0, t1, n_saves)
-    return ts, m
+    )  # fmt: skip
+
+
+def macrospin_sde(
+    key: PRNGKeyArray,
+    m0: Float[Array, "3 B"],
+    t1: float,
+    *,
+    n_steps: int,
+    n_saves: int = 2,
+    Ms,
+    V,
+    alpha,
+    T,
+    K=0.0,
+    easy_axis=(0.0, 0.0, 1.0),
+    H=(0.0, 0.0, 0.0),
+    gamma: float = GAMMA_LL,
+    solver="heun",
+    projected: bool = True,
+    allow_ito: bool = False,
+    brownian: str = "block",
+):
+    """A batch of independent thermal macrospins (stochastic LLG, Stratonovich), fixed steps.
+
+    **Arguments:**
+
+    - `key`: PRNG key of the thermal field (required). The whole batch draws one
+      Brownian path of shape ``(3, B)`` from it (see `brownian`): runs are exactly
+      repeatable from the key and the inputs.
+    - `m0`: start, shape ``(3, B)`` (normalised here).
+    - `t1`: duration in s, > 0.
+    - `n_steps`: fixed steps (step ``t1 / n_steps``), a multiple of ``n_saves - 1``.
+    - `n_saves`: saves at ``t1 k / (n_saves - 1)``, ``k = 0 … n_saves - 1`` (>= 2).
+    - `Ms` (A/m, > 0), `V` (m³, > 0), `alpha` (> 0), `T` (K, >= 0), `K` (J/m³, uniaxial
+      energy density ``-K (m·u)²``): scalars or ``(B,)``.
+    - `easy_axis`: ``u``, ``(3,)``, normalised here.
+    - `H`: applied field in A/m, ``(3,)`` or ``(3, B)``; Zeeman energy ``-μ0 Ms V m·H``.
+    - `gamma`: m/(A s).
+    - `solver`: ``"heun"`` (default: hand-written projected Heun, weak order 1), or a
+      diffrax Stratonovich solver (``diffrax.Heun()``, ``EulerHeun()``, ...) stepped
+      through :class:`~jaxmag.ProjectedSolver`; ``"euler"`` (Euler–Maruyama, Itô) only
+      with ``allow_ito=True``, for demonstrating that it is wrong.
+    - `projected`: normalise after every step (``False`` only for demonstrations).
+    - `allow_ito`: permit ``solver="euler"``.
+    - `brownian`: the noise of the hand-written steps. ``"block"`` (default, fast):
+      Gaussian increments drawn in chunks of steps, chunk ``j`` from
+      ``fold_in(key, j)`` (the chunk length depends on ``B`` and the steps per save, see
+      :data:`NOISE_CHUNK_BYTES`); ``"unsafe"``: the increments of
+      ``diffrax.UnsafeBrownianPath(key)``, exactly those the diffrax solvers see (so
+      ``"heun"`` then equals ``ProjectedSolver(diffrax.Heun())``, tested). Diffrax
+      solvers always use ``"unsafe"``.
+
+    Returns ``(ts, m)``: ``ts`` ``(n_saves,)`` in s, ``m`` ``(n_saves, 3, B)``.
+    """
+    args = _macrospin_inputs(
+        key, m0, t1, n_steps, n_saves, Ms, V, alpha, T, K, easy_axis, H, gamma, solver,
+        allow_ito, brownian,
+    )  # fmt: skip
+    m = _macrospin_run(*args, projected=projected)
+    return jnp.linspace(0.0, t1, n_saves), m
+
+
+def macrospin_sde_coupled(
+    key: PRNGKeyArray,
+    m0: Float[Array, "3 B"],
+    t1: float,
+    *,
+    n_steps: int,
+    n_saves: int = 2,
+    Ms,
+    V,
+    alpha,
+    T,
+    K=0.0,
+    easy_axis=(0.0, 0.0, 1.0),
+    H=(0.0, 0.0, 0.0),
+    gamma: float = GAMMA_LL,
+):
+    """Projected Heun at steps ``t1/n_steps`` and ``2 t1/n_steps`` on one Brownian path.
+
+    The coarse run takes each pair of the fine run's Brownian increments as one
+    increment (the coupling of multilevel Monte Carlo). Both runs have the weak error
+    ``c h + O(h²)`` of Heun, so the Talay–Tubaro extrapolation ``2 E[f(fine)] -
+    E[f(coarse)]`` cancels the ``O(h)`` term; because the two paths stay close, its
+    statistical error is barely larger than that of the fine run alone.
+
+    Arguments as :func:`macrospin_sde` (hand-written projected Heun, ``"block"`` noise);
+    `n_steps` (fine steps) must be a multiple of ``2 (n_saves - 1)``.
+
+    Returns ``(ts, m_fine, m_coarse)``: ``ts`` ``(n_saves,)`` in s, each ``m``
+    ``(n_saves, 3, B)``.
+    """
+    if isinstance(n_steps, int | np.integer) and not isinstance(n_steps, bool):
+        if isinstance(n_saves, int | np.integer) and n_saves >= 2:
+            if n_steps % (2 * (n_saves - 1)):
+                raise ValueError(
+                    f"n_steps={n_steps} must be a multiple of 2 (n_saves - 1) = "
+                    f"{2 * (n_saves - 1)} (every coarse step spans two fine steps)"
+                )
+    m0, *rest = _macrospin_inputs(
+        key, m0, t1, n_steps, n_saves, Ms, V, alpha, T, K, easy_axis, H, gamma, "heun",
+        False, "block",
+    )  # fmt: skip
+    m = _macrospin_run(jnp.stack([m0, m0]), *rest, coupled=True)
+    return jnp.linspace(0.0, t1, n_saves), m[:, 0], m[:, 1]
 
 
 # ------------------------------------------------------------------------------------
