@@ -39,6 +39,7 @@ from .constants import GAMMA_LL, K_B, MU0
 
 __all__ = [
     "brown_asymptotic",
+    "brown_eigenvalues",
     "brown_lambda1",
     "brown_lambda1_fd",
     "langevin",
@@ -188,6 +189,23 @@ def brown_lambda1(
         raise ValueError(f"n_basis must be >= 3, got {n_basis}")
     ev = _spectrum(sigma, h, n_basis, 2)
     return float(ev[1])
+
+
+def brown_eigenvalues(sigma: float, h: float = 0.0, n: int = 4) -> np.ndarray:
+    """The ``n`` smallest eigenvalues ``λ_k τ_N`` of Brown's Fokker–Planck operator
+    (``λ_0 = 0``, then ``λ1``, ...), by the Legendre–Galerkin method of
+    :func:`brown_lambda1`. The ones above λ1 are the intrawell (fast) modes: after a
+    few ``1/λ2`` only the λ1 mode is left in any relaxation.
+
+    - `sigma`: ``K V / (k_B T)`` (≥ 0); `h`: ``H / H_K`` along the easy axis, ``|h| < 1``;
+    - `n`: how many (≥ 2).
+    """
+    sigma, h = _check_sigma_h(sigma, h)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    ev = _spectrum(sigma, h, int(max(40, 3 * sigma + 30, n + 20)), n)
+    ev[0] = 0.0  # the equilibrium; numerically ~1e-13
+    return ev
 
 
 def brown_lambda1_fd(sigma: float, h: float = 0.0, n_cells: int = 4000) -> float:

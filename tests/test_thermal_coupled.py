@@ -7,6 +7,7 @@ import pytest
 
 from jaxmag import thermal as th
 from jaxmag.constants import K_B
+from jaxmag.thermal.macrospin import _chunk
 
 MS, VOL, TEMP = 8e5, 1.25e-25, 300.0
 KW = dict(Ms=MS, V=VOL, alpha=0.5, K=3 * K_B * TEMP / VOL, H=(2e4, 0.0, -1e4))
@@ -59,3 +60,18 @@ def test_bad_input():
         th.macrospin_sde_coupled(None, m0, 1e-10, n_steps=40, **kw)
     with pytest.raises(ValueError, match="temperature"):
         th.macrospin_sde_coupled(jax.random.key(0), m0, 1e-10, n_steps=40, **(KW | {"T": -1.0}))
+
+
+def test_noise_chunks_with_a_remainder():
+    # a prime number of steps per save: chunks of the byte budget plus a remainder
+    B = 20000
+    c, n_full, rem = _chunk(383, B)
+    assert c * n_full + rem == 383 and rem > 0 and c == th.NOISE_CHUNK_BYTES // (3 * B * 8)
+    assert _chunk(1000, B) == (125, 8, 0)  # a divisor near the budget: no remainder
+    m0 = jnp.tile(tilted(4), (1, B // 4))
+    kw = dict(n_steps=383, n_saves=2, T=0.0, **KW)
+    _, a = th.macrospin_sde(jax.random.key(0), m0, 1e-10, **kw)
+    _, b = th.macrospin_sde(jax.random.key(0), m0, 1e-10, brownian="unsafe", **kw)
+    np.testing.assert_allclose(a, b, atol=1e-13)  # every one of the 383 steps was taken
+    _, c = th.macrospin_sde(jax.random.key(0), m0, 1e-10, **(kw | {"n_steps": 382}))
+    assert float(jnp.max(jnp.abs(a - c))) > 1e-9

@@ -6,6 +6,7 @@ from numpy.polynomial import legendre as npleg
 from scipy import integrate
 
 from jaxmag.constants import GAMMA_LL, K_B, MU0
+from jaxmag import thermal_theory as tt
 from jaxmag.thermal_theory import (
     brown_asymptotic,
     brown_lambda1,
@@ -158,3 +159,13 @@ def test_bad_input():
         neel_time(8e5, 1e-24, 0.1, -1.0)
     with pytest.raises(ValueError):
         brown_asymptotic(0.0)
+
+
+def test_eigenvalues_free_diffusion_and_consistency():
+    # σ = 0: P_l(cos θ) decays as exp(-l (l + 1) t / (2 τ_N))
+    np.testing.assert_allclose(tt.brown_eigenvalues(0.0, 0.0, 5), [0, 1, 3, 6, 10], atol=1e-10)
+    ev = tt.brown_eigenvalues(5.0, 0.2, 4)
+    assert ev[1] == pytest.approx(tt.brown_lambda1(5.0, 0.2), rel=1e-10)
+    assert np.all(np.diff(ev) > 0) and ev[2] > 20 * ev[1]  # λ1 is well separated
+    with pytest.raises(ValueError, match="n must be"):
+        tt.brown_eigenvalues(5.0, 0.0, 1)
