@@ -8,6 +8,9 @@ Uses :func:`jaxmag.thermal.macrospin_sde` (projected Heun) against the theory of
 - ``langevin``: isotropic macrospin in a field, ``⟨m·ĥ⟩`` against ``L(ξ)`` (replicas
   drawn from the Boltzmann density, then time and replica average after a burn-in:
   the check is that the SDE keeps it stationary; stderr from the replicas' means);
+- ``uniaxial``: ``⟨mz²⟩`` of a uniaxial macrospin (σ = 3, 8, no field) against the
+  exact ``∫ x² e^{σx²} / ∫ e^{σx²}`` (Talay–Tubaro from dt and 2 dt; half the replicas
+  start in each well), and a χ² test of the histogram of mz against ``e^{σ mz²}``;
 - ``escape``: ``λ1 τ_N`` from the long-time decay of ``⟨mz⟩(t) - ⟨mz⟩_eq`` (all
   replicas start at mz = +1; a least-squares fit of ``A exp(-λ1 t)`` over
   ``[6/λ2, 6/λ2 + 0.7/λ1]``, after the intrawell transients; stderr by a 16-group
@@ -67,6 +70,7 @@ def main(argv=None) -> dict:
     import numpy as np
     from _common import conditions, emit
     from scipy.optimize import curve_fit
+    from scipy.stats import chi2 as chi2_dist
 
     from jaxmag.constants import K_B, MU0
     from jaxmag.thermal import macrospin_sde, macrospin_sde_coupled
@@ -75,6 +79,7 @@ def main(argv=None) -> dict:
         brown_eigenvalues,
         langevin,
         neel_time,
+        uniaxial_mz2,
         uniaxial_mz_pdf,
     )
 
@@ -138,6 +143,57 @@ def main(argv=None) -> dict:
         log(
             f"langevin xi={xi}: {mean:.5f} ± {se:.5f} vs {th:.5f} (z={(mean - th) / se:+.2f}); "
             f"dt {m1:.5f} (z={(m1 - th) / se1:+.2f}), dt/2 {m2:.5f} (z={(m2 - th) / se2:+.2f})"
+        )
+
+    # ---- equilibrium: uniaxial, p(mz) ∝ exp(σ mz²) ------------------------------------
+    uniaxial = []
+    for i, sigma in enumerate((3.0,) if quick else (3.0, 8.0)):
+        B_u = 512 if quick else 10000
+        t_burn_u, t_avg_u, ns_u = (1.0, 4.0, 9) if quick else (1.0, 20.0, 43)
+        dt = 0.025 / sigma  # α = 1; Talay–Tubaro from dt and 2 dt on one path
+        t1 = t_burn_u + t_avg_u
+        steps = int(np.ceil(t1 / dt / (2 * (ns_u - 1)))) * 2 * (ns_u - 1)
+        m0 = up(B_u).at[2].multiply(jnp.where(jnp.arange(B_u) % 2 == 0, 1.0, -1.0))
+        tau = neel_time(MS, VOL, 1.0, TEMP)
+        ts, mf, mc = macrospin_sde_coupled(
+            jax.random.fold_in(key, 300 + i), m0, t1 * tau, n_steps=steps, n_saves=ns_u,
+            Ms=MS, V=VOL, alpha=1.0, T=TEMP, K=sigma * K_B * TEMP / VOL,
+        )  # fmt: skip
+        sel = np.asarray(ts) / tau >= t_burn_u
+        zf, zc = np.asarray(mf[sel, 2]), np.asarray(mc[sel, 2])
+        rep = 2 * (zf**2).mean(axis=0) - (zc**2).mean(axis=0)  # per replica
+        mean, se = float(rep.mean()), float(rep.std(ddof=1) / np.sqrt(B_u))
+        exact = uniaxial_mz2(sigma)
+        # histogram of the fine run's last save (one independent sample per replica)
+        edges = np.linspace(-1, 1, 21)
+        xq = np.linspace(-1, 1, 20001)
+        pdf = uniaxial_mz_pdf(xq, sigma)
+        cdf = np.concatenate([[0], np.cumsum((pdf[1:] + pdf[:-1]) / 2 * np.diff(xq))])
+        expected = B_u * np.diff(np.interp(edges, xq, cdf / cdf[-1]))
+        counts, _ = np.histogram(zf[-1], edges)
+        chi2 = float(np.sum((counts - expected) ** 2 / expected))
+        p_val = float(chi2_dist.sf(chi2, df=len(counts) - 1))
+        uniaxial.append(
+            {
+                "sigma": sigma,
+                "mz2": mean,
+                "stderr": se,
+                "exact": exact,
+                "z": (mean - exact) / se,
+                "estimator": "Talay-Tubaro 2 m(dt) - m(2 dt)",
+                "mz2_dt": float((zf**2).mean()),
+                "mz2_2dt": float((zc**2).mean()),
+                "histogram_chi2": chi2,
+                "histogram_dof": len(counts) - 1,
+                "histogram_p": p_val,
+                "replicas": B_u,
+                "dt_tauN": dt,
+                "effective_samples": B_u * int(sel.sum()),  # saves 0.5 τ_N apart > 1/(2σ)
+            }  # fmt: skip
+        )
+        log(
+            f"uniaxial σ={sigma}: <mz²> {mean:.5f} ± {se:.5f} vs {exact:.5f} "
+            f"(z={(mean - exact) / se:+.2f}); histogram chi2 {chi2:.1f}/19, p={p_val:.3f}"
         )
 
     # ---- escape: λ1 τ_N ----------------------------------------------------------------
@@ -269,6 +325,7 @@ def main(argv=None) -> dict:
         "Ms_A_per_m": MS, "V_m3": VOL, "T_K": TEMP, "quick": quick,
         "langevin": lang,
         "langevin_max_abs_z": max(abs(r["z"]) for r in lang),
+        "uniaxial": uniaxial,
         "escape": escape,
         "escape_max_abs_rel_err": max(abs(r["rel_err_exact"]) for r in escape),
         "weak_order": weak,

@@ -21,6 +21,9 @@ def test_thermal_benchmark_quick(tmp_path):
     for r in f["langevin"]:
         assert {"xi", "m_par", "stderr", "theory", "z", "replicas"} <= set(r)
         assert r["stderr"] > 0 and abs(r["z"]) < 5  # 256 replicas: loose, a smoke run
+    for r in f["uniaxial"]:
+        assert {"sigma", "mz2", "stderr", "exact", "histogram_p", "replicas"} <= set(r)
+        assert r["stderr"] > 0 and abs(r["mz2"] - r["exact"]) < 5 * r["stderr"]
     for r in f["escape"]:
         assert {"sigma", "h", "alpha", "lambda1_tauN", "stderr", "exact", "asymptotic"} <= set(r)
         assert {"rel_err_exact", "replicas"} <= set(r)

@@ -64,14 +64,15 @@ def test_bad_input():
 
 def test_noise_chunks_with_a_remainder():
     # a prime number of steps per save: chunks of the byte budget plus a remainder
-    B = 20000
-    c, n_full, rem = _chunk(383, B)
-    assert c * n_full + rem == 383 and rem > 0 and c == th.NOISE_CHUNK_BYTES // (3 * B * 8)
-    assert _chunk(1000, B) == (125, 8, 0)  # a divisor near the budget: no remainder
+    B = 100000
+    cap = th.NOISE_CHUNK_BYTES // (3 * B * 8)
+    c, n_full, rem = _chunk(31, B)
+    assert (c, n_full, rem) == (cap, 1, 31 - cap) and rem > 0
+    assert _chunk(1000, 20000) == (125, 8, 0)  # a divisor near the budget: no remainder
     m0 = jnp.tile(tilted(4), (1, B // 4))
-    kw = dict(n_steps=383, n_saves=2, T=0.0, **KW)
-    _, a = th.macrospin_sde(jax.random.key(0), m0, 1e-10, **kw)
-    _, b = th.macrospin_sde(jax.random.key(0), m0, 1e-10, brownian="unsafe", **kw)
-    np.testing.assert_allclose(a, b, atol=1e-13)  # every one of the 383 steps was taken
-    _, c = th.macrospin_sde(jax.random.key(0), m0, 1e-10, **(kw | {"n_steps": 382}))
+    kw = dict(n_steps=31, n_saves=2, T=0.0, **KW)
+    _, a = th.macrospin_sde(jax.random.key(0), m0, 1e-11, **kw)
+    _, b = th.macrospin_sde(jax.random.key(0), m0, 1e-11, brownian="unsafe", **kw)
+    np.testing.assert_allclose(a, b, atol=1e-13)  # every one of the 31 steps was taken
+    _, c = th.macrospin_sde(jax.random.key(0), m0, 1e-11 * 30 / 31, **(kw | {"n_steps": 30}))
     assert float(jnp.max(jnp.abs(a - c))) > 1e-9

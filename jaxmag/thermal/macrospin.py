@@ -201,7 +201,7 @@ def _macrospin_inputs(
     Ms, V, alpha, T, K = (jnp.asarray(x, dtype=float) for x in (Ms, V, alpha, T, K))
     D = thermal_field_strength(alpha, Ms, V, T, gamma)
     Hk = 2 * K / (MU0 * Ms)
-    ds = t1 / n_steps / TIME_UNIT
+    ds = jnp.asarray(t1 / n_steps / TIME_UNIT, dtype=float)  # traced: no recompile per t1
     return (
         normalize(m0), key, ds, D, Hk, u, H, alpha, gamma, n_steps, n_saves, solver,
         brownian,
