@@ -79,6 +79,7 @@ def main(argv=None) -> dict:
         brown_eigenvalues,
         langevin,
         neel_time,
+        uniaxial_bin_probabilities,
         uniaxial_mz2,
         uniaxial_mz_pdf,
     )
@@ -166,10 +167,7 @@ def main(argv=None) -> dict:
         exact = uniaxial_mz2(sigma)
         # histogram of the fine run's last save (one independent sample per replica)
         edges = np.linspace(-1, 1, 21)
-        xq = np.linspace(-1, 1, 20001)
-        pdf = uniaxial_mz_pdf(xq, sigma)
-        cdf = np.concatenate([[0], np.cumsum((pdf[1:] + pdf[:-1]) / 2 * np.diff(xq))])
-        expected = B_u * np.diff(np.interp(edges, xq, cdf / cdf[-1]))
+        expected = B_u * uniaxial_bin_probabilities(edges, sigma)
         counts, _ = np.histogram(zf[-1], edges)
         chi2 = float(np.sum((counts - expected) ** 2 / expected))
         p_val = float(chi2_dist.sf(chi2, df=len(counts) - 1))

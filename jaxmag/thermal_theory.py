@@ -44,6 +44,7 @@ __all__ = [
     "brown_lambda1_fd",
     "langevin",
     "neel_time",
+    "uniaxial_bin_probabilities",
     "uniaxial_mz2",
     "uniaxial_mz_pdf",
 ]
@@ -120,6 +121,21 @@ def uniaxial_mz_pdf(x, sigma: float, h: float = 0.0):
     z = np.sum(wq * np.exp(sigma * (xq**2 + 2 * h * xq) - shift))
     x = np.asarray(x, dtype=float)
     return np.exp(sigma * (x**2 + 2 * h * x) - shift) / z
+
+
+def uniaxial_bin_probabilities(edges, sigma: float, h: float = 0.0) -> np.ndarray:
+    """The Boltzmann probability of ``mz`` in each bin ``[edges[i], edges[i+1]]``
+    (density :func:`uniaxial_mz_pdf`), by 40-point Gauss–Legendre quadrature per bin:
+    the expected counts of a histogram test are ``n_samples`` times these."""
+    edges = np.asarray(edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("edges must be an increasing 1D array of at least two values")
+    if edges[0] < -1 or edges[-1] > 1:
+        raise ValueError(f"edges must lie within [-1, 1], got [{edges[0]}, {edges[-1]}]")
+    xq, wq = npleg.leggauss(40)
+    a, b = edges[:-1, None], edges[1:, None]
+    x = 0.5 * (b - a) * xq + 0.5 * (a + b)
+    return np.sum(0.5 * (b - a) * wq * uniaxial_mz_pdf(x, sigma, h), axis=1)
 
 
 def _spectrum(sigma: float, h: float, n_basis: int, n_eig: int) -> np.ndarray:

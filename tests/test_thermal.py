@@ -84,10 +84,7 @@ def test_uniaxial_boltzmann():
     counts, _ = np.histogram(x, edges)
 
     def chi2(s):
-        xq = np.linspace(-1, 1, 20001)
-        pdf = tt.uniaxial_mz_pdf(xq, s)
-        cdf = np.concatenate([[0], np.cumsum((pdf[1:] + pdf[:-1]) / 2 * np.diff(xq))])
-        expected = B * np.diff(np.interp(edges, xq, cdf / cdf[-1]))
+        expected = B * tt.uniaxial_bin_probabilities(edges, s)
         return np.sum((counts - expected) ** 2 / expected)
 
     p = stats.chi2.sf(chi2(sigma), df=19)

@@ -5,8 +5,8 @@ import pytest
 from numpy.polynomial import legendre as npleg
 from scipy import integrate
 
-from jaxmag.constants import GAMMA_LL, K_B, MU0
 from jaxmag import thermal_theory as tt
+from jaxmag.constants import GAMMA_LL, K_B, MU0
 from jaxmag.thermal_theory import (
     brown_asymptotic,
     brown_lambda1,
@@ -169,3 +169,17 @@ def test_eigenvalues_free_diffusion_and_consistency():
     assert np.all(np.diff(ev) > 0) and ev[2] > 20 * ev[1]  # λ1 is well separated
     with pytest.raises(ValueError, match="n must be"):
         tt.brown_eigenvalues(5.0, 0.0, 1)
+
+
+def test_bin_probabilities():
+    edges = np.linspace(-1, 1, 21)
+    p = tt.uniaxial_bin_probabilities(edges, 3.0)
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_allclose(p, p[::-1], rtol=1e-12)  # even in mz at h = 0
+    # one bin by adaptive quadrature of the density
+    ref = integrate.quad(lambda x: uniaxial_mz_pdf(x, 3.0, 0.2), 0.3, 0.4)[0]
+    assert tt.uniaxial_bin_probabilities([0.3, 0.4], 3.0, 0.2)[0] == pytest.approx(ref, rel=1e-10)
+    with pytest.raises(ValueError, match="increasing"):
+        tt.uniaxial_bin_probabilities([0.5, 0.1], 3.0)
+    with pytest.raises(ValueError, match="within"):
+        tt.uniaxial_bin_probabilities([-2.0, 0.1], 3.0)
