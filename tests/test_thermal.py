@@ -268,7 +268,9 @@ def test_weak_order_heun_projected():
     assert slope >= 0.8  # weak order 1 (the slope's own statistical error is ~0.1)
 
 
-def test_same_key_same_path_at_any_step():
+def _one_tree():
+    """Four cells, a duration, the keywords of one VirtualBrownianTree, and
+    ``run(k, **extra)``: the final state at ``dt = t1 / k`` on that tree."""
     sysm = _cells(4, alpha=0.1)
     t1 = 0.05 * tau_n(0.1)
     kw = dict(key=jax.random.key(8), T=TEMP, ts=[t1], save_energies=False,
@@ -278,6 +280,12 @@ def test_same_key_same_path_at_any_step():
         return np.asarray(
             th.simulate_thermal(sysm, (1, 0, 0), t1, dt=t1 / k, **(kw | extra)).snapshots[-1]
         )
+
+    return sysm, t1, kw, run
+
+
+def test_same_key_same_path_at_any_step():
+    sysm, t1, kw, run = _one_tree()
 
     ref = run(512)
     errs = [np.max(np.abs(run(k) - ref)) for k in (8, 32, 128)]
@@ -299,15 +307,7 @@ def test_same_key_same_path_at_any_step():
 
 @pytest.mark.slow
 def test_other_stratonovich_solvers_follow_the_same_path():
-    sysm = _cells(4, alpha=0.1)
-    t1 = 0.05 * tau_n(0.1)
-    kw = dict(key=jax.random.key(8), T=TEMP, ts=[t1], save_energies=False,
-              brownian_tol=t1 / 2048, snapshots=True)  # fmt: skip
-
-    def run(k, **extra):
-        return np.asarray(
-            th.simulate_thermal(sysm, (1, 0, 0), t1, dt=t1 / k, **(kw | extra)).snapshots[-1]
-        )
+    sysm, t1, kw, run = _one_tree()
 
     ref = run(1024)
     errs = [np.max(np.abs(run(k) - ref)) for k in (16, 64)]
