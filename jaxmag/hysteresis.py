@@ -243,3 +243,43 @@ def coercivity(loop) -> dict:
     up = _first_zero(B, y, dB > 0)
     Bc = abs(up - down) / 2
     return {"B_down": down, "B_up": up, "Bc": Bc, "H_c": Bc / MU0, "B_shift": (up + down) / 2}
+
+
+def bisect_branch(relax, x_lo, state_lo, x_hi, crossed, *, tol: float, max_evals: int = 60):
+    """Locate where a quasi-static branch first meets a condition, by bisection with
+    continuation.
+
+    **Arguments:**
+
+    - `relax`: ``relax(x, state) -> state``, the equilibrium at the control value ``x``
+      (e.g. a field) reached from ``state``.
+    - `x_lo`, `state_lo`: a control value whose equilibrium `state_lo` has not crossed.
+    - `x_hi`: a control value (above or below `x_lo`) whose equilibrium, reached from
+      `state_lo`, has crossed.
+    - `crossed`: ``crossed(state, previous) -> bool``, e.g. ``m·d < 0``, or a jump of
+      ``⟨m⟩`` from ``previous`` (the state it was relaxed from).
+    - `tol`: stop when ``|x_hi - x_lo| <= tol`` (> 0).
+    - `max_evals`: a ``RuntimeError`` past this many relaxations.
+
+    Each midpoint is relaxed from the latest state that has not crossed, so the branch is
+    followed with ever smaller steps and the result does not depend on the first
+    bracket's width (as long as the branch does not cross twice inside it).
+
+    Returns ``(x_lo, state_lo, x_hi, state_hi, evaluations)``: the final bracket, with
+    the crossed state at `x_hi` relaxed from `state_lo`.
+    """
+    check_real("tol", tol, positive=True)
+    state_hi, evals = None, 0
+    while abs(x_hi - x_lo) > tol or state_hi is None:
+        x = x_hi if state_hi is None else (x_lo + x_hi) / 2
+        state = relax(x, state_lo)
+        evals += 1
+        if crossed(state, state_lo):
+            x_hi, state_hi = x, state
+        elif state_hi is None:
+            raise ValueError(f"the equilibrium at x_hi = {x_hi!r} has not crossed")
+        else:
+            x_lo, state_lo = x, state
+        if evals > max_evals:
+            raise RuntimeError(f"bisect_branch: no convergence in {max_evals} relaxations")
+    return x_lo, state_lo, x_hi, state_hi, evals

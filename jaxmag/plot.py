@@ -216,3 +216,28 @@ def plot_magnetisation_map(
     ax.set_aspect("equal")
     ax.set_title(title or f"layer z = {layer}")
     return _save_png(fig, path)
+
+
+def plot_sp2(path, d_lex, m_remanent, Hc_over_Ms, *, Hs_over_Ms=None, limit=None) -> Path:
+    """µMAG SP2 against the bar's width: the remanent ``⟨mx⟩``, ``⟨my⟩`` and the coercive
+    (and switching) field in units of Ms, with the small-particle limit ``limit``
+    (``Hc/Ms`` at d → 0) marked; written as a PNG to `path` (atomically)."""
+    plt = _pyplot()
+    d = np.asarray(d_lex, dtype=float)
+    m = np.asarray(m_remanent, dtype=float).reshape(-1, 3)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(d, m[:, 0], "o-", label=r"$\langle m_x \rangle$")
+    ax1.plot(d, m[:, 1], "s-", label=r"$\langle m_y \rangle$")
+    ax1.set_xlabel(r"$d / l_{ex}$")
+    ax1.set_ylabel("remanent magnetisation")
+    ax1.legend()
+    ax2.plot(d, Hc_over_Ms, "o-", label=r"$H_c / M_s$")
+    if Hs_over_Ms is not None:
+        ax2.plot(d, Hs_over_Ms, "x--", label=r"$H_s / M_s$ (switching)")
+    if limit is not None:
+        ax2.axhline(limit, color="k", lw=0.8, ls=":", label=f"small-particle limit {limit:.5f}")
+    ax2.set_xlabel(r"$d / l_{ex}$")
+    ax2.set_ylabel("field / Ms")
+    ax2.legend()
+    fig.suptitle("µMAG standard problem 2")
+    return _save_png(fig, path)

@@ -9,6 +9,7 @@ import pytest
 import jaxmag as jm
 from jaxmag.energy.demag import kernel_real_space, padded_shape
 from jaxmag.energy.newell import NEAR, newell_cubature, newell_exact, newell_octant
+from jaxmag.energy.prism import prism_demag_factors
 
 MS = 8e5
 NM = 1e-9
@@ -17,32 +18,9 @@ NM = 1e-9
 PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
 
 
-def aharoni_nz(a, b, c):
-    """Demagnetising factor along z of a uniformly magnetised rectangular prism of
-    half-edges ``a``, ``b``, ``c`` along x, y, z: A. Aharoni, J. Appl. Phys. 83, 3432
-    (1998), eq. (1)."""
-    r = np.sqrt(a * a + b * b + c * c)
-    rab, rbc, rac = np.sqrt(a * a + b * b), np.sqrt(b * b + c * c), np.sqrt(a * a + c * c)
-    s = (
-        (b * b - c * c) / (2 * b * c) * np.log((r - a) / (r + a))
-        + (a * a - c * c) / (2 * a * c) * np.log((r - b) / (r + b))
-        + b / (2 * c) * np.log((rab + a) / (rab - a))
-        + a / (2 * c) * np.log((rab + b) / (rab - b))
-        + c / (2 * a) * np.log((rbc - b) / (rbc + b))
-        + c / (2 * b) * np.log((rac - a) / (rac + a))
-        + 2 * np.arctan(a * b / (c * r))
-        + (a**3 + b**3 - 2 * c**3) / (3 * a * b * c)
-        + (a * a + b * b - 2 * c * c) / (3 * a * b * c) * r
-        + c / (a * b) * (rac + rbc)
-        - (rab**3 + rbc**3 + rac**3) / (3 * a * b * c)
-    )
-    return s / np.pi
-
-
 def aharoni(size):
-    """``(Nxx, Nyy, Nzz)`` of a prism of edge lengths ``size`` (any unit)."""
-    a, b, c = (s / 2 for s in size)
-    return np.array([aharoni_nz(b, c, a), aharoni_nz(c, a, b), aharoni_nz(a, b, c)])
+    """``(Nxx, Nyy, Nzz)`` of a prism of edge lengths ``size`` (Aharoni's closed form)."""
+    return prism_demag_factors(size)
 
 
 def tensor(N6):
