@@ -1,0 +1,45 @@
+"""benchmarks/sp3.py --quick: runs in seconds and ends with one JSON object."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "sp3.py"
+
+
+def test_sp3_benchmark_quick(tmp_path):
+    png = tmp_path / "sp3.png"
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--png", str(png)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    f = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in (
+        "L_crit_over_lex", "cells_per_edge", "energies", "anisotropy_convention",
+        "convergence", "wall_s", "compile_s", "dtype", "device", "jax",
+    ):  # fmt: skip
+        assert key in f, key
+    assert f["dtype"] == "float64" and f["cells_per_edge"] == 6
+    assert "1 - (m.u)^2" in f["anisotropy_convention"]
+    assert 8.0 < f["L_crit_over_lex"] < 8.6  # 6³ cells: below the converged 8.47
+    e = f["energies"]
+    assert set(e) == {"flower", "vortex"}
+    for state in e.values():
+        assert set(state) == {"demag", "exchange", "anisotropy", "total"}
+        parts = state["demag"] + state["exchange"] + state["anisotropy"]
+        assert state["total"] == pytest.approx(parts)
+        assert 0.28 < state["total"] < 0.33
+    # equal energies at L_c, to within what xtol = 1e-2 allows (dE/dL ~ 0.04 per l_ex)
+    assert abs(e["flower"]["total"] - e["vortex"]["total"]) < 1e-3
+    assert e["flower"]["demag"] > 0.25 > e["vortex"]["demag"]
+    assert e["vortex"]["exchange"] > 0.13 > e["flower"]["exchange"]
+    conv = {r["N"]: r["L_crit_over_lex"] for r in f["convergence"]}
+    assert set(conv) == {4, 6}
+    assert conv[6] == f["L_crit_over_lex"]
+    assert 7.5 < conv[4] < conv[6]  # coarser grids cross earlier
+    assert f["wall_s"] > 0 and f["compile_s"] > 0
+    assert png.stat().st_size > 1000
