@@ -19,8 +19,9 @@ Specification (https://www.ctcms.nist.gov/~rdm/spec2.html):
 The field sweep relaxes the energy at every step (:func:`jaxmag.hysteresis.hysteresis`,
 the Barzilai–Borwein minimiser, from the previous step's state); the first sign change
 of ``m·(1,1,1)`` and the largest jump of ``⟨m⟩`` are each refined by bisection with
-continuation (:func:`jaxmag.hysteresis.bisect_branch`), and ``Hc`` interpolates
-``m·(1,1,1)`` linearly across the final bracket.
+continuation (:func:`jaxmag.hysteresis.bisect_branch`; once, when the sign change is
+the jump, as it is from d ≈ 15 l_ex on), and ``Hc`` interpolates ``m·(1,1,1)`` linearly
+across the final bracket.
 """
 
 import math
@@ -187,10 +188,13 @@ def run(
     ]
     j = int(np.argmax(jumps))
     threshold = jumps[j] / 2
-    s_lo, _, s_hi, _, _ = bisect_branch(
-        relax, path[j][0], path[j][1], path[j + 1][0],
-        lambda s, prev: np.linalg.norm(mean(s) - mean(prev)) > threshold, tol=h_tol,
-    )  # fmt: skip
+    if j == k - 1 and np.linalg.norm(mean(m_hi) - mean(m_lo)) > threshold:
+        s_lo, s_hi = h_lo, h_hi  # m·(1,1,1) changed sign by the jump: one bracket for both
+    else:
+        s_lo, _, s_hi, _, _ = bisect_branch(
+            relax, path[j][0], path[j][1], path[j + 1][0],
+            lambda s, prev: np.linalg.norm(mean(s) - mean(prev)) > threshold, tol=h_tol,
+        )  # fmt: skip
     hs = (s_lo + s_hi) / 2
     say("switching field", hs, m_hi)
     size = np.asarray(ASPECT) * d
