@@ -92,13 +92,21 @@ def small_particle_limit() -> dict:
     return {"Hc_over_Ms": r["h_c"], "Hs_over_Ms": r["h_switch"], "N": N}
 
 
-def _relaxer(sys_, tol, max_iter, stats):
+def _relaxer(sys_, tol, max_iter, stats, progress):
     def relax(h, m):
         """Equilibrium in the field ``h Ms`` along ``−DIRECTION`` (h < 0: along +)."""
+        t = time.perf_counter()
         loop = hysteresis(sys_, m, -DIRECTION, [h * MU0 * MS], tol=tol, max_iter=max_iter, chunk=1)
         stats["steps"] += 1
         stats["iterations"] += int(loop.iterations[0])
         stats["unconverged"] += int(not loop.converged[0])
+        if progress:
+            print(
+                f"sp2: relaxation {stats['steps']} at H/Ms = {-h:+.6f} along (1,1,1): "
+                f"m.(1,1,1) = {float(loop.m_par[0]) * -1:+.5f}, "
+                f"{int(loop.iterations[0])} iterations, {time.perf_counter() - t:.1f} s",
+                flush=True,
+            )
         return loop.m
 
     return relax
@@ -141,19 +149,18 @@ def run(
     t0 = time.perf_counter()
     sys_ = system(d, cells)
     stats = {"steps": 0, "iterations": 0, "unconverged": 0}
-    relax = _relaxer(sys_, tol, max_iter, stats)
+    relax = _relaxer(sys_, tol, max_iter, stats, progress)
 
     def mean(m):
         return np.asarray(jax.device_get(m)).reshape(3, -1).mean(axis=1)
 
-    def say(label, h, m):
+    def say(label, h):
         if progress:
-            print(f"sp2 d={d:g}: {label} H/Ms = {h:+.6f}, <m> = {np.round(mean(m), 5)}", flush=True)
+            print(f"sp2 d={d:g}: {label} H/Ms = {h:.6f}", flush=True)
 
     m = sys_.check_magnetisation(DIRECTION)
     for h in REMANENCE_FIELDS:
         m = relax(-h, m)
-        say("remanence sweep", h, m)
     m_rem = mean(m)
 
     h, path = 0.0, [(0.0, m)]
@@ -171,7 +178,6 @@ def run(
         crossed = crossed or float(mean(m1) @ DIRECTION) < 0
         path.append((h, m1))
         m = m1
-        say("sweep", h, m)
 
     md = [float(mean(s) @ DIRECTION) for _, s in path]
     k = next(i for i, y in enumerate(md) if y < 0)
@@ -181,7 +187,7 @@ def run(
     )  # fmt: skip
     y_lo, y_hi = float(mean(m_lo) @ DIRECTION), float(mean(m_hi) @ DIRECTION)
     hc = h_lo + y_lo * (h_hi - h_lo) / (y_lo - y_hi)
-    say("coercive field", hc, m_hi)
+    say("coercive field", hc)
 
     jumps = [
         np.linalg.norm(mean(b[1]) - mean(a[1])) for a, b in zip(path[:-1], path[1:], strict=True)
@@ -196,7 +202,7 @@ def run(
             lambda s, prev: np.linalg.norm(mean(s) - mean(prev)) > threshold, tol=h_tol,
         )  # fmt: skip
     hs = (s_lo + s_hi) / 2
-    say("switching field", hs, m_hi)
+    say("switching field", hs)
     size = np.asarray(ASPECT) * d
     return {
         "d_lex": d,
