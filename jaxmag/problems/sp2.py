@@ -114,7 +114,7 @@ def _relaxer(sys_, tol, max_iter, stats, progress):
 
 def run(
     d_lex: float,
-    cell_lex: float = 0.5,
+    cell_lex: float = 1.0,
     *,
     cells=None,
     h_step: float = 0.0025,
@@ -130,7 +130,9 @@ def run(
 
     - `d_lex`: the bar's width ``d / l_ex`` (> 0).
     - `cell_lex`: the largest cell edge in l_ex (the cells per axis follow from it), or
-      give `cells` ``(nx, ny, nz)`` directly (e.g. ``(1, 1, 1)`` for one cell).
+      give `cells` ``(nx, ny, nz)`` directly (e.g. ``(1, 1, 1)`` for one cell). At
+      d = 10, 20 and 30, cells of 1 l_ex give ``m_remanent`` and ``Hc/Ms`` within 4e-4
+      of cells of 0.5 l_ex (8× the cells, ~10–20× the time).
     - `h_step`: the sweep's field step in ``H/Ms``; `h_tol`: the bisection's final
       bracket width in ``H/Ms``; `h_max`: an error if nothing switched by then.
     - `tol`, `max_iter`: the minimiser's torque tolerance and iterations per step.
