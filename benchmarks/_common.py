@@ -29,6 +29,15 @@ def summary(walls) -> dict:
     return {"min": min(walls), "median": float(np.median(walls)), "repeats": len(walls)}
 
 
+def relax_figures(relaxed) -> dict:
+    """The figures of a :class:`jaxmag.relax.RelaxResult`: iterations, torque, converged."""
+    return {
+        "relax_iterations": int(relaxed.iterations),
+        "relax_max_torque": float(relaxed.max_torque),
+        "relax_converged": bool(relaxed.converged),
+    }
+
+
 def _plain(o):
     """JSON-ready: arrays to lists, NaN and inf to null."""
     if isinstance(o, dict):

@@ -97,7 +97,7 @@ def main(argv=None) -> dict:
 
     jax.config.update("jax_enable_x64", args.dtype == "float64")
     import numpy as np
-    from _common import conditions, emit
+    from _common import conditions, emit, relax_figures
 
     import jaxmag.problems.fmr as fmr
     from jaxmag.io import write_csv
@@ -143,9 +143,7 @@ def main(argv=None) -> dict:
         "rtol": args.rtol,
         "pad": args.pad,
         "m_relaxed": r["m_relaxed"],
-        "relax_iterations": int(r["relaxed"].iterations),
-        "relax_max_torque": float(r["relaxed"].max_torque),
-        "relax_converged": bool(r["relaxed"].converged),
+        **relax_figures(r["relaxed"]),
         "max_norm_dev": float(traj.max_norm_dev),
         "rhs_evals": int(traj.stats["rhs_evals"]),
         "steps_accepted": int(traj.stats["num_accepted_steps"]),

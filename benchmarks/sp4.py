@@ -31,7 +31,7 @@ def main(argv=None) -> dict:
 
     jax.config.update("jax_enable_x64", args.dtype == "float64")
     import numpy as np
-    from _common import conditions, emit, summary
+    from _common import conditions, emit, relax_figures, summary
 
     from jaxmag.io import write_csv
     from jaxmag.problems import sp4
@@ -50,9 +50,7 @@ def main(argv=None) -> dict:
         "t1_s": args.t1,
         "rtol": args.rtol,
         "m_relaxed": r["m_relaxed"],
-        "relax_iterations": int(r["relaxed"].iterations),
-        "relax_max_torque": float(r["relaxed"].max_torque),
-        "relax_converged": bool(r["relaxed"].converged),
+        **relax_figures(r["relaxed"]),
         "first_mx_zero_s": r["first_mx_zero_s"],
         "m_t1": m[-1],
         "max_my": float(m[:, 1].max()),
