@@ -21,12 +21,12 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
-from .._validate import check_real
+from .._validate import check_real, is_concrete
 
 
 def _check(f, mu1, mu2, d):
     check_real("volume fraction f", f, nonneg=True)
-    if np.any(np.asarray(f) > 1):
+    if is_concrete(f) and np.any(np.asarray(f) > 1):
         raise ValueError(f"volume fraction f must lie in [0, 1], got {f!r}")
     check_real("relative permeability mu1", mu1, positive=True)
     check_real("relative permeability mu2", mu2, positive=True)

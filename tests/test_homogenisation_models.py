@@ -1,0 +1,74 @@
+"""Tensor helpers, the CNN surrogate's contracts, baselines and dataset files."""
+
+import jax
+import numpy as np
+import pytest
+
+from jaxmag.homogenisation import effective_permeability, two_phase
+from jaxmag.homogenisation.baselines import effective_medium, image_features, r2_components
+from jaxmag.homogenisation.cnn import PermeabilityCNN
+from jaxmag.homogenisation.dataset import load_dataset, save_dataset, solve_batch
+from jaxmag.homogenisation.microstructures import gaussian_random_field
+from jaxmag.homogenisation.tensors import d4_transform, expm_sym, logm_spd, to_components
+
+
+def test_expm_logm_round_trip_and_isotropic_gradient():
+    rng = np.random.default_rng(0)
+    c = rng.normal(size=(20, 3))
+    t = np.asarray(expm_sym(c))
+    assert np.all(np.linalg.eigvalsh(t) > 0)
+    np.testing.assert_allclose(logm_spd(t), c, atol=1e-10)
+    g = jax.grad(lambda c: expm_sym(c)[0, 0])(np.array([0.3, 0.3, 0.0]))
+    assert np.all(np.isfinite(np.asarray(g)))
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_d4_transform_matches_the_solver(index):
+    phase = gaussian_random_field(
+        jax.random.PRNGKey(index), (16, 16), correlation_length=2.0, volume_fraction=0.4
+    )
+    mu = to_components(effective_permeability(two_phase(phase, 20.0), tol=1e-12))
+    moved, comps = d4_transform(phase, mu, index)
+    direct = to_components(effective_permeability(two_phase(moved, 20.0), tol=1e-12))
+    np.testing.assert_allclose(np.asarray(direct), np.asarray(comps), rtol=1e-8, atol=1e-10)
+
+
+def test_cnn_output_is_spd_and_checks_shape():
+    model = PermeabilityCNN((32, 32), 4, 1, 4, key=jax.random.PRNGKey(0))
+    x = np.random.default_rng(1).random((5, 32, 32)) > 0.6
+    out = np.asarray(model(x, np.full(5, 50.0)))
+    assert out.shape == (5, 2, 2) and np.allclose(out, np.swapaxes(out, 1, 2))
+    assert np.all(np.linalg.eigvalsh(out) > 0)
+    np.testing.assert_allclose(np.asarray(model(x[0], 50.0)), out[0], rtol=1e-5)
+    with pytest.raises(ValueError, match=r"expects a phase map of shape \(32, 32\)"):
+        model(np.zeros((16, 16), bool), 10.0)
+
+
+def test_baselines_and_r2():
+    x = np.random.default_rng(2).random((6, 16, 16)) > 0.5
+    em = effective_medium(x, np.full(6, 10.0), "bruggeman")
+    assert em.shape == (6, 2, 2) and np.all(em[:, 0, 1] == 0)
+    assert image_features(x, np.full(6, 10.0)).shape == (6, 22)
+    t = np.random.default_rng(3).normal(size=(30, 2, 2))
+    assert r2_components(t, t) == {"xx": 1.0, "yy": 1.0, "xy": 1.0}
+    assert r2_components(t, t * 0)["xx"] < 0.1
+
+
+def test_dataset_round_trip_and_corrupt_file(tmp_path):
+    x = np.random.default_rng(4).random((3, 8, 8)) > 0.5
+    mu = solve_batch(x, np.array([10.0, 20.0, 30.0]), batch_size=2, verbose=False)
+    data = {
+        "maps": x,
+        "contrast": np.array([10.0, 20.0, 30.0]),
+        "mu_eff": mu,
+        "kind": np.zeros(3, int),
+        "volume_fraction": x.mean((1, 2)),
+    }
+    path = save_dataset(tmp_path / "d.npz", data, seed=4)
+    back, meta = load_dataset(path)
+    assert meta == {"seed": 4} and np.array_equal(back["mu_eff"], mu)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz"):
+        load_dataset(tmp_path / "bad.npz")
+    with pytest.raises(ValueError, match="lacks"):
+        save_dataset(tmp_path / "e.npz", {"maps": x})
