@@ -1,5 +1,6 @@
 """Training, prediction and persistence for :class:`PermeabilityCNN`."""
 
+import functools
 import time
 
 import equinox as eqx
@@ -104,7 +105,7 @@ def predict(model: PermeabilityCNN, phases, contrasts, batch_size: int = 256) ->
     if phases.ndim != 3:
         raise ValueError(f"phases must be (n, H, W), got shape {phases.shape}")
     contrasts = np.asarray(contrasts, np.float32)
-    f = _predict_fn(model)
+    f = functools.partial(_apply, model)
     out = [
         f(phases[i : i + batch_size], contrasts[i : i + batch_size])
         for i in range(0, len(phases), batch_size)
@@ -112,8 +113,9 @@ def predict(model: PermeabilityCNN, phases, contrasts, batch_size: int = 256) ->
     return np.concatenate([np.asarray(o) for o in out])
 
 
-def _predict_fn(model):
-    return eqx.filter_jit(lambda x, c: model(x, c))
+@eqx.filter_jit
+def _apply(model, x, c):
+    return model(x, c)
 
 
 def save_cnn(folder, model: PermeabilityCNN, **metadata):
