@@ -1,5 +1,6 @@
 """Tensor helpers, the CNN surrogate's contracts, baselines and dataset files."""
 
+import equinox as eqx
 import jax
 import numpy as np
 import pytest
@@ -42,6 +43,13 @@ def test_cnn_output_is_spd_and_checks_shape():
     np.testing.assert_allclose(np.asarray(model(x[0], 50.0)), out[0], rtol=1e-5)
     with pytest.raises(ValueError, match=r"expects a phase map of shape \(32, 32\)"):
         model(np.zeros((16, 16), bool), 10.0)
+
+
+def test_cnn_weights_stay_float32_under_x64():
+    assert jax.config.jax_enable_x64  # conftest turns it on
+    model = PermeabilityCNN((32, 32), 4, 1, 4, key=jax.random.PRNGKey(0))
+    dtypes = {leaf.dtype for leaf in jax.tree.leaves(eqx.filter(model, eqx.is_array))}
+    assert dtypes == {np.dtype(np.float32)}
 
 
 def test_baselines_and_r2():

@@ -14,6 +14,7 @@ only how the microstructure moves ``μ_eff`` away from the effective-medium valu
 2D only; the map size is fixed at construction.
 """
 
+import functools
 import math
 
 import equinox as eqx
@@ -58,13 +59,15 @@ class PermeabilityCNN(eqx.Module):
         self.shape = shape
         k = jax.random.split(key, 2 * depth + 4)
         w2 = 2 * width
+        f32 = jnp.float32  # also under jax_enable_x64: float64 weights are ~5× slower
         self.stem = Patchify(1, width, patch, key=k[0])
         self.blocks1 = tuple(PeriodicConv(width, width, key=k[1 + i]) for i in range(depth))
         self.down = Patchify(width, w2, 2, key=k[depth + 1])
         self.blocks2 = tuple(PeriodicConv(w2, w2, key=k[depth + 2 + i]) for i in range(depth))
         n_film = 2 * depth * (width + w2)
-        self.film = eqx.nn.MLP(1, n_film, 32, 1, activation=jax.nn.gelu, key=k[-2])
-        self.head = eqx.nn.MLP(w2 + 2, 3, 64, 2, activation=jax.nn.gelu, key=k[-1])
+        mlp = functools.partial(eqx.nn.MLP, activation=jax.nn.gelu, dtype=f32)
+        self.film = mlp(1, n_film, 32, 1, key=k[-2])
+        self.head = mlp(w2 + 2, 3, 64, 2, key=k[-1])
 
     def check_input(self, phase) -> None:
         shape = tuple(np.shape(phase))
