@@ -1,8 +1,9 @@
 """Microstructure → μ_eff: the FFT solver's exact checks, the CNN surrogate against
 effective-medium and scikit-learn baselines, the speed-up, and the U-Net's IoU.
 
-    python benchmarks/homogenisation.py            # 128² cells, ~4000 samples
-    python benchmarks/homogenisation.py --quick    # a smoke run at 32²
+    python benchmarks/homogenisation.py                      # 128² cells, 4000 samples
+    python benchmarks/homogenisation.py --data ds128.npz     # cache the solved dataset
+    python benchmarks/homogenisation.py --quick              # a smoke run at 32²
 
 The solver runs in float64 (tol 1e-8); the CNN in float32. The last line is JSON.
 """
@@ -32,7 +33,12 @@ from jaxmag.homogenisation.baselines import (  # noqa: E402
     r2_components,
 )
 from jaxmag.homogenisation.cnn import PermeabilityCNN  # noqa: E402
-from jaxmag.homogenisation.dataset import make_dataset, solve_batch  # noqa: E402
+from jaxmag.homogenisation.dataset import (  # noqa: E402
+    load_dataset,
+    make_dataset,
+    save_dataset,
+    solve_batch,
+)
 from jaxmag.homogenisation.training import predict, train_cnn  # noqa: E402
 from jaxmag.imaging import mean_iou, segment, synthetic_segmentation_set, train_unet  # noqa: E402
 
@@ -62,45 +68,98 @@ def timed(fn, repeats=3):
     return min(walls)
 
 
+def dataset(args):
+    """Solve the dataset, or read it from ``--data`` when that file has the same recipe."""
+    recipe = {"seed": args.seed, "n": args.n, "size": args.size, "tol": 1e-8}
+    path = Path(args.data) if args.data else None
+    if path is not None and path.is_file():
+        data, meta = load_dataset(path)
+        if meta == recipe:
+            print(f"dataset read from {path}", flush=True)
+            return data, 0.0
+        print(f"{path} holds another recipe ({meta}); solving again", flush=True)
+    t = time.time()
+    data = make_dataset(jax.random.PRNGKey(args.seed), args.n, (args.size, args.size))
+    if path is not None:
+        save_dataset(path, data, **recipe)
+    return data, time.time() - t
+
+
+def fit(args, maps, c, mu, n=None):
+    patch = args.patch or (8 if args.size >= 64 else 4)
+    model = PermeabilityCNN(
+        (args.size, args.size), args.width, args.depth, patch, key=jax.random.PRNGKey(1)
+    )
+    sl = slice(0, n)
+    return train_cnn(
+        model,
+        maps[sl],
+        c[sl],
+        mu[sl],
+        key=jax.random.PRNGKey(2),
+        epochs=args.epochs,
+        learning_rate=args.lr,
+    )
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--n", type=int, default=4000, help="cells in the dataset")
     ap.add_argument("--size", type=int, default=128, help="pixels per side")
-    ap.add_argument("--epochs", type=int, default=150)
+    ap.add_argument("--data", help="an .npz cache of the solved dataset (read or written)")
+    ap.add_argument("--epochs", type=int, default=300)
+    ap.add_argument("--width", type=int, default=16, help="CNN channels (doubled after)")
+    ap.add_argument("--depth", type=int, default=2, help="residual convolutions per stage")
+    ap.add_argument("--patch", type=int, default=0, help="stem patch (0: 8 at ≥ 64², else 4)")
+    ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    ap.add_argument(
+        "--curve", default="8,4,2", help="learning curve: train on n_train / k for each k"
+    )
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     if args.quick:
-        args.n, args.size, args.epochs = 160, 32, 3
+        args.n, args.size, args.epochs, args.curve = 160, 32, 3, "2"
     t0 = time.time()
     board_err, lam_err = exact_checks(128 if not args.quick else 32)
     print(f"checkerboard rel. err {board_err:.2e}, laminate {lam_err:.2e}", flush=True)
 
-    key = jax.random.PRNGKey(args.seed)
-    data = make_dataset(key, args.n, (args.size, args.size))
+    data, t_data = dataset(args)
     maps, c, mu = data["maps"], data["contrast"], data["mu_eff"]
     n_test = max(args.n // 8, 16)
-    tr, te = slice(0, args.n - n_test), slice(args.n - n_test, args.n)
+    n_train = args.n - n_test
+    te = slice(n_train, args.n)
     f = data["volume_fraction"]
-    inside = float(np.mean(np.asarray(inside_hs_bounds(mu, f, 1.0, c))))
-
-    patch = 8 if args.size >= 64 else 4
-    model = PermeabilityCNN((args.size, args.size), 16, 2, patch, key=jax.random.PRNGKey(1))
-    model, hist = train_cnn(
-        model, maps[tr], c[tr], mu[tr], key=jax.random.PRNGKey(2), epochs=args.epochs
-    )
-    pred = predict(model, maps[te], c[te])
+    solver_inside = float(np.mean(np.asarray(inside_hs_bounds(mu, f, 1.0, c))))
     low = c[te] <= 100
-    r2_cnn = r2_components(mu[te][low], pred[low])
+
+    def r2_low(pred):
+        return r2_components(mu[te][low], pred[low])
+
+    t = time.time()
+    model, hist = fit(args, maps, c, mu, n_train)
+    t_train = time.time() - t
+    pred = predict(model, maps[te], c[te])
+    r2_cnn = r2_low(pred)
     r2_cnn_high = r2_components(mu[te][~low], pred[~low]) if np.sum(~low) > 2 else {}
+    cnn_inside = float(np.mean(np.asarray(inside_hs_bounds(pred, f[te], 1.0, c[te]))))
+    print(f"CNN R² (contrast ≤ 100) {r2_cnn}, above 100 {r2_cnn_high}", flush=True)
+    curve = {}
+    for k in (int(x) for x in args.curve.split(",") if x):
+        m_k, _ = fit(args, maps, c, mu, n_train // k)
+        curve[n_train // k] = min(r2_low(predict(m_k, maps[te], c[te])).values())
+        print(f"learning curve: n_train {n_train // k}: R² {curve[n_train // k]:.4f}", flush=True)
+    curve[n_train] = min(r2_cnn.values())
+
     base = {}
     for name in ("maxwell_garnett", "bruggeman"):
         p = effective_medium(maps[te], c[te], name)
-        base[name] = min(r2_components(mu[te][low], p[low]).values())
+        base[name] = min(r2_low(p).values())
     for kind in ("random_forest", "gradient_boosting"):
-        reg = ImageStatisticsRegressor(kind).fit(maps[tr], c[tr], mu[tr])
+        reg = ImageStatisticsRegressor(kind).fit(maps[:n_train], c[:n_train], mu[:n_train])
         p = reg.predict(maps[te], c[te])
-        base[kind] = min(r2_components(mu[te][low], p[low]).values())
+        base[kind] = min(r2_low(p).values())
+    print(f"baselines (min R², contrast ≤ 100): {base}", flush=True)
 
     n_img, steps = (40, 20) if args.quick else (400, 1500)
     imgs, masks = synthetic_segmentation_set(jax.random.key(10), n_img, (64, 64))
@@ -108,26 +167,45 @@ def main():
     unet, _ = train_unet(imgs, masks, key=jax.random.key(12), steps=steps, verbose=True)
     unet_iou = float(mean_iou(segment(unet, t_imgs), t_masks))
 
+    # per-sample times on the same held-out cells, each method at its fastest batch size
     b = min(64, n_test)
     xs, cs = maps[te][:b], c[te][:b]
-    t_solve = timed(lambda: solve_batch(xs, cs, batch_size=b, verbose=False), 1) / b
-    t_cnn = timed(lambda: predict(model, xs, cs, batch_size=b)) / b
+    solve_s = {
+        k: timed(lambda k=k: solve_batch(xs, cs, batch_size=k, verbose=False), 1) / b
+        for k in sorted({1, 8, b})
+    }
+    cnn_s = {k: timed(lambda k=k: predict(model, xs, cs, batch_size=k)) / b for k in (16, b)}
+    t_solve, t_cnn = min(solve_s.values()), min(cnn_s.values())
+    print(f"s per sample by batch size: solver {solve_s}, CNN {cnn_s}", flush=True)
     emit(
         {
             "r2_cnn": min(r2_cnn.values()),
             "r2_cnn_components": r2_cnn,
             "r2_cnn_contrast_above_100": r2_cnn_high,
             "r2_baselines": base,
-            "inside_hs_bounds": inside,
+            "r2_vs_n_train": curve,
+            "inside_hs_bounds": cnn_inside,
+            "solver_inside_hs_bounds": solver_inside,
             "solver_laminate_rel_err": lam_err,
             "solver_checkerboard_rel_err": board_err,
             "solve_s_per_sample": t_solve,
             "cnn_s_per_sample": t_cnn,
+            "solve_s_per_sample_by_batch": solve_s,
+            "cnn_s_per_sample_by_batch": cnn_s,
             "speedup": t_solve / t_cnn,
             "unet_iou": unet_iou,
-            "n_train": args.n - n_test,
+            "n_train": n_train,
             "n_test": n_test,
             "final_loss": float(hist[-1]),
+            "cnn": {
+                "width": args.width,
+                "depth": args.depth,
+                "patch": model.stem.patch,
+                "epochs": args.epochs,
+                "lr": args.lr,
+            },
+            "dataset_s": t_data,
+            "train_s": t_train,
             "wall_s": time.time() - t0,
             **conditions(),
         }

@@ -9,6 +9,7 @@ from jaxmag.homogenisation import effective_permeability, two_phase
 from jaxmag.homogenisation.baselines import effective_medium, image_features, r2_components
 from jaxmag.homogenisation.cnn import PermeabilityCNN
 from jaxmag.homogenisation.dataset import load_dataset, save_dataset, solve_batch
+from jaxmag.homogenisation.layers import PeriodicConv
 from jaxmag.homogenisation.microstructures import gaussian_random_field
 from jaxmag.homogenisation.tensors import d4_transform, expm_sym, logm_spd, to_components
 
@@ -62,6 +63,15 @@ def test_baselines_and_r2():
     assert r2_components(t, t * 0)["xx"] < 0.1
 
 
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_solve_batch_keeps_the_input_order(batch_size):
+    x = np.random.default_rng(5).random((3, 8, 8)) > 0.5
+    c = np.array([300.0, 10.0, 50.0])  # unsorted: the batches go in order of contrast
+    mu = solve_batch(x, c, batch_size=batch_size, verbose=False)
+    one = [np.asarray(effective_permeability(two_phase(x[i], c[i]))) for i in range(3)]
+    np.testing.assert_allclose(mu, np.stack(one), rtol=1e-6)
+
+
 def test_dataset_round_trip_and_corrupt_file(tmp_path):
     x = np.random.default_rng(4).random((3, 8, 8)) > 0.5
     mu = solve_batch(x, np.array([10.0, 20.0, 30.0]), batch_size=2, verbose=False)
@@ -80,3 +90,12 @@ def test_dataset_round_trip_and_corrupt_file(tmp_path):
         load_dataset(tmp_path / "bad.npz")
     with pytest.raises(ValueError, match="lacks"):
         save_dataset(tmp_path / "e.npz", {"maps": x})
+
+
+@pytest.mark.parametrize("side", [4, 12])
+def test_periodic_conv_matches_a_direct_sum(side):
+    conv = PeriodicConv(3, 5, key=jax.random.PRNGKey(3))
+    x = np.random.default_rng(4).standard_normal((2, side, side, 3)).astype(np.float32)
+    w = np.asarray(conv.weight)
+    ref = sum(np.roll(x, (1 - i, 1 - j), (1, 2)) @ w[i, j] for i in range(3) for j in range(3))
+    np.testing.assert_allclose(np.asarray(conv(x)), ref + np.asarray(conv.bias), atol=1e-5)

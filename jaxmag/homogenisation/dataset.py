@@ -1,6 +1,7 @@
 """Homogenisation datasets: random maps, their contrasts and solved ``μ_eff``, with
 the generator parameters, reproducible from a seed and stored atomically as ``.npz``."""
 
+import functools
 import json
 import time
 import zipfile
@@ -22,9 +23,25 @@ CONTRAST_RANGE = (10.0, 1000.0)
 REQUIRED = ("maps", "contrast", "mu_eff", "kind", "volume_fraction")
 
 
-def solve_batch(phases, contrasts, *, tol: float = 1e-8, batch_size: int = 64, verbose=True):
+@functools.partial(jax.jit, static_argnames="tol")
+def _solve(phases, contrasts, tol):
+    # at module level, so that repeated calls reuse the compiled solver
+    return jax.vmap(lambda p, c: effective_permeability(two_phase(p, c), tol=tol))(
+        phases, contrasts
+    )
+
+
+def solve_batch(
+    phases, contrasts, *, tol: float = 1e-8, batch_size: int | None = None, verbose=True
+):
     """``μ_eff`` ``(n, d, d)`` of boolean maps ``(n, *shape)`` with particle μr
-    ``contrasts`` ``(n,)`` in a matrix of 1, by the FFT solver in ``vmap`` batches."""
+    ``contrasts`` ``(n,)`` in a matrix of 1, by the FFT solver in ``vmap`` batches.
+
+    A batch runs until its slowest cell converges, so cells are batched in order of
+    contrast (CG needs ``O(√contrast)`` steps). ``batch_size`` defaults to 1 on a CPU,
+    where one cell at a time was fastest (95–110 ms per 128² cell on 2 cores, against
+    130–210 ms in batches of 8–64), and to 64 on an accelerator.
+    """
     phases = np.asarray(phases, bool)
     contrasts = np.asarray(contrasts, float)
     if phases.ndim not in (3, 4) or len(contrasts) != len(phases):
@@ -32,16 +49,22 @@ def solve_batch(phases, contrasts, *, tol: float = 1e-8, batch_size: int = 64, v
             f"need maps (n, *shape) and n contrasts, got {phases.shape} and {contrasts.shape}"
         )
     check_real("contrasts", contrasts, positive=True)
-    solve = jax.jit(jax.vmap(lambda p, c: effective_permeability(two_phase(p, c), tol=tol)))
-    n, out, t0 = len(phases), [], time.time()
+    if batch_size is None:
+        batch_size = 1 if jax.default_backend() == "cpu" else 64
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    n, order = len(phases), np.argsort(contrasts, kind="stable")
+    out = np.empty((n, phases.ndim - 1, phases.ndim - 1))
+    t0 = last = time.time()
     for start in range(0, n, batch_size):
-        sel = np.arange(start, min(start + batch_size, n))
+        sel = order[start : start + batch_size]
         pad = np.concatenate([sel, np.full(batch_size - len(sel), sel[0])])
-        out.append(np.asarray(solve(phases[pad], jnp.asarray(contrasts[pad])))[: len(sel)])
-        if verbose:
-            done = sel[-1] + 1
-            print(f"  solved {done}/{n} cells ({time.time() - t0:.0f} s)", flush=True)
-    return np.concatenate(out)
+        out[sel] = np.asarray(_solve(phases[pad], jnp.asarray(contrasts[pad]), tol))[: len(sel)]
+        done = start + len(sel)
+        if verbose and (time.time() - last > 10 or done == n):
+            last = time.time()
+            print(f"  solved {done}/{n} cells ({last - t0:.0f} s)", flush=True)
+    return out
 
 
 def make_dataset(
