@@ -39,6 +39,7 @@ from jaxmag.homogenisation.dataset import (  # noqa: E402
     save_dataset,
     solve_batch,
 )
+from jaxmag.homogenisation.microstructures_mix import GENERATOR_VERSION  # noqa: E402
 from jaxmag.homogenisation.training import predict, train_cnn  # noqa: E402
 from jaxmag.imaging import mean_iou, segment, synthetic_segmentation_set, train_unet  # noqa: E402
 
@@ -70,7 +71,13 @@ def timed(fn, repeats=3):
 
 def dataset(args):
     """Solve the dataset, or read it from ``--data`` when that file has the same recipe."""
-    recipe = {"seed": args.seed, "n": args.n, "size": args.size, "tol": 1e-8}
+    recipe = {
+        "seed": args.seed,
+        "n": args.n,
+        "size": args.size,
+        "tol": 1e-8,
+        "generator": GENERATOR_VERSION,
+    }
     path = Path(args.data) if args.data else None
     if path is not None and path.is_file():
         data, meta = load_dataset(path)

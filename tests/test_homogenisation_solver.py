@@ -168,6 +168,16 @@ def test_random_samples_inside_hs_bounds():
         assert not bool(inside_hs_bounds(np.eye(2) * hi * 1.001, phase.mean(), 1.0, c))
 
 
+def test_hs_bounds_of_a_single_phase_cell():
+    # f = 0 or 1: both bounds collapse onto that phase; μ I is inside, nothing else is.
+    for f, mu in ((0.0, 1.0), (1.0, 50.0)):
+        assert bool(inside_hs_bounds(np.eye(2) * mu, f, 1.0, 50.0))
+        assert not bool(inside_hs_bounds(np.eye(2) * mu * 1.01, f, 1.0, 50.0))
+        assert not bool(inside_hs_bounds(np.diag([mu, mu * 0.99]), f, 1.0, 50.0))
+    m = effective_permeability(two_phase(np.zeros((8, 8), bool), 50.0))
+    assert bool(inside_hs_bounds(m, 0.0, 1.0, 50.0))
+
+
 def test_vmap_and_grad():
     phases = np.stack([random_two_phase(s, n=16)[0] for s in range(3)])
     cs = jnp.array([10.0, 50.0, 200.0])

@@ -69,7 +69,9 @@ def hs_trace_margins(
     """The relative margins ``(lower, upper)`` of the trace bounds; both ≥ 0 inside.
 
     A margin is ``1 − Tr[…]⁻¹-form / bound``; it is negative when the bound is violated or
-    when ``μ_eff`` leaves ``μ_lo I ≤ μ_eff ≤ μ_hi I``. Vectorised over leading axes.
+    when ``μ_eff`` leaves ``μ_lo I ≤ μ_eff ≤ μ_hi I``. For a single phase (``f`` = 0 or
+    1) both bounds are that phase's ``μ I`` and both margins are ``−max|λ(μ_eff − μ I)|/μ``.
+    Vectorised over leading axes.
     """
     mu_eff = jnp.asarray(mu_eff)
     d = mu_eff.shape[-1]
@@ -95,7 +97,12 @@ def hs_trace_margins(
         1 - jnp.sum(1 / ev_hi, -1, keepdims=True) / bound_hi,
         -jnp.inf,
     )
-    return m_lo[..., 0], m_hi[..., 0]
+    # one phase only (f = 0 or 1): both bounds are that phase's μ I, and the margins are
+    # minus the largest relative deviation of μ_eff from it
+    pure = jnp.where(f_hi > 0, hi, lo)
+    dev = -jnp.max(jnp.abs(jnp.linalg.eigvalsh(mu_eff - pure[..., None] * eye)), -1) / pure[..., 0]
+    one = ((f_hi == 0) | (f_lo == 0))[..., 0]
+    return jnp.where(one, dev, m_lo[..., 0]), jnp.where(one, dev, m_hi[..., 0])
 
 
 def inside_hs_bounds(

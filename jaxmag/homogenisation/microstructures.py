@@ -145,12 +145,15 @@ def _voronoi_labels(key, shape, n_seeds, n_active):
 
 @functools.partial(jax.jit, static_argnums=(1, 2))
 def _voronoi(key, shape, n_seeds, n_active, volume_fraction):
-    """Grains in a random order; the prefix whose area is nearest ``φ N`` is phase 1."""
+    """Grains in a random order; the prefix whose area is nearest ``φ N`` is phase 1, among
+    those that leave both phases present."""
     labels, priority = _voronoi_draw(key, shape, n_seeds, n_active)
     area = jnp.zeros(n_seeds).at[labels.ravel()].add(1.0)
     order = jnp.argsort(priority)
     cum = jnp.concatenate([jnp.zeros(1), jnp.cumsum(area[order])])
-    k = jnp.argmin(jnp.abs(cum - volume_fraction * labels.size))
+    # both phases present: at least one grain of each (a cell of one phase is no sample)
+    both = (cum > 0) & (cum < labels.size)
+    k = jnp.argmin(jnp.where(both, jnp.abs(cum - volume_fraction * labels.size), jnp.inf))
     rank = jnp.zeros(n_seeds, int).at[order].set(jnp.arange(n_seeds))
     return (rank < k)[labels]
 
@@ -173,17 +176,18 @@ def voronoi(
 
     The grains are those of :func:`voronoi_labels` with the same key. They are taken in a
     random order and the prefix whose total area is nearest ``φ N`` becomes phase 1, so
-    the fraction is within half the largest grain's area (over ``N``) of the target.
+    the fraction is within half the largest grain's area (over ``N``) of the target,
+    except that both phases always hold at least one grain.
 
     **Arguments:**
 
     - `key`: a `jax.random` key.
     - `shape`: the static pixel counts, 2D or 3D.
-    - `n_grains`: the static number of seeds, >= 1.
+    - `n_grains`: the static number of seeds, >= 2.
     - `volume_fraction`: the target fraction ``φ`` of phase 1, in ``(0, 1)``.
     """
     shape = check_grid(shape)
-    n_grains = check_count("n_grains", n_grains)
+    n_grains = check_count("n_grains", n_grains, minimum=2)
     check_scalar("volume_fraction", volume_fraction, fraction=True)
     return _voronoi(key, shape, n_grains, n_grains, volume_fraction)
 

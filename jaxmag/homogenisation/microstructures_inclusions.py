@@ -120,7 +120,8 @@ def _random_inclusions(key, shape, volume_fraction, radius, aspect, angle, align
     u = jax.random.uniform(key, (max_count * (d + 2),)).reshape(max_count, d + 2)
     n_exp = inclusion_count(shape, volume_fraction=volume_fraction, radius=radius)
     low = jnp.floor(n_exp)
-    count = jnp.minimum(low + (u[0, d + 1] < n_exp - low), max_count).astype(int)
+    # at least one inclusion: a cell drawn for a phase fraction must contain the phase
+    count = jnp.clip(low + (u[0, d + 1] < n_exp - low), 1, max_count).astype(int)
     centres = u[:, :d] * jnp.asarray(shape)
     angles = jnp.where(aligned, angle, u[:, d] * jnp.pi)
     active = jnp.arange(max_count) < count
@@ -142,7 +143,8 @@ def inclusions(
     Centres are uniform in the cell. The count is :func:`inclusion_count` ``n``, rounded
     up with probability ``n − ⌊n⌋`` and down otherwise, so that the *expected* phase
     fraction is ``volume_fraction`` to ``O((a/A)²)``, pixelisation included (a uniformly
-    placed inclusion covers each pixel centre with probability ``a/A``). The realised
+    placed inclusion covers each pixel centre with probability ``a/A``), except that at
+    least one inclusion is placed (for ``n < 1`` the fraction is then that of one). The realised
     fraction is random: its spread is about 0.02 at ``φ = 0.3`` and ``a/A = 2 %``. At most
     ``max_count`` inclusions are drawn (a static size under ``jit``); with concrete
     arguments a ``max_count`` below ``⌈n⌉`` is an error, under tracing the count is

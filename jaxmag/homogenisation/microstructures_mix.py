@@ -28,6 +28,10 @@ from .microstructures import (
 )
 from .microstructures_inclusions import _random_inclusions, inclusion_count
 
+GENERATOR_VERSION = 2
+"""Bumped whenever the same key draws different maps (2: no single-phase cells), so that a
+cached dataset records which draws it holds."""
+
 KINDS = ("gaussian_random_field", "inclusions", "voronoi", "laminate")
 """The generator of each ``kind`` code: ``KINDS[params["kind"][i]]``."""
 
