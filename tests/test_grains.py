@@ -1,0 +1,105 @@
+"""Grain maps, per-grain switching fields and the Stoner–Wohlfarth baseline."""
+
+import jax
+import numpy as np
+import pytest
+
+from jaxmag.constants import MU0
+from jaxmag.grains import (
+    GrainMap,
+    NdFeB,
+    anisotropy_field,
+    grain_material,
+    grain_switching_fields,
+    random_grain_map,
+    sw_coercive_field,
+    sw_grain_fields,
+)
+from jaxmag.stoner_wohlfarth import coercive_field
+
+
+def test_sw_coercive_field_matches_the_continuation_reference():
+    # An independent reference: jaxmag.stoner_wohlfarth follows the equilibrium branch
+    # by BFGS with continuation and bisects the sign change of m·d.
+    K = -np.diag([0.0, 0.0, 1.0])  # h in units of μ0 Ms; H_K / Ms = 1
+    for psi_deg in (1.0, 10.0, 30.0, 45.0, 60.0, 80.0):  # at exactly 0 BFGS never leaves
+        psi = np.radians(psi_deg)
+        d = np.array([np.sin(psi), 0.0, np.cos(psi)])
+        ref = coercive_field(K, d, h_step=2e-3)["h_c"]
+        np.testing.assert_allclose(sw_coercive_field(psi), ref, rtol=1e-5, atol=1e-7)
+
+
+def test_sw_astroid_special_values_and_axis_symmetry():
+    np.testing.assert_allclose(
+        sw_coercive_field([0.0, np.pi / 4, np.pi / 2]), [1, 0.5, 0], atol=1e-15
+    )
+    psi = np.linspace(0, np.pi / 2, 7)
+    np.testing.assert_allclose(sw_coercive_field(np.pi - psi), sw_coercive_field(psi))
+    # μ0 H_K of Nd2Fe14B ≈ 6.72 T
+    hk = anisotropy_field(NdFeB["Ku1"], NdFeB["Ms"])
+    np.testing.assert_allclose(MU0 * hk, 2 * 4.3e6 / 1.28e6, rtol=1e-12)
+    axes = np.array([[0, 0, 1.0], [0, 0, -2.0], [1.0, 0, 1.0]])
+    fields = sw_grain_fields(axes, [0, 0, 1], NdFeB["Ku1"], NdFeB["Ms"])
+    np.testing.assert_allclose(fields, MU0 * hk * np.array([1, 1, 0.5]))
+
+
+def test_random_grain_map():
+    g = random_grain_map(jax.random.key(0), (24, 20), n_grains=10, spread=np.pi / 6)
+    lab = np.asarray(g.labels)
+    assert lab.shape == (24, 20) and set(np.unique(lab)) == set(range(g.n_grains))
+    ax = np.asarray(g.axes)
+    np.testing.assert_allclose(np.linalg.norm(ax, axis=1), 1.0)
+    assert np.all(ax[:, 2] >= np.cos(np.pi / 6) - 1e-12)
+    b = np.asarray(g.boundary)
+    assert 0 < b.mean() < 0.6
+    # a boundary cell has a 4-neighbour in another grain, an inner cell has none
+    i, j = np.argwhere(b)[0]
+    nb = [
+        lab[x, y]
+        for x, y in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1))
+        if 0 <= x < 24 and 0 <= y < 20
+    ]
+    assert any(v != lab[i, j] for v in nb)
+    mat = grain_material(g)
+    Ku = np.asarray(mat.Ku1)[..., 0]
+    np.testing.assert_allclose(Ku[b], 0.2 * NdFeB["Ku1"])
+    np.testing.assert_allclose(Ku[~b], NdFeB["Ku1"])
+    again = random_grain_map(jax.random.key(0), (24, 20), n_grains=10, spread=np.pi / 6)
+    np.testing.assert_array_equal(again.labels, g.labels)
+
+
+def test_grain_switching_fields_interpolate_the_sign_change():
+    labels = np.array([[0, 0], [1, 1]])
+    B = np.array([1.0, 0.0, -1.0, -2.0])
+    m = np.zeros((4, 2, 2))
+    m[:, 0] = np.array([1.0, 0.5, -0.5, -1.0])[:, None]  # grain 0: zero at B = -0.5
+    m[:, 1] = np.array([1.0, 1.0, 1.0, 1.0])[:, None]  # grain 1 never reverses
+    hs = grain_switching_fields(labels, B, m)
+    np.testing.assert_allclose(hs[0], -0.5)
+    assert np.isnan(hs[1])
+
+
+@pytest.mark.parametrize(
+    "labels, axes, match",
+    [
+        (np.zeros((4, 4), int), [[np.nan, 0, 1]], "not finite"),
+        (np.zeros((4, 4), int), [[0, 0, 0]], "zero length"),
+        (np.array([[0, 2], [2, 0]]), [[0, 0, 1]] * 3, "grains \\[1\\] have no cells"),
+        (np.array([[0, 1], [1, 0]]), [[0, 0, 1]], "labels must lie"),
+        (np.zeros((4, 4), int), [0, 0, 1], "shape \\(n_grains, 3\\)"),
+        (np.zeros((4, 4)), [[0, 0, 1]], "integers"),
+    ],
+)
+def test_bad_grain_maps(labels, axes, match):
+    with pytest.raises(ValueError, match=match):
+        GrainMap(labels, axes)
+
+
+def test_bad_boundary_shape_and_material():
+    with pytest.raises(ValueError, match="must match"):
+        GrainMap(np.zeros((4, 4), int), [[0, 0, 1]], np.zeros((4, 3), bool))
+    g = GrainMap(np.zeros((4, 4), int), [[0, 0, 1]])
+    with pytest.raises(ValueError, match="boundary_Ku"):
+        grain_material(g, boundary_Ku=1.5)
+    with pytest.raises(ValueError, match="Ms"):
+        grain_material(g, Ms=-1.0)
