@@ -1,0 +1,107 @@
+"""The trust layer on a tiny model: random-feature ridge regression (a seed-dependent
+model with one hyper-parameter pair), and the applicability domain on Gaussian data."""
+
+import jax
+import numpy as np
+import pytest
+
+from jaxmag.trust import (
+    ApplicabilityDomain,
+    cross_validated_search,
+    kfold_indices,
+    noise_sensitivity,
+    seed_spread,
+    y_randomisation,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(300, 3))
+Y = np.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2 - X[:, 2] + 0.05 * RNG.normal(size=300)
+
+
+def fit(X, y, params, key):
+    """Random Fourier features of bandwidth `gamma`, ridge `lam`."""
+    W = np.asarray(jax.random.normal(key, (X.shape[1], 64))) * params["gamma"]
+    b = np.asarray(jax.random.uniform(jax.random.fold_in(key, 1), (64,))) * 2 * np.pi
+    F = np.cos(X @ W + b)
+    w = np.linalg.solve(F.T @ F + params["lam"] * np.eye(64), F.T @ (y - y.mean()))
+    return W, b, w, y.mean()
+
+
+def predict(model, X):
+    W, b, w, mu = model
+    return np.cos(X @ W + b) @ w + mu
+
+
+def r2(model, X, y):
+    return 1 - np.mean((predict(model, X) - y) ** 2) / np.var(y)
+
+
+GOOD = {"gamma": 0.7, "lam": 1e-2}
+
+
+def test_kfold_indices_partition():
+    folds = kfold_indices(jax.random.key(0), 23, 5)
+    val = np.concatenate([v for _, v in folds])
+    assert sorted(val) == list(range(23))
+    for tr, va in folds:
+        assert set(tr).isdisjoint(va) and len(tr) + len(va) == 23
+    with pytest.raises(ValueError, match="k must be"):
+        kfold_indices(jax.random.key(0), 4, 5)
+
+
+def test_cross_validated_search_prefers_the_right_regularisation():
+    space = {"gamma": [0.7], "lam": [1e-2, 1e4, 1e6]}
+    res = cross_validated_search(fit, r2, X, Y, space, key=jax.random.key(1), k=4)
+    assert res.best == {"gamma": 0.7, "lam": 1e-2} and res.best_score > 0.9
+    assert [p["lam"] for p, _, _ in res.table] == [1e-2, 1e4, 1e6]
+    assert res.table[2][1] < 0.5  # over-regularised
+    rec = res.record()
+    assert rec["chosen"] == res.best and rec["k_folds"] == 4 and len(rec["tried"]) == 3
+    big = {"gamma": [0.3, 0.7, 1.5], "lam": [1e-3, 1e-2, 1e-1]}
+    res = cross_validated_search(fit, r2, X, Y, big, key=jax.random.key(2), k=3, budget=4)
+    assert len(res.table) == 4  # the budget, not the 9-point grid
+    with pytest.raises(ValueError, match="space"):
+        cross_validated_search(fit, r2, X, Y, {"lam": []}, key=jax.random.key(0))
+
+
+def test_y_randomisation_drops_to_chance():
+    out = y_randomisation(fit, r2, X, Y, GOOD, key=jax.random.key(3), repeats=3)
+    assert out["true"] > 0.9
+    assert out["shuffled"] < 0.05 and len(out["shuffled_scores"]) == 3
+
+
+def test_noise_sensitivity_grows_with_the_noise():
+    model = fit(X, Y, GOOD, jax.random.key(4))
+    out = noise_sensitivity(lambda x: predict(model, x), X, [0.0, 0.05, 0.3], key=jax.random.key(5))
+    assert out[0.0] == 0.0 and 0 < out[0.05] < out[0.3]
+
+
+def test_seed_spread_is_small_but_not_zero():
+    out = seed_spread(fit, r2, X, Y, GOOD, seeds=range(4))
+    assert 0 < out["std"] < 0.05 and out["mean"] > 0.9
+
+
+@pytest.mark.parametrize("method", ["knn", "mahalanobis"])
+def test_applicability_domain_flags_shifted_inputs(method):
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(2000, 4))
+    ad = ApplicabilityDomain.fit(train, method=method, quantile=0.95)
+    same = rng.normal(size=(1000, 4))
+    shifted = same + np.array([6.0, 0, 0, 0])  # 6σ along one feature
+    rates = ad.rates(same, shifted)
+    assert 0.01 < rates["false_flag_rate"] < 0.1, rates
+    assert rates["detection_rate"] > 0.9, rates
+    assert np.median(ad.score(shifted)) > 2 * np.median(ad.score(same))
+
+
+def test_applicability_domain_bad_input():
+    ad = ApplicabilityDomain.fit(np.random.default_rng(0).normal(size=(50, 3)), k=3)
+    with pytest.raises(ValueError, match="X has 2 features; the domain was fitted on 3"):
+        ad.score(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="X"):
+        ad.score(np.full((4, 3), np.nan))
+    with pytest.raises(ValueError, match="method"):
+        ApplicabilityDomain.fit(np.zeros((10, 2)), method="svm")
+    with pytest.raises(ValueError, match="k must be"):
+        ApplicabilityDomain.fit(np.zeros((5, 2)), k=5)
