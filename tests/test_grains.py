@@ -103,3 +103,20 @@ def test_bad_boundary_shape_and_material():
         grain_material(g, boundary_Ku=1.5)
     with pytest.raises(ValueError, match="Ms"):
         grain_material(g, Ms=-1.0)
+
+
+def test_grain_features_by_hand():
+    from jaxmag.grains.features import FEATURES, grain_features
+
+    # grain 0: three cells at ψ = 0; grain 1: two at 45°; grain 2: one at 90°
+    g = GrainMap(np.array([[0, 0, 1], [0, 2, 1]]), [[0, 0, 1], [1, 0, 1], [0, 1, 0]])
+    f = grain_features(g)
+    assert f.shape == (3, len(FEATURES))
+    q = np.pi / 4
+    np.testing.assert_allclose(f[:, 0], [0, q, 2 * q], atol=1e-7)
+    np.testing.assert_array_equal(f[:, 1], [3, 2, 1])
+    np.testing.assert_array_equal(f[:, 2], [2, 2, 2])
+    np.testing.assert_allclose(f[:, 3], [1.5 * q, q, 0.5 * q], atol=1e-7)
+    np.testing.assert_allclose(f[:, 4], [2 * q, 2 * q, q], atol=1e-7)
+    one = grain_features(GrainMap(np.zeros((3, 3), int), [[0, 0, 1]]))
+    np.testing.assert_allclose(one, [[0, 9, 0, 0, 0, 0]])
