@@ -45,3 +45,29 @@ def test_bad_input():
         demagnetisation_curves([g], [0.0])
     with pytest.raises(ValueError, match="cell"):
         demagnetisation_curves([g], B, cell=0.0)
+
+
+def test_grain_dataset_roundtrip_and_field_map(tmp_path):
+    from jaxmag.grains.dataset import (
+        grain_map,
+        load_grain_dataset,
+        make_grain_dataset,
+        save_grain_dataset,
+    )
+
+    data = make_grain_dataset(
+        jax.random.key(3), 2, (8, 8), B[::10], n_grains=(2, 3), progress=False
+    )
+    assert data["labels"].shape == (2, 8, 8) and data["m_par"].shape == (2, B[::10].size)
+    for i in range(2):
+        g = grain_map(data, i)
+        np.testing.assert_array_equal(
+            data["field_map"][i], data["grain_fields"][i][np.asarray(g.labels)]
+        )
+    path = save_grain_dataset(tmp_path / "g.npz", data, seed=3)
+    back, recipe = load_grain_dataset(path)
+    assert recipe == {"seed": 3}
+    np.testing.assert_array_equal(back["field_map"], data["field_map"])
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz"):
+        load_grain_dataset(tmp_path / "bad.npz")
