@@ -120,3 +120,19 @@ def test_grain_features_by_hand():
     np.testing.assert_allclose(f[:, 4], [2 * q, 2 * q, q], atol=1e-7)
     one = grain_features(GrainMap(np.zeros((3, 3), int), [[0, 0, 1]]))
     np.testing.assert_allclose(one, [[0, 9, 0, 0, 0, 0]])
+
+
+def test_curves_from_switching_maps():
+    from jaxmag.grains.curves import coercive_field, loop_l1_rel, reversed_fraction
+
+    B = np.linspace(0.0, -4.0, 41)
+    fmap = np.array([[-1.0, -2.0], [-3.0, np.nan]])  # one cell never reverses
+    frac = reversed_fraction(fmap, B)
+    np.testing.assert_allclose(frac[[0, 10, 20, 30, 40]], [0, 0.25, 0.5, 0.75, 0.75])
+    np.testing.assert_allclose(coercive_field(B, frac), -2.0)
+    # two step curves at -1 T and -3 T over a 4 T sweep: L1 = 2 T / 4 T
+    a = reversed_fraction(np.full((2, 2), -1.0), B)
+    b = reversed_fraction(np.full((2, 2), -3.0), B)
+    np.testing.assert_allclose(loop_l1_rel(B, a, b), 0.5, atol=0.03)
+    np.testing.assert_allclose(loop_l1_rel(B, a, a), 0.0)
+    assert np.isnan(coercive_field(B, np.zeros_like(B)))
