@@ -136,3 +136,15 @@ def test_curves_from_switching_maps():
     np.testing.assert_allclose(loop_l1_rel(B, a, b), 0.5, atol=0.03)
     np.testing.assert_allclose(loop_l1_rel(B, a, a), 0.0)
     assert np.isnan(coercive_field(B, np.zeros_like(B)))
+
+
+def test_forest_learns_an_angle_rule_and_sw_baseline_sign():
+    from jaxmag.grains.baselines import GrainForest, sw_baseline
+
+    maps = [random_grain_map(jax.random.key(i), (16, 16), n_grains=8) for i in range(12)]
+    # a synthetic rule: the SW field, halved on grains with many boundary cells
+    rule = [sw_baseline(g) * (1 - 0.5 * (np.asarray(g.boundary).mean() > 0.4)) for g in maps]
+    forest = GrainForest(n_estimators=50).fit(maps[:10], rule[:10])
+    for g, r in zip(maps[10:], rule[10:], strict=True):
+        assert np.mean(np.abs(forest.predict(g) - r)) < 0.15 * np.mean(np.abs(r))
+    assert np.all(sw_baseline(maps[0]) < 0)
