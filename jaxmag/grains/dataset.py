@@ -2,13 +2,12 @@
 per-cell switching-field maps, reproducible from a seed and stored with their recipe."""
 
 import json
-import zipfile
 from pathlib import Path
 
 import jax
 import numpy as np
 
-from ..io import atomic_write
+from ..io import atomic_write, read_npz
 from .demag_curve import demagnetisation_curves
 from .maps import GrainMap, random_grain_map
 
@@ -83,14 +82,7 @@ def save_grain_dataset(path, data: dict, **recipe) -> Path:
 
 def load_grain_dataset(path) -> tuple[dict[str, np.ndarray], dict]:
     """Read a dataset written by :func:`save_grain_dataset`; errors name the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such dataset file")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ValueError(f"{path}: not a readable grain dataset ({e})") from None
+    data = read_npz(path, "grain dataset")
     missing = [k for k in REQUIRED if k not in data]
     if missing or "_recipe" not in data:
         raise ValueError(f"{path}: grain dataset lacks the arrays {missing or ['_recipe']}")

@@ -4,7 +4,6 @@ the generator parameters, reproducible from a seed and stored atomically as ``.n
 import functools
 import json
 import time
-import zipfile
 from pathlib import Path
 
 import jax
@@ -13,7 +12,7 @@ import numpy as np
 from jaxtyping import PRNGKeyArray
 
 from .._validate import check_real
-from ..io import atomic_write
+from ..io import atomic_write, read_npz
 from .microstructures_mix import KINDS, sample_dataset_maps
 from .phases import two_phase
 from .solver import effective_permeability
@@ -118,14 +117,7 @@ def save_dataset(path, data: dict, **metadata) -> Path:
 
 def load_dataset(path) -> tuple[dict[str, np.ndarray], dict]:
     """Read a dataset written by :func:`save_dataset`; a clear error names a bad file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such dataset file")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ValueError(f"{path}: not a readable dataset ({e})") from None
+    data = read_npz(path, "dataset file")
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise ValueError(f"{path}: dataset lacks the arrays {missing}")

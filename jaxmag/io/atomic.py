@@ -3,7 +3,10 @@
 import contextlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
+
+import numpy as np
 
 
 @contextlib.contextmanager
@@ -26,3 +29,16 @@ def atomic_write(path, mode: str = "w"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def read_npz(path, what: str = "file") -> dict:
+    """All arrays of the ``.npz`` at `path` (no pickles); a ``ValueError`` names the file
+    when it is missing or unreadable. `what` names the kind of file in the message."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such {what}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ValueError(f"{path}: not a readable {what} ({e})") from None
