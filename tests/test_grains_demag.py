@@ -64,6 +64,12 @@ def test_grain_dataset_roundtrip_and_field_map(tmp_path):
         np.testing.assert_array_equal(
             data["field_map"][i], data["grain_fields"][i][np.asarray(g.labels)]
         )
+    # the reversed fraction of the per-cell switching fields is the simulated curve
+    from jaxmag.grains.curves import reversed_fraction
+
+    frac = reversed_fraction(data["cell_fields"], data["B"])
+    assert np.abs(frac - data["reversed"]).max() <= 1 / 64 + 1e-12
+    assert data["reversed"][:, 0].max() == 0 and data["reversed"][:, -1].min() > 0.5
     path = save_grain_dataset(tmp_path / "g.npz", data, seed=3)
     back, recipe = load_grain_dataset(path)
     assert recipe == {"seed": 3}

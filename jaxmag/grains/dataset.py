@@ -2,6 +2,7 @@
 per-cell switching-field maps, reproducible from a seed and stored with their recipe."""
 
 import json
+import time
 from pathlib import Path
 
 import jax
@@ -9,9 +10,19 @@ import numpy as np
 
 from ..io import atomic_write, read_npz
 from .demag_curve import demagnetisation_curves
-from .maps import GrainMap, random_grain_map
+from .maps import GrainMap, grain_switching_fields, random_grain_map
 
-REQUIRED = ("labels", "axes", "boundary", "B", "m_par", "grain_fields", "field_map")
+REQUIRED = (
+    "labels",
+    "axes",
+    "boundary",
+    "B",
+    "m_par",
+    "reversed",
+    "grain_fields",
+    "cell_fields",
+    "field_map",
+)
 
 
 def make_grain_dataset(
@@ -31,8 +42,13 @@ def make_grain_dataset(
     the inclusive range `n_grains` and easy axes within `spread` rad of +z, swept along
     −z through `B_values` (T). Returns arrays: `labels` ``(n, nx, ny)``, `axes`
     ``(n, G, 3)`` and `grain_fields` ``(n, G)`` in T (padded with NaN to the largest grain
-    count ``G``), `boundary`, `B`, `m_par` ``(n, steps)`` and `field_map` ``(n, nx, ny)``:
-    each cell's grain switching field in T."""
+    count ``G``), `boundary`, `B`, `m_par` ``(n, steps)``, `reversed` ``(n, steps)``: the
+    simulated fraction of cells with ``m·d < 0`` (the direct demagnetisation curve as a
+    reversed volume fraction), `field_map` ``(n, nx, ny)``: each cell's grain switching
+    field in T, `cell_fields` ``(n, nx, ny)``: the field (T) at which each cell's ``m·d``
+    first changes sign (NaN: never), whose reversed fraction is the direct curve,
+    `converged` ``(n, steps)`` and `seconds_per_film` (wall time, compilation
+    included)."""
     lo, hi = n_grains
     if not 2 <= lo <= hi:
         raise ValueError(f"n_grains must be a range (lo, hi) with 2 <= lo <= hi, got {n_grains}")
@@ -41,6 +57,7 @@ def make_grain_dataset(
         random_grain_map(jax.random.fold_in(key, i + 1), shape, n_grains=int(c), spread=spread)
         for i, c in enumerate(counts)
     ]
+    t0 = time.perf_counter()
     curves = demagnetisation_curves(
         maps, B_values, cell=cell, batch=batch, progress=progress, **material
     )
@@ -51,15 +68,20 @@ def make_grain_dataset(
         axes[i, : g.n_grains] = np.asarray(g.axes)
         fields[i, : g.n_grains] = f
     labels = np.stack([np.asarray(g.labels) for g in maps])
+    cells = np.arange(labels[0].size).reshape(labels[0].shape)
+    cell_fields = np.stack([grain_switching_fields(cells, curves.B, p) for p in curves.cell_m_par])
     return {
         "labels": labels,
         "axes": axes,
         "boundary": np.stack([np.asarray(g.boundary) for g in maps]),
         "B": curves.B,
         "m_par": curves.m_par,
+        "reversed": (curves.cell_m_par < 0).mean(axis=(2, 3)),
         "grain_fields": fields,
+        "cell_fields": cell_fields.reshape(labels.shape),
         "field_map": np.take_along_axis(fields, labels.reshape(n, -1), 1).reshape(labels.shape),
         "converged": curves.converged,
+        "seconds_per_film": np.array((time.perf_counter() - t0) / n),
     }
 
 

@@ -3,7 +3,9 @@
 Architecture, for ``depth`` levels and ``base`` channels:
 
 - the input image is standardised (its own mean subtracted, divided by its own standard
-  deviation), so brightness and contrast do not matter;
+  deviation, channel by channel), so brightness and contrast do not matter; with
+  ``standardise=False`` it is used as given (for inputs whose absolute values carry
+  meaning, such as easy-axis components);
 - encoder level ``i = 0 … depth-1``: two 3 × 3 convolutions with ``base · 2^i`` channels
   (ReLU, optional GroupNorm), kept as a skip connection, then 2 × 2 max pooling;
 - bottleneck: two 3 × 3 convolutions with ``base · 2^depth`` channels;
@@ -118,6 +120,7 @@ class UNet(eqx.Module):
     - `depth`: number of 2 × 2 poolings, 1 to 5; ``H`` and ``W`` must be divisible by
       ``2**depth``.
     - `norm`: GroupNorm (up to 4 groups) after each convolution.
+    - `standardise`: standardise each input channel per image (see the module docstring).
     - `key`: PRNG key for the initial weights (keyword-only).
     - `dtype`: parameter dtype (float32 by default).
     """
@@ -131,6 +134,7 @@ class UNet(eqx.Module):
     base: int = eqx.field(static=True)
     depth: int = eqx.field(static=True)
     norm: bool = eqx.field(static=True)
+    standardise: bool = eqx.field(static=True)
 
     def __init__(
         self,
@@ -139,6 +143,7 @@ class UNet(eqx.Module):
         depth: int = 3,
         *,
         norm: bool = False,
+        standardise: bool = True,
         key: PRNGKeyArray,
         dtype=jnp.float32,
     ):
@@ -146,6 +151,7 @@ class UNet(eqx.Module):
         self.base = _check_int("base", base, 1)
         self.depth = _check_int("depth", depth, 1, 5)
         self.norm = bool(norm)
+        self.standardise = bool(standardise)
         layers = eqx.filter_eval_shape(  # the structure only: weights are drawn below
             _layers, self.in_channels, self.base, self.depth, self.norm, dtype
         )
@@ -171,22 +177,30 @@ class UNet(eqx.Module):
                 "use jax.vmap for a batch"
             )
 
-    def __call__(self, image: Float[Array, "H W"] | Float[Array, "C H W"]) -> Float[Array, "H W"]:
-        """The logits (``sigmoid`` gives the probability of a particle) of each pixel."""
+    def _encode(self, image):
         self.check_input(tuple(image.shape))
-        dtype = self.head.weight.dtype
-        x = jnp.asarray(image, dtype)
+        x = jnp.asarray(image, self.head.weight.dtype)
         x = x[None] if self.in_channels == 1 else x
-        mean = jnp.mean(x, axis=(1, 2), keepdims=True)
-        std = jnp.std(x, axis=(1, 2), keepdims=True)
-        x = (x - mean) / (std + 1e-3)
+        if self.standardise:
+            mean = jnp.mean(x, axis=(1, 2), keepdims=True)
+            std = jnp.std(x, axis=(1, 2), keepdims=True)
+            x = (x - mean) / (std + 1e-3)
         skips = []
         for block in self.down:
             x = block(x)
             skips.append(x)
             c, h, w = x.shape
             x = jnp.max(x.reshape(c, h // 2, 2, w // 2, 2), axis=(2, 4))  # 2 × 2 max pool
-        x = self.bottom(x)
+        return self.bottom(x), skips
+
+    def bottleneck(self, image: Float[Array, "H W"] | Float[Array, "C H W"]) -> Float[Array, " c"]:
+        """The bottleneck activations averaged over the image: ``base · 2**depth``
+        features per image (for an applicability domain in the network's latent space)."""
+        return jnp.mean(self._encode(image)[0], axis=(1, 2))
+
+    def __call__(self, image: Float[Array, "H W"] | Float[Array, "C H W"]) -> Float[Array, "H W"]:
+        """The logits (``sigmoid`` gives the probability of a particle) of each pixel."""
+        x, skips = self._encode(image)
         for up, block, skip in zip(
             reversed(self.ups), reversed(self.up_blocks), reversed(skips), strict=True
         ):
@@ -250,6 +264,7 @@ def unet_config(model: UNet, **extra) -> dict:
         "base": model.base,
         "depth": model.depth,
         "norm": model.norm,
+        "standardise": model.standardise,
         "dtype": str(model.head.weight.dtype),
     }
 
@@ -277,6 +292,7 @@ def load_unet(folder) -> tuple[UNet, dict]:
                 c["base"],
                 c["depth"],
                 norm=c["norm"],
+                standardise=c.get("standardise", True),
                 key=jax.random.key(0),
                 dtype=jnp.dtype(c["dtype"]),
             )

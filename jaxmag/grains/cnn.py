@@ -1,0 +1,307 @@
+"""A CNN from a grain map to its per-cell switching-field map (T).
+
+The input of a film of ``(nx, ny)`` cells is four channels: the easy-axis components
+``(u_x, u_y, u_z)`` of every cell and the grain-boundary mask, used as given (a
+:class:`~jaxmag.imaging.UNet` with ``standardise=False``: the absolute angle to the field
+is what sets a grain's switching field) after one standardisation per channel with the
+training set's mean and spread (stored with the model). The network's logits are mapped
+to tesla by the training targets' mean and spread, ``H_s = offset + scale · logit``.
+
+Training (:func:`train_grain_cnn`) minimises the mean squared error over cells with AdamW
+(warm-up, then cosine decay), optionally on random symmetries of the square: a mirror
+``x → −x`` of the film negates ``u_x`` (``y → −y`` negates ``u_y``), a transpose swaps the
+grid axes and ``u_x ↔ u_y``; exchange, demag, anisotropy and a field along z are
+invariant under these, so the switching-field map moves with the grains.
+
+The targets are the simulated per-cell switching fields (the field at which each cell's
+``m·d`` first changes sign), so the curve that the model predicts, the reversed volume
+fraction of its map (:func:`jaxmag.grains.curves.reversed_fraction`), is the direct
+curve when the map is right. A grain's field is the median of its cells
+(:func:`per_grain`).
+"""
+
+import time
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from .._validate import check_real
+from ..imaging.unet import UNet, _check_int
+from .maps import GrainMap
+
+KIND = "jaxmag.grains.cnn.GrainCNN"
+CHANNELS = ("u_x", "u_y", "u_z", "boundary")
+
+
+def grain_inputs(grains: GrainMap) -> np.ndarray:
+    """The network input of one film, ``(4, nx, ny)`` float32 (see :data:`CHANNELS`)."""
+    axes = np.asarray(grains.cell_axes())[..., 0]
+    return np.concatenate([axes, np.asarray(grains.boundary)[None]]).astype(np.float32)
+
+
+def dataset_inputs(data: dict) -> np.ndarray:
+    """Inputs ``(n, 4, nx, ny)`` of every film of a grain dataset
+    (:func:`jaxmag.grains.dataset.make_grain_dataset`)."""
+    labels = np.asarray(data["labels"])
+    n = len(labels)
+    axes = np.take_along_axis(np.asarray(data["axes"]), labels.reshape(n, -1, 1), axis=1).reshape(
+        *labels.shape, 3
+    )
+    x = np.concatenate([np.moveaxis(axes, -1, 1), np.asarray(data["boundary"])[:, None]], 1)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("a cell's grain has a NaN easy axis: labels and axes disagree")
+    return x.astype(np.float32)
+
+
+def per_grain(maps, labels, n_grains: int | None = None) -> np.ndarray:
+    """Each grain's field from a cell map ``(nx, ny)``: the median over its cells, ``(n,)``.
+    (A grain's mean ``m·d`` changes sign once about half its cells have reversed.)"""
+    lab = np.asarray(labels).ravel()
+    f = np.asarray(maps, float).ravel()
+    n = int(lab.max()) + 1 if n_grains is None else int(n_grains)
+    return np.array([np.median(f[lab == g]) if np.any(lab == g) else np.nan for g in range(n)])
+
+
+class GrainCNN(eqx.Module):
+    """A U-Net from the inputs ``(4, nx, ny)`` of a film to its switching fields (T) per
+    cell, ``(nx, ny)``; ``nx`` and ``ny`` multiples of ``2**depth``."""
+
+    net: UNet
+    offset: float = eqx.field(static=True)
+    scale: float = eqx.field(static=True)
+    in_mean: tuple[float, ...] = eqx.field(static=True)
+    in_std: tuple[float, ...] = eqx.field(static=True)
+
+    def __init__(
+        self,
+        base=16,
+        depth=3,
+        *,
+        offset=0.0,
+        scale=1.0,
+        in_mean=(0.0, 0.0, 0.0, 0.0),
+        in_std=(1.0, 1.0, 1.0, 1.0),
+        key: PRNGKeyArray,
+    ):
+        check_real("offset (T)", offset)
+        check_real("scale (T)", scale, positive=True)
+        check_real("in_mean", in_mean)
+        check_real("in_std", in_std, positive=True)
+        if len(in_mean) != len(CHANNELS) or len(in_std) != len(CHANNELS):
+            raise ValueError(f"in_mean and in_std need one value per channel {CHANNELS}")
+        self.net = UNet(len(CHANNELS), base, depth, standardise=False, key=key)
+        self.offset, self.scale = float(offset), float(scale)
+        self.in_mean = tuple(float(v) for v in in_mean)
+        self.in_std = tuple(float(v) for v in in_std)
+
+    def _scaled(self, x):
+        self.check_input(x.shape)
+        mean = jnp.asarray(self.in_mean, x.dtype)[:, None, None]
+        return (x - mean) / jnp.asarray(self.in_std, x.dtype)[:, None, None]
+
+    def check_input(self, shape) -> None:
+        """Raise ``ValueError`` naming the expected shape unless `shape` is one input."""
+        self.net.check_input(tuple(shape))
+
+    def __call__(self, x: Float[Array, "4 nx ny"]) -> Float[Array, "nx ny"]:
+        """The switching field of every cell in T (negative: along the sweep)."""
+        return self.offset + self.scale * self.net(self._scaled(x))
+
+    def features(self, x: Float[Array, "4 nx ny"]) -> Float[Array, " c"]:
+        """Grid-averaged bottleneck activations, for an applicability domain."""
+        return self.net.bottleneck(self._scaled(x))
+
+
+def _check_batch(model_or_depth, x, name="inputs") -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    if x.ndim != 4 or x.shape[1] != len(CHANNELS) or x.shape[0] == 0:
+        raise ValueError(
+            f"{name} must be a non-empty batch (n, {len(CHANNELS)}, nx, ny) of the channels "
+            f"{CHANNELS}, got shape {x.shape}"
+        )
+    if isinstance(model_or_depth, GrainCNN):
+        model_or_depth.check_input(x.shape[1:])
+    elif x.shape[2] % 2**model_or_depth or x.shape[3] % 2**model_or_depth:
+        raise ValueError(
+            f"films are {x.shape[2]} × {x.shape[3]} cells; both must be multiples of "
+            f"2**depth = {2**model_or_depth}"
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite")
+    return x
+
+
+def _augment(key, x, y):
+    """A random symmetry of the square applied to an input ``(4, nx, ny)`` and to maps
+    ``(k, nx, ny)`` that move with it."""
+    u = jax.random.uniform(key, (3,))
+    sign_x = jnp.array([-1.0, 1.0, 1.0, 1.0], x.dtype)[:, None, None]
+    sign_y = jnp.array([1.0, -1.0, 1.0, 1.0], x.dtype)[:, None, None]
+    x = jnp.where(u[0] < 0.5, x[:, ::-1] * sign_x, x)
+    y = jnp.where(u[0] < 0.5, y[:, ::-1], y)
+    x = jnp.where(u[1] < 0.5, x[:, :, ::-1] * sign_y, x)
+    y = jnp.where(u[1] < 0.5, y[:, :, ::-1], y)
+    if x.shape[1] == x.shape[2]:
+        xt = jnp.swapaxes(x, 1, 2)[jnp.array([1, 0, 2, 3])]
+        x = jnp.where(u[2] < 0.5, xt, x)
+        y = jnp.where(u[2] < 0.5, jnp.swapaxes(y, 1, 2), y)
+    return x, y
+
+
+def train_grain_cnn(
+    inputs,
+    targets,
+    *,
+    key: PRNGKeyArray,
+    steps: int = 2000,
+    batch_size: int = 16,
+    learning_rate: float = 3e-3,
+    weight_decay: float = 1e-4,
+    base: int = 16,
+    depth: int = 3,
+    augment: bool = True,
+    verbose: bool = False,
+    print_every: int = 250,
+) -> tuple[GrainCNN, dict]:
+    """Fit a :class:`GrainCNN` to `inputs` ``(n, 4, nx, ny)`` and switching-field maps
+    `targets` ``(n, nx, ny)`` in T (NaN cells, grains that never reversed, are left out of
+    the loss). Returns ``(model, history)`` with the loss per step and the seconds."""
+    steps = _check_int("steps", steps, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    depth = _check_int("depth", depth, 1, 5)
+    check_real("learning_rate", learning_rate, positive=True)
+    check_real("weight_decay", weight_decay, nonneg=True)
+    x = _check_batch(depth, inputs)
+    y = np.asarray(targets, np.float32)
+    if y.shape != (x.shape[0], *x.shape[2:]):
+        raise ValueError(
+            f"targets have shape {y.shape}; the inputs {x.shape} need ({x.shape[0]}, "
+            f"{x.shape[2]}, {x.shape[3]})"
+        )
+    finite = np.isfinite(y)
+    if not finite.any():
+        raise ValueError("targets hold no finite switching field")
+    offset, scale = float(y[finite].mean()), float(y[finite].std()) or 1.0
+    k_model, k_train = jax.random.split(key)
+    in_mean = x.mean(axis=(0, 2, 3))
+    in_std = np.where(x.std(axis=(0, 2, 3)) > 0, x.std(axis=(0, 2, 3)), 1.0)
+    model = GrainCNN(
+        base, depth, offset=offset, scale=scale, in_mean=in_mean, in_std=in_std, key=k_model
+    )
+    x = jnp.asarray(x)
+    yw = jnp.asarray(np.stack([np.where(finite, (y - offset) / scale, 0.0), finite], 1))
+    n = x.shape[0]
+    batch_size = min(batch_size, n)
+    schedule = optax.warmup_cosine_decay_schedule(
+        0.0, learning_rate, max(1, steps // 20), steps, end_value=learning_rate / 100
+    )
+    opt = optax.adamw(schedule, weight_decay=weight_decay)
+    opt_state = opt.init(eqx.filter(model, eqx.is_array))
+
+    @eqx.filter_jit
+    def step(model, opt_state, key):
+        k_idx, k_aug = jax.random.split(key)
+        idx = jax.random.choice(k_idx, n, (batch_size,), replace=False)
+        xb, ywb = x[idx], yw[idx]
+        if augment:
+            xb, ywb = jax.vmap(_augment)(jax.random.split(k_aug, batch_size), xb, ywb)
+        yb, wb = ywb[:, 0], ywb[:, 1]
+
+        def loss_fn(m):
+            err = (jax.vmap(m)(xb) - offset) / scale - yb
+            return jnp.sum(wb * err**2) / jnp.sum(wb)
+
+        loss, grads = eqx.filter_value_and_grad(loss_fn)(model)
+        updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))
+        return eqx.apply_updates(model, updates), opt_state, loss
+
+    losses, t0 = [], time.perf_counter()
+    for i in range(steps):
+        model, opt_state, loss = step(model, opt_state, jax.random.fold_in(k_train, i))
+        losses.append(loss)
+        if verbose and ((i + 1) % print_every == 0 or i == steps - 1):
+            recent = float(jnp.mean(jnp.stack(losses[-print_every:])))
+            print(
+                f"grain CNN step {i + 1}/{steps}: loss {recent:.4f} "
+                f"({time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
+    history = {
+        "loss": [float(v) for v in jax.device_get(losses)],
+        "seconds": time.perf_counter() - t0,
+        "steps": steps,
+    }
+    return model, history
+
+
+@eqx.filter_jit
+def _apply(model, x):
+    return jax.vmap(model)(x)
+
+
+@eqx.filter_jit
+def _features(model, x):
+    return jax.vmap(model.features)(x)
+
+
+def _batched(fn, model, inputs, batch_size):
+    x = _check_batch(model, inputs)
+    out = [
+        np.asarray(fn(model, jnp.asarray(x[i : i + batch_size])))
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(out)
+
+
+def predict_maps(model: GrainCNN, inputs, *, batch_size: int = 64) -> np.ndarray:
+    """Switching-field maps (T) ``(n, nx, ny)`` of a batch of inputs ``(n, 4, nx, ny)``."""
+    return _batched(_apply, model, inputs, batch_size)
+
+
+def cnn_features(model: GrainCNN, inputs, *, batch_size: int = 64) -> np.ndarray:
+    """The features ``(n, c)`` of :meth:`GrainCNN.features` for a batch of inputs."""
+    return _batched(_features, model, inputs, batch_size)
+
+
+def save_grain_cnn(folder, model: GrainCNN, **metadata):
+    """Save `model` with orbax (:mod:`jaxmag.models.checkpoint`) and JSON `metadata`."""
+    from ..models.checkpoint import save_model
+
+    config = {
+        **metadata,
+        "kind": KIND,
+        "base": model.net.base,
+        "depth": model.net.depth,
+        "offset": model.offset,
+        "scale": model.scale,
+        "in_mean": list(model.in_mean),
+        "in_std": list(model.in_std),
+    }
+    return save_model(folder, model, config)
+
+
+def load_grain_cnn(folder) -> tuple[GrainCNN, dict]:
+    """Restore a model written by :func:`save_grain_cnn`; returns ``(model, config)``."""
+    from ..models.checkpoint import load_model
+
+    def build(c):
+        if c.get("kind") != KIND:
+            raise ValueError(f"{folder}: not a grain CNN (kind {c.get('kind')!r})")
+        try:
+            return GrainCNN(
+                c["base"],
+                c["depth"],
+                offset=c["offset"],
+                scale=c["scale"],
+                in_mean=c["in_mean"],
+                in_std=c["in_std"],
+                key=jax.random.key(0),
+            )
+        except KeyError as e:
+            raise ValueError(f"{folder}: model configuration lacks {e}") from None
+
+    return load_model(folder, build)

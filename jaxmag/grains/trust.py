@@ -1,0 +1,59 @@
+"""The trust layer (:mod:`jaxmag.trust`) applied to the grain models: the callables
+``fit(X, y, params, key)`` and ``score(model, X, y)`` for the grain CNN and for the
+random forest on per-grain features, and the shifted films for the applicability domain.
+
+- Grain CNN: ``X`` is the inputs ``(n, 4, nx, ny)`` of :func:`~jaxmag.grains.cnn.dataset_inputs`,
+  ``y`` the switching-field maps ``(n, nx, ny)`` in T; the score is R² over the cells
+  that reversed in the simulation. Shuffling ``y`` across films (Y-randomisation) pairs
+  each film with another film's map.
+- Forest: ``X`` is per-grain features ``(grains, 6)``, ``y`` per-grain fields in T; R².
+"""
+
+import numpy as np
+from sklearn.ensemble import RandomForestRegressor
+
+from .cnn import GrainCNN, predict_maps, train_grain_cnn
+
+CNN_SPACE = {
+    "learning_rate": [1e-3, 3e-3],
+    "base": [8, 16],
+    "depth": [2, 3],
+    "weight_decay": [0.0, 1e-4],
+}
+"""The declared search space of the grain CNN."""
+
+FOREST_SPACE = {"n_estimators": [100, 300], "min_samples_leaf": [1, 2, 5]}
+"""The declared search space of the per-grain random forest."""
+
+
+def r2(true, pred) -> float:
+    """``1 − SSE / SST`` over the finite entries of `true`."""
+    t = np.asarray(true, float).ravel()
+    p = np.asarray(pred, float).ravel()
+    ok = np.isfinite(t)
+    t, p = t[ok], p[ok]
+    return float(1 - np.sum((p - t) ** 2) / np.sum((t - t.mean()) ** 2))
+
+
+def fit_cnn(X, y, params: dict, key) -> GrainCNN:
+    """Train a grain CNN with `params` (any keyword of :func:`train_grain_cnn`)."""
+    return train_grain_cnn(X, y, key=key, **params)[0]
+
+
+def score_cnn(model: GrainCNN, X, y) -> float:
+    """R² of the predicted cell switching fields."""
+    return r2(y, predict_maps(model, X))
+
+
+def fit_forest(X, y, params: dict, key) -> RandomForestRegressor:
+    """A scikit-learn random forest with `params`, seeded from `key`."""
+    import jax
+
+    seed = int(jax.random.randint(key, (), 0, 2**31 - 1))
+    keep = np.isfinite(y)
+    return RandomForestRegressor(random_state=seed, n_jobs=-1, **params).fit(X[keep], y[keep])
+
+
+def score_forest(model, X, y) -> float:
+    """R² of the forest's per-grain fields."""
+    return r2(y, model.predict(X))

@@ -1,0 +1,45 @@
+"""benchmarks/grains.py --quick ends with one JSON object holding the issue's keys."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "grains.py"
+
+
+def test_grains_benchmark_quick(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    f = json.loads(out.stdout.strip().splitlines()[-1])
+    for k in (
+        "loop_l1_rel",
+        "hc_rel_err",
+        "baselines",
+        "grain_hs_mae",
+        "ad_detection_rate",
+        "ad_false_flag_rate",
+        "y_randomised_scores",
+        "n_train",
+        "n_test",
+    ):
+        assert k in f, k
+    assert set(f["baselines"]) == {"stoner_wohlfarth", "random_forest"}
+    for v in f["baselines"].values():
+        assert set(v) == {"loop_l1_rel", "hc_rel_err", "grain_hs_mae"}
+    assert f["n_train"] == 20 and f["n_test"] == 4
+    assert 0 <= f["loop_l1_rel"] <= 1 and 0 <= f["ad_detection_rate"] <= 1
+    # the random forest learns from 20 films; shuffled targets drop it to chance
+    assert f["y_true_scores"]["grain_forest"] > 0.5
+    assert f["y_randomised_scores"]["grain_forest"] < 0.2
+    # Stoner–Wohlfarth ignores demag and the boundary phase: far off the simulation
+    assert f["baselines"]["stoner_wohlfarth"]["grain_hs_mae"] > 0.5
+    assert np.isfinite(f["speedup"]) and f["speedup"] > 0
