@@ -1,0 +1,187 @@
+"""The trust adapters on tiny sets: each model fits and scores finitely, its features are
+finite ``(n, f)``, Y-randomisation drops the switching classifier to chance, the
+applicability domain flags shifted inputs more often than held-out ones, and
+:func:`trust_report` returns a JSON-ready record."""
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+from jaxmag.trust import ApplicabilityDomain, y_randomisation
+from jaxmag.trust.adapters import (
+    HomogenisationTrust,
+    KernelStepperTrust,
+    NeuralStepperTrust,
+    SP4Trajectories,
+    SwitchingTrust,
+    trust_report,
+)
+from jaxmag.trust.adapters_common import r2
+
+KEY = jax.random.key(0)
+SW_PARAMS = {"width": 16, "depth": 1, "epochs": 40}
+TINY_TRAJ = SP4Trajectories(cells=(10, 4, 1), t1=3e-11, n_quick=8, n_full=8)
+
+
+def _check_features(F, n):
+    F = np.asarray(F)
+    assert F.ndim == 2 and F.shape[0] == n and F.shape[1] >= 2
+    assert np.all(np.isfinite(F))
+
+
+@pytest.fixture(scope="module")
+def switching():
+    a = SwitchingTrust(n_quick=240)
+    X, y = a.data(KEY, True)
+    Xs, ys = a.shifted(jax.random.key(1), True)
+    model = a.fit(X[:180], y[:180], SW_PARAMS, jax.random.key(2))
+    return a, X, y, Xs, ys, model
+
+
+def test_switching_scores_and_features(switching):
+    a, X, y, Xs, ys, model = switching
+    assert X.shape == (240, 4) and set(np.unique(y)) == {0, 1}
+    assert a.score(model, X[180:], y[180:]) > 0.8
+    _check_features(a.features(model, X[180:]), 60)
+    assert a.predict(model, X[:5]).shape == (5,)
+
+
+def test_switching_y_randomisation_drops_to_chance(switching):
+    a, X, y, *_ = switching
+    r = y_randomisation(a.fit, a.score, X, y, SW_PARAMS, key=jax.random.key(3), repeats=2)
+    assert r["true"] > 0.8
+    assert r["shuffled"] < 0.7
+    assert r["true"] - r["shuffled"] > 0.2
+
+
+def test_switching_shifted_inputs_are_flagged(switching):
+    a, X, y, Xs, ys, model = switching
+    assert not np.any((Xs[:, 0] <= 2.0) & (Xs[:, 1] <= 90.0))  # outside DOMAIN
+    ad = ApplicabilityDomain.fit(a.features(model, X[:180]))
+    rates = ad.rates(a.features(model, X[180:]), a.features(model, Xs))
+    assert rates["detection_rate"] > 0.8
+    assert rates["detection_rate"] > rates["false_flag_rate"] + 0.5
+    assert a.error(model, Xs, ys) > a.error(model, X[180:], y[180:])
+
+
+@pytest.fixture(scope="module")
+def trajectories():
+    X, y = TINY_TRAJ.data(KEY, True)
+    Xs, ys = TINY_TRAJ.shifted(jax.random.key(1), True)
+    return X, y, Xs, ys
+
+
+def test_stepper_samples_are_whole_trajectories(trajectories):
+    X, y, Xs, ys = trajectories
+    n_cells = 3 * 10 * 4
+    assert X.shape == (8, 2 + n_cells) and y.shape == (8, 3 * n_cells)
+    np.testing.assert_array_equal(X[0, 2:], X[-1, 2:])  # one start: the s-state
+    b, bs = np.hypot(*X[:, :2].T), np.hypot(*Xs[:, :2].T)
+    assert b.min() >= 15 and b.max() <= 45 and bs.min() >= 60
+    m, fields = TINY_TRAJ.trajectories(X, y)
+    assert m.shape == (8, 4, 3, 10, 4)
+    np.testing.assert_allclose(np.linalg.norm(m, axis=2), 1, atol=1e-5)
+
+
+def test_kernel_stepper_fits_and_scores(trajectories):
+    X, y, Xs, ys = trajectories
+    a = KernelStepperTrust(TINY_TRAJ)
+    model = a.fit(X[:6], y[:6], {"d": 2, "n_landmarks": 20}, KEY)
+    assert np.isfinite(a.score(model, X[6:], y[6:]))
+    assert a.predict(model, X[6:]).shape == y[6:].shape
+    _check_features(a.features(model, Xs), len(Xs))
+    assert a.features(model, X[:3]).shape == (3, 2 + 2 * 2)
+
+
+def test_neural_stepper_fits_and_scores(trajectories):
+    X, y, Xs, ys = trajectories
+    a = NeuralStepperTrust(TINY_TRAJ)
+    params = {"d": 2, "width": 8, "rollout": 2, "epochs": 2, "batch": 8}
+    model = a.fit(X[:6], y[:6], params, KEY)
+    assert np.isfinite(a.score(model, X[6:], y[6:]))
+    assert np.isfinite(a.error(model, Xs, ys))
+    _check_features(a.features(model, X), len(X))
+
+
+def test_homogenisation_cnn_fits_and_scores():
+    a = HomogenisationTrust(size=16, n_quick=16, kinds=("inclusions", "laminate"))
+    X, y = a.data(KEY, True)
+    assert X.shape == (16, 1 + 16 * 16) and y.shape == (16, 3)
+    params = {"width": 4, "epochs": 3, "batch_size": 8, "augment": False}
+    model = a.fit(X[:12], y[:12], params, KEY)
+    assert np.isfinite(a.score(model, X[12:], y[12:]))
+    assert a.predict(model, X[12:]).shape == (4, 3)
+    _check_features(a.features(model, X), 16)
+    assert a.features(model, X).shape == (16, 7)
+    np.testing.assert_allclose(a.features(model, X)[:, 0], X[:, 1:].mean(1))
+    hidden = a.hidden_features(model, X)
+    assert hidden.shape == (16, 2 * 4 + 2) and np.all(np.isfinite(hidden))
+
+
+def test_bad_inputs_raise_clear_errors(trajectories):
+    X, y, *_ = trajectories
+    with pytest.raises(ValueError, match="unknown hyper-parameters"):
+        KernelStepperTrust(TINY_TRAJ).fit(X, y, {"ridge": 1.0}, KEY)
+    with pytest.raises(ValueError, match="stepper inputs must be"):
+        TINY_TRAJ.unpack(X[:, :-1])
+    with pytest.raises(ValueError, match="overlaps"):
+        SwitchingTrust(shift_h=(1.5, 3.0)).shifted(KEY, True)
+    with pytest.raises(ValueError, match="vary"):
+        r2(np.ones((4, 2)), np.zeros((4, 2)))
+
+
+class _Ridge:
+    """A cheap linear adapter, to test the report's plumbing."""
+
+    name = "ridge"
+    space = {"lam": [1e-3, 1.0]}
+    default = {"lam": 1e-3}
+
+    def _make(self, key, n, shift):
+        X = np.asarray(jax.random.normal(key, (n, 3))) + shift
+        return X, X @ np.array([1.0, -2.0, 0.5]) + 0.1 * np.sin(5 * X[:, 0])
+
+    def data(self, key, quick):
+        return self._make(key, 60, 0.0)
+
+    def shifted(self, key, quick):
+        return self._make(key, 20, 6.0)
+
+    def fit(self, X, y, params, key):
+        A = np.c_[X, np.ones(len(X))]
+        return np.linalg.solve(A.T @ A + params["lam"] * np.eye(4), A.T @ y)
+
+    def predict(self, model, X):
+        return np.c_[X, np.ones(len(X))] @ model
+
+    def score(self, model, X, y):
+        return r2(y, self.predict(model, X))
+
+    def error(self, model, X, y):
+        return float(np.sqrt(np.mean((self.predict(model, X) - y) ** 2)))
+
+    def features(self, model, X):
+        return np.asarray(X)
+
+
+def test_trust_report_is_json_ready():
+    rep = trust_report(_Ridge(), key=KEY, quick=True, budget=2, k=3, verbose=False)
+    json.dumps(rep)
+    assert rep["search"]["k_folds"] == 3 and len(rep["search"]["tried"]) == 2
+    assert rep["y_randomisation"]["true"] > 0.9 > 0.2 > rep["y_randomisation"]["shuffled"]
+    assert len(rep["seed_spread"]["scores"]) == 3
+    assert set(rep["noise_sensitivity"]) == {"0.01", "0.05", "0.1"}
+    d = rep["domain"]
+    assert d["detection_rate"] == 1.0 and d["false_flag_rate"] < 0.5
+    assert d["n_heldout"] == 15 and d["n_shifted"] == 20
+
+
+@pytest.mark.slow
+def test_trust_report_switching():
+    a = SwitchingTrust(n_quick=200, default={**SwitchingTrust().default, "epochs": 30})
+    rep = trust_report(a, key=KEY, quick=True, budget=1, k=2, verbose=False)
+    json.dumps(rep)
+    assert rep["y_randomisation"]["true"] > rep["y_randomisation"]["shuffled"] + 0.2
+    assert rep["domain"]["detection_rate"] > rep["domain"]["false_flag_rate"]
