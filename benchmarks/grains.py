@@ -232,13 +232,13 @@ def main():
     seeds = seed_spread(fit_cnn, score_cnn, X[tr], Y[tr], yr_params, seeds=seeds)
     others = {}
     if args.others:
-        from jaxmag.trust.adapters import ADAPTERS, trust_report
+        from jaxmag.trust.adapters import all_adapters, trust_report
 
-        for name, adapter in ADAPTERS.items():
-            others[name] = trust_report(
-                adapter, key=jax.random.key(7), quick=args.quick, budget=args.budget
-            )
-            yr[name] = others[name]["y_randomisation"]
+        for i, adapter in enumerate(all_adapters()):
+            key_i = jax.random.fold_in(jax.random.key(7), i)
+            report = trust_report(adapter, key=key_i, quick=args.quick, budget=args.budget)
+            others[adapter.name] = report
+            yr[adapter.name] = report["y_randomisation"]
     print(f"Y-randomisation: {yr}", flush=True)
 
     cnn = scores["cnn"]
