@@ -105,17 +105,29 @@ def test_neural_stepper_fits_and_scores(trajectories):
     _check_features(a.features(model, X), len(X))
 
 
-def test_homogenisation_cnn_fits_and_scores():
+@pytest.fixture(scope="module")
+def cells():
     a = HomogenisationTrust(size=16, n_quick=16, kinds=("inclusions", "laminate"))
-    X, y = a.data(KEY, True)
-    assert X.shape == (16, 1 + 16 * 16) and y.shape == (16, 3)
+    return a, *a.data(KEY, True), *a.shifted(jax.random.key(1), True)
+
+
+def test_homogenisation_contrast_shift_is_flagged(cells):
+    a, X, y, Xs, ys = cells
+    assert X.shape == (16, 1 + 16 * 16) and y.shape == (16, 3) and len(Xs) == 8
+    assert np.exp(X[:, 0]).max() <= 100 and np.exp(Xs[:, 0]).min() >= 1000
+    F, Fs = a.features(None, X), a.features(None, Xs)  # an input summary: no model needed
+    _check_features(F, 16)
+    np.testing.assert_allclose(F[:, 0], X[:, 1:].mean(1))  # the volume fraction
+    rates = ApplicabilityDomain.fit(F[:12], k=3).rates(F[12:], Fs)
+    assert rates["detection_rate"] > rates["false_flag_rate"]
+
+
+def test_homogenisation_cnn_fits_and_scores(cells):
+    a, X, y, Xs, ys = cells
     params = {"width": 4, "epochs": 3, "batch_size": 8, "augment": False}
     model = a.fit(X[:12], y[:12], params, KEY)
     assert np.isfinite(a.score(model, X[12:], y[12:]))
     assert a.predict(model, X[12:]).shape == (4, 3)
-    _check_features(a.features(model, X), 16)
-    assert a.features(model, X).shape == (16, 7)
-    np.testing.assert_allclose(a.features(model, X)[:, 0], X[:, 1:].mean(1))
     hidden = a.hidden_features(model, X)
     assert hidden.shape == (16, 2 * 4 + 2) and np.all(np.isfinite(hidden))
 

@@ -5,7 +5,9 @@ A stepper sample is one whole trajectory: the input row is ``(Bx, By, m0)`` (the
 in-plane field in mT, then the flattened start ``(3, nx, ny)``, the relaxed s-state for
 every sample), the target row the flattened snapshots ``1 .. T``. The start is the same
 for every sample, so shuffling targets across samples pairs each field with another
-field's trajectory and breaks the input→target relation.
+field's trajectory and breaks the input→target relation. Input noise
+(:func:`jaxmag.trust.noise_sensitivity`, scaled by each input's spread across samples)
+moves only the field, since the start does not vary.
 """
 
 import functools

@@ -56,14 +56,14 @@ def _pooled(model: PermeabilityCNN, maps, contrasts):
 class HomogenisationTrust:
     """`PermeabilityCNN` trained by `train_cnn` (AdamW, symmetry augmentation) on
     `size` × `size` cells of the microstructure `kinds` (``microstructures_mix.KINDS``)
-    with contrasts log-uniform in `contrast_range`; the shifted set
-    has contrasts in `shift_contrast`. `predict` feeds the map to the network as real
+    with contrasts log-uniform in `contrast_range`; the shifted set has contrasts in
+    `shift_contrast`. `predict` feeds the map to the network as real
     numbers, so input noise makes a soft map (the network reads the phase as a float).
 
     `features` summarises the inputs (volume fraction, ``log c``, two-point correlation):
     the CNN's pooled hidden feature (:meth:`hidden_features`, the head's input) barely
     moves with the contrast, which enters it as one column of ``2 width + 2``, and a
-    k-NN domain on it flagged under half of the cells at 10× the training contrast."""
+    k-NN domain on it flagged under half of the cells at 10–30× the highest training contrast."""
 
     size: int = 32
     n_quick: int = 64
