@@ -77,7 +77,7 @@ class SP4Trajectories:
     cells: tuple = (20, 5, 1)
     t1: float = 1e-10
     dt_save: float = 1e-11
-    n_quick: int = 32
+    n_quick: int = 33
     n_full: int = 160
     b_range_mT: tuple = latent_data.B_RANGE_MT
     shift_b_mT: tuple = (60.0, 80.0)

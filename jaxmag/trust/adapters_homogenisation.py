@@ -66,7 +66,7 @@ class HomogenisationTrust:
     k-NN domain on it flagged under half of the cells at 10–30× the highest training contrast."""
 
     size: int = 32
-    n_quick: int = 64
+    n_quick: int = 63
     n_full: int = 400
     contrast_range: tuple = (10.0, 100.0)
     shift_contrast: tuple = (1000.0, 3000.0)

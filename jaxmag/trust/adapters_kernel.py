@@ -20,7 +20,7 @@ from .adapters_common import SP4Trajectories, merged, r2, rmse
 
 
 def _space() -> dict[str, list]:
-    return {"d": [4, 8], "n_landmarks": [100, 200], "lam": [1e-4, 1e-2]}
+    return {"d": [4, 8], "n_landmarks": [100, 200], "lam": [1e-4, 1e-3]}
 
 
 def _default() -> dict:

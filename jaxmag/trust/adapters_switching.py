@@ -36,7 +36,7 @@ class SwitchingTrust:
     from `shift_psi_deg`, both beyond ``DOMAIN`` (``h ∈ [0, 2]``, ``ψ ∈ [0°, 90°]``).
     `features` is the MLP's last hidden layer."""
 
-    n_quick: int = 400
+    n_quick: int = 399
     n_full: int = 2000
     val_fraction: float = 0.2
     shift_h: tuple = (2.2, 3.5)
