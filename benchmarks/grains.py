@@ -32,6 +32,7 @@ from jaxmag.grains.baselines import GrainForest, sw_baseline  # noqa: E402
 from jaxmag.grains.cnn import (  # noqa: E402
     cnn_features,
     dataset_inputs,
+    grain_fields,
     per_grain,
     predict_maps,
 )
@@ -47,6 +48,7 @@ from jaxmag.grains.features import grain_features  # noqa: E402
 from jaxmag.grains.trust import (  # noqa: E402
     CNN_SPACE,
     FOREST_SPACE,
+    cnn_targets,
     fit_cnn,
     fit_forest,
     score_cnn,
@@ -101,7 +103,13 @@ def datasets(args, B):
 
 
 def per_grain_fields(data, maps, index):
-    return [per_grain(maps[j], data["labels"][i]) for j, i in enumerate(index)]
+    """The CNN's grain fields: the mean of its ``grain`` map over each grain."""
+    return [grain_fields(maps[j, 1], data["labels"][i]) for j, i in enumerate(index)]
+
+
+def cell_medians(data, maps, index):
+    """Grain fields from the ``cell`` map alone: the median over each grain's cells."""
+    return [per_grain(maps[j, 0], data["labels"][i]) for j, i in enumerate(index)]
 
 
 def forest_data(data, index):
@@ -136,7 +144,7 @@ def main():
     n_train = args.n - n_test
     tr, te = np.arange(n_train), np.arange(n_train, args.n)
     X = dataset_inputs(data)
-    Y = data["cell_fields"].astype(np.float32)
+    Y = cnn_targets(data)  # the two maps and the grain map's loss weights
     key = jax.random.key(args.seed + 100)
     k_cv, k_fit, k_yr, k_noise, k_f = jax.random.split(key, 5)
 
@@ -161,6 +169,7 @@ def main():
     # --- the CNN and the baselines on held-out films
     pred_maps = predict_maps(model, X[te])
     preds = {"cnn": per_grain_fields(data, pred_maps, te)}
+    preds["cnn_cell_median"] = cell_medians(data, pred_maps, te)
     preds["stoner_wohlfarth"] = [sw_baseline(grain_map(data, i)) for i in te]
     forest = GrainForest(seed=args.seed).fit(
         [grain_map(data, i) for i in tr], [data["grain_fields"][i] for i in tr]
@@ -168,8 +177,11 @@ def main():
     preds["random_forest"] = [forest.predict(grain_map(data, i)) for i in te]
     true_grains = [data["grain_fields"][i][: data["labels"][i].max() + 1] for i in te]
     preds["simulated_fields"] = true_grains  # the grain-wise curve's own error
+    sim_maps = Y[te, :1]  # the simulated cell map's median per grain: a floor for that route
+    preds["simulated_cell_median"] = cell_medians(data, sim_maps, te)
     scores = {
-        k: dataset_scores(data, te, v, pred_maps if k == "cnn" else None) for k, v in preds.items()
+        k: dataset_scores(data, te, v, pred_maps[:, 0] if k.startswith("cnn") else None)
+        for k, v in preds.items()
     }
     for k, s in scores.items():
         print(
@@ -190,7 +202,7 @@ def main():
     demagnetisation_curves(films, B, batch=1, progress=False)
     t_direct = (time.perf_counter() - t) / len(films)
 
-    # --- applicability domain in the CNN's bottleneck features
+    # --- applicability domain in the CNN's features (pooled activations of every level)
     feats = {name: cnn_features(model, dataset_inputs(d)) for name, d in sets.items()}
     ad = ApplicabilityDomain.fit(feats["domain"][tr], method="knn", k=5, quantile=0.95)
     shifted = np.concatenate([feats["small_grains"], feats["wide_spread"]])
@@ -199,7 +211,7 @@ def main():
     for name, d in sets.items():
         idx = te if name == "domain" else np.arange(len(d["labels"]))
         m = predict_maps(model, dataset_inputs(d)[idx])
-        s = dataset_scores(d, idx, per_grain_fields(d, m, idx), m)
+        s = dataset_scores(d, idx, per_grain_fields(d, m, idx), m[:, 0])
         flag = ~ad.in_domain(feats[name][idx])
         ad_sets[name] = {
             "flagged": float(flag.mean()),
@@ -258,6 +270,10 @@ def main():
             "grain_curve_from_simulated_fields": {
                 k: scores["simulated_fields"][k] for k in ("loop_l1_rel", "hc_rel_err")
             },
+            "grain_hs_mae_cnn_cell_median": scores["cnn_cell_median"]["grain_hs_mae_pooled"],
+            "grain_hs_mae_simulated_cell_median": scores["simulated_cell_median"][
+                "grain_hs_mae_pooled"
+            ],
             "ad_detection_rate": rates["detection_rate"],
             "ad_false_flag_rate": rates["false_flag_rate"],
             "ad_sets": ad_sets,

@@ -3,8 +3,11 @@
 random forest on per-grain features, and the shifted films for the applicability domain.
 
 - Grain CNN: ``X`` is the inputs ``(n, 4, nx, ny)`` of :func:`~jaxmag.grains.cnn.dataset_inputs`,
-  ``y`` the switching-field maps ``(n, nx, ny)`` in T; the score is R² over the cells
-  that reversed in the simulation. Shuffling ``y`` across films (Y-randomisation) pairs
+  ``y`` (:func:`cnn_targets`) the two switching-field maps ``(n, 2, nx, ny)`` in T of
+  :func:`~jaxmag.grains.cnn.dataset_targets` with the grain map's loss weights
+  (:func:`~jaxmag.grains.cnn.grain_weights`) as a third channel, so that folds and
+  shuffles keep each film's weights with its maps; the score is R² over both maps and
+  the cells that reversed in the simulation. Shuffling ``y`` across films (Y-randomisation) pairs
   each film with another film's map.
 - Forest: ``X`` is per-grain features ``(grains, 6)``, ``y`` per-grain fields in T; R².
 """
@@ -12,7 +15,7 @@ random forest on per-grain features, and the shifted films for the applicability
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
-from .cnn import GrainCNN, predict_maps, train_grain_cnn
+from .cnn import GrainCNN, dataset_targets, grain_weights, predict_maps, train_grain_cnn
 
 CNN_SPACE = {
     "learning_rate": [1e-3, 3e-3],
@@ -35,14 +38,31 @@ def r2(true, pred) -> float:
     return float(1 - np.sum((p - t) ** 2) / np.sum((t - t.mean()) ** 2))
 
 
+def cnn_targets(data: dict) -> np.ndarray:
+    """``y`` ``(n, 3, nx, ny)`` of a grain dataset for :func:`fit_cnn`: the ``cell`` and
+    ``grain`` maps (T), then the grain map's loss weights."""
+    weights = grain_weights(data["labels"])[:, 1:]
+    return np.concatenate([dataset_targets(data), weights], 1)
+
+
+def _split(y):
+    y = np.asarray(y, np.float32)
+    if y.ndim != 4 or y.shape[1] != 3:
+        raise ValueError(f"y must be (n, 3, nx, ny) from cnn_targets, got shape {y.shape}")
+    w = np.concatenate([np.ones_like(y[:, :1]), y[:, 2:]], 1)
+    return y[:, :2], w
+
+
 def fit_cnn(X, y, params: dict, key) -> GrainCNN:
-    """Train a grain CNN with `params` (any keyword of :func:`train_grain_cnn`)."""
-    return train_grain_cnn(X, y, key=key, **params)[0]
+    """Train a grain CNN on `y` from :func:`cnn_targets` with `params` (any keyword of
+    :func:`train_grain_cnn`)."""
+    targets, weights = _split(y)
+    return train_grain_cnn(X, targets, weights=weights, key=key, **params)[0]
 
 
 def score_cnn(model: GrainCNN, X, y) -> float:
-    """R² of the predicted cell switching fields."""
-    return r2(y, predict_maps(model, X))
+    """R² of the predicted switching-field maps (both outputs)."""
+    return r2(_split(y)[0], predict_maps(model, X))
 
 
 def fit_forest(X, y, params: dict, key) -> RandomForestRegressor:

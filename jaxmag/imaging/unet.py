@@ -11,7 +11,7 @@ Architecture, for ``depth`` levels and ``base`` channels:
 - bottleneck: two 3 × 3 convolutions with ``base · 2^depth`` channels;
 - decoder level ``i = depth-1 … 0``: a 2 × 2, stride-2 transposed convolution back to
   ``base · 2^i`` channels, concatenated with the skip, then two 3 × 3 convolutions;
-- a 1 × 1 convolution to one channel of logits.
+- a 1 × 1 convolution to one channel of logits (``out_channels`` channels if asked).
 
 ``H`` and ``W`` must be divisible by ``2^depth``. Parameters are float32 by default, also
 when jax's x64 mode is on (CPU speed). :func:`segment` thresholds the sigmoid at 0.5;
@@ -63,7 +63,7 @@ class _Block(eqx.Module):
         return x
 
 
-def _layers(in_channels: int, base: int, depth: int, norm: bool, dtype):
+def _layers(in_channels: int, base: int, depth: int, norm: bool, dtype, out_channels: int = 1):
     keys = iter(jax.random.split(jax.random.key(0), 3 * depth + 2))
     ch = [base * 2**i for i in range(depth + 1)]
     cin = [in_channels, *ch[:-2]]
@@ -74,7 +74,7 @@ def _layers(in_channels: int, base: int, depth: int, norm: bool, dtype):
         for i in range(depth)
     )
     up_blocks = tuple(_Block(2 * ch[i], ch[i], norm, dtype, key=next(keys)) for i in range(depth))
-    head = eqx.nn.Conv2d(ch[0], 1, 1, key=next(keys), dtype=dtype)
+    head = eqx.nn.Conv2d(ch[0], out_channels, 1, key=next(keys), dtype=dtype)
     return down, bottom, ups, up_blocks, head
 
 
@@ -121,6 +121,7 @@ class UNet(eqx.Module):
       ``2**depth``.
     - `norm`: GroupNorm (up to 4 groups) after each convolution.
     - `standardise`: standardise each input channel per image (see the module docstring).
+    - `out_channels`: output maps; with more than one, the output is ``(out_channels, H, W)``.
     - `key`: PRNG key for the initial weights (keyword-only).
     - `dtype`: parameter dtype (float32 by default).
     """
@@ -135,6 +136,7 @@ class UNet(eqx.Module):
     depth: int = eqx.field(static=True)
     norm: bool = eqx.field(static=True)
     standardise: bool = eqx.field(static=True)
+    out_channels: int = eqx.field(static=True, default=1)
 
     def __init__(
         self,
@@ -144,6 +146,7 @@ class UNet(eqx.Module):
         *,
         norm: bool = False,
         standardise: bool = True,
+        out_channels: int = 1,
         key: PRNGKeyArray,
         dtype=jnp.float32,
     ):
@@ -152,8 +155,9 @@ class UNet(eqx.Module):
         self.depth = _check_int("depth", depth, 1, 5)
         self.norm = bool(norm)
         self.standardise = bool(standardise)
+        self.out_channels = _check_int("out_channels", out_channels, 1)
         layers = eqx.filter_eval_shape(  # the structure only: weights are drawn below
-            _layers, self.in_channels, self.base, self.depth, self.norm, dtype
+            _layers, self.in_channels, self.base, self.depth, self.norm, dtype, self.out_channels
         )
         layers = _he_init(layers, key, dtype)
         self.down, self.bottom, self.ups, self.up_blocks, self.head = layers
@@ -198,14 +202,28 @@ class UNet(eqx.Module):
         features per image (for an applicability domain in the network's latent space)."""
         return jnp.mean(self._encode(image)[0], axis=(1, 2))
 
-    def __call__(self, image: Float[Array, "H W"] | Float[Array, "C H W"]) -> Float[Array, "H W"]:
-        """The logits (``sigmoid`` gives the probability of a particle) of each pixel."""
+    def level_features(
+        self, image: Float[Array, "H W"] | Float[Array, "C H W"]
+    ) -> Float[Array, " c"]:
+        """The activations of every encoder level and of the bottleneck, each averaged over
+        the image and concatenated: ``base · (2**(depth+1) − 1)`` features. The first
+        levels see local structure (such as how dense the edges are) that the pooled
+        bottleneck alone may average away."""
+        bottom, skips = self._encode(image)
+        return jnp.concatenate([jnp.mean(x, axis=(1, 2)) for x in (*skips, bottom)])
+
+    def __call__(
+        self, image: Float[Array, "H W"] | Float[Array, "C H W"]
+    ) -> Float[Array, "H W"] | Float[Array, "O H W"]:
+        """The logits (``sigmoid`` gives the probability of a particle) of each pixel;
+        ``(out_channels, H, W)`` when there is more than one output."""
         x, skips = self._encode(image)
         for up, block, skip in zip(
             reversed(self.ups), reversed(self.up_blocks), reversed(skips), strict=True
         ):
             x = block(jnp.concatenate([up(x), skip], axis=0))
-        return self.head(x)[0]
+        out = self.head(x)
+        return out[0] if self.out_channels == 1 else out
 
 
 @eqx.filter_jit
