@@ -3,7 +3,7 @@ forest, on held-out films simulated directly; the trust layer (cross-validated t
 Y-randomisation, noise, seeds, applicability domain) on the grain models and on the
 package's other trained models.
 
-    python benchmarks/grains.py                    # 32² films, 400 in domain + 2 × 40 shifted
+    python benchmarks/grains.py                    # 32² films, 1000 in domain + 2 × 40 shifted
     python benchmarks/grains.py --data g32.npz     # cache the simulated films
     python benchmarks/grains.py --quick            # a smoke run on 16² films
 
@@ -121,10 +121,10 @@ def forest_data(data, index):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--n", type=int, default=400, help="in-domain films (train + test)")
+    ap.add_argument("--n", type=int, default=1000, help="in-domain films (train + test)")
     ap.add_argument("--n-shift", type=int, default=40, help="films in each shifted set")
     ap.add_argument("--size", type=int, default=32, help="cells per side (multiple of 8)")
-    ap.add_argument("--steps", type=int, default=3000, help="CNN training steps")
+    ap.add_argument("--steps", type=int, default=4000, help="CNN training steps")
     ap.add_argument("--cv-steps", type=int, default=1000, help="training steps in the CV search")
     ap.add_argument("--budget", type=int, default=4, help="CV search candidates")
     ap.add_argument("--data", help="stem of .npz caches of the simulated films")
@@ -167,7 +167,8 @@ def main():
     t_train = time.time() - t
 
     # --- the CNN and the baselines on held-out films
-    pred_maps = predict_maps(model, X[te])
+    L = data["labels"]
+    pred_maps = predict_maps(model, X[te], L[te])
     preds = {"cnn": per_grain_fields(data, pred_maps, te)}
     preds["cnn_cell_median"] = cell_medians(data, pred_maps, te)
     preds["stoner_wohlfarth"] = [sw_baseline(grain_map(data, i)) for i in te]
@@ -191,10 +192,10 @@ def main():
         )
 
     # --- time per film: direct against surrogate
-    xs = X[te][: min(64, len(te))]
-    predict_maps(model, xs)
+    xs, ls = X[te][: min(64, len(te))], L[te][: min(64, len(te))]
+    predict_maps(model, xs, ls)
     t = time.perf_counter()
-    predict_maps(model, xs)
+    predict_maps(model, xs, ls)
     t_cnn = (time.perf_counter() - t) / len(xs)
     films = [grain_map(data, i) for i in te[:4]]
     demagnetisation_curves(films[:1], B, batch=1, progress=False)  # compile
@@ -210,7 +211,7 @@ def main():
     ad_sets = {}
     for name, d in sets.items():
         idx = te if name == "domain" else np.arange(len(d["labels"]))
-        m = predict_maps(model, dataset_inputs(d)[idx])
+        m = predict_maps(model, dataset_inputs(d)[idx], d["labels"][idx])
         s = dataset_scores(d, idx, per_grain_fields(d, m, idx), m[:, 0])
         flag = ~ad.in_domain(feats[name][idx])
         ad_sets[name] = {
@@ -236,7 +237,7 @@ def main():
     )
     flat = X[te].reshape(len(te), -1)
     noise = noise_sensitivity(
-        lambda Z: predict_maps(model, Z.reshape(-1, *X.shape[1:])),
+        lambda Z: predict_maps(model, Z.reshape(-1, *X.shape[1:]), L[te]),
         flat,
         (0.01, 0.05, 0.1),
         key=k_noise,

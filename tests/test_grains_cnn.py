@@ -75,16 +75,21 @@ def test_wrong_shapes_say_what_is_expected():
     with pytest.raises(ValueError, match=r"\(4, H, W\)"):
         model.check_input((3, 8, 8))
     with pytest.raises(ValueError, match="multiples"):
-        predict_maps(model, np.zeros((1, 4, 6, 8)))
+        predict_maps(model, np.zeros((1, 4, 6, 8)), np.zeros((1, 6, 8), int))
     with pytest.raises(ValueError, match=r"\(n, 4, nx, ny\)"):
-        predict_maps(model, np.zeros((4, 8, 8)))
+        predict_maps(model, np.zeros((4, 8, 8)), np.zeros((4, 8), int))
+    with pytest.raises(ValueError, match="labels have shape"):
+        predict_maps(model, np.zeros((1, 4, 8, 8)), np.zeros((1, 8, 4), int))
+    with pytest.raises(ValueError, match="non-negative integers"):
+        predict_maps(model, np.zeros((1, 4, 8, 8)), np.full((1, 8, 8), 0.5))
+    lab = np.zeros((2, 8, 8), int)
     with pytest.raises(ValueError, match="targets have shape"):
-        train_grain_cnn(np.zeros((2, 4, 8, 8)), np.zeros((2, 8, 4)), key=jax.random.key(0))
+        train_grain_cnn(np.zeros((2, 4, 8, 8)), np.zeros((2, 8, 4)), lab, key=jax.random.key(0))
     with pytest.raises(ValueError, match=r"need \(2, 2, 8, 8\)"):  # one map, not two
-        train_grain_cnn(np.zeros((2, 4, 8, 8)), np.zeros((2, 8, 8)), key=jax.random.key(0))
+        train_grain_cnn(np.zeros((2, 4, 8, 8)), np.zeros((2, 8, 8)), lab, key=jax.random.key(0))
     with pytest.raises(ValueError, match="no finite"):
         nan = np.full((2, 2, 8, 8), np.nan)
-        train_grain_cnn(np.zeros((2, 4, 8, 8)), nan, key=jax.random.key(0))
+        train_grain_cnn(np.zeros((2, 4, 8, 8)), nan, lab, key=jax.random.key(0))
 
 
 def test_fits_a_known_map_and_round_trips(tmp_path):
@@ -107,6 +112,7 @@ def test_fits_a_known_map_and_round_trips(tmp_path):
     model, hist = train_grain_cnn(
         x[:32],
         y_nan[:32],
+        data["labels"][:32],
         key=jax.random.key(1),
         steps=300,
         learning_rate=1e-2,
@@ -114,8 +120,14 @@ def test_fits_a_known_map_and_round_trips(tmp_path):
         depth=2,
         batch_size=8,
     )
-    pred = predict_maps(model, x[32:])
+    pred = predict_maps(model, x[32:], data["labels"][32:])
     assert pred.shape == (8, 2, 8, 8)
+    # the grain map is one value per grain, whatever the grains are called
+    for p, lab in zip(pred, data["labels"][32:], strict=True):
+        for g in np.unique(lab):
+            assert np.ptp(p[1][lab == g]) == 0
+    relabelled = (data["labels"][32:] + 3) % 7
+    np.testing.assert_allclose(predict_maps(model, x[32:], relabelled), pred, rtol=1e-5)
     for c in range(2):
         sse = np.sum((pred[:, c] - y[32:, c]) ** 2)
         sst = np.sum((y[32:, c] - y[32:, c].mean()) ** 2)
@@ -123,7 +135,7 @@ def test_fits_a_known_map_and_round_trips(tmp_path):
     assert np.mean(hist["loss"][-20:]) < 0.2 * np.mean(hist["loss"][:20])
     save_grain_cnn(tmp_path / "cnn", model, note="test")
     back, config = load_grain_cnn(tmp_path / "cnn")
-    np.testing.assert_array_equal(predict_maps(back, x[32:]), pred)
+    np.testing.assert_array_equal(predict_maps(back, x[32:], data["labels"][32:]), pred)
     assert config["note"] == "test"
 
 
@@ -190,12 +202,20 @@ def test_grain_weights_count_every_grain_once():
         np.testing.assert_allclose(per, film.size / len(per), rtol=1e-6)
     with pytest.raises(ValueError, match="weights have shape"):
         train_grain_cnn(
-            np.zeros((2, 4, 8, 8)), np.zeros((2, 2, 8, 8)), weights=w[:1], key=jax.random.key(0)
+            np.zeros((2, 4, 8, 8)),
+            np.zeros((2, 2, 8, 8)),
+            labels[:2],
+            weights=w[:1],
+            key=jax.random.key(0),
         )
     with pytest.raises(ValueError, match="weights"):
         bad = -np.ones((2, 2, 8, 8))
         train_grain_cnn(
-            np.zeros((2, 4, 8, 8)), np.zeros((2, 2, 8, 8)), weights=bad, key=jax.random.key(0)
+            np.zeros((2, 4, 8, 8)),
+            np.zeros((2, 2, 8, 8)),
+            labels[:2],
+            weights=bad,
+            key=jax.random.key(0),
         )
 
 
@@ -208,7 +228,8 @@ def test_trust_callables_keep_weights_with_the_maps():
     data["cell_fields"] = -6.7 * x[:, 2] ** 2 - 1.0 * x[:, 3]
     data["grain_fields"] = -6.7 * data["axes"][..., 2] ** 2
     y = cnn_targets(data)
-    assert y.shape == (12, 3, 8, 8)
+    assert y.shape == (12, 4, 8, 8)
+    np.testing.assert_array_equal(y[:, 3], data["labels"])
     np.testing.assert_array_equal(y[:, 2], grain_weights(data["labels"])[:, 1])
     params = {"steps": 150, "base": 8, "depth": 2, "learning_rate": 1e-2, "batch_size": 8}
     model = fit_cnn(x[:9], y[:9], params, jax.random.key(0))

@@ -12,11 +12,17 @@ The output is two maps (:data:`OUTPUTS`), both in T:
   volume fraction of this map (:func:`jaxmag.grains.curves.reversed_fraction`) is the
   direct demagnetisation curve when the map is right.
 - ``grain``: on each cell, the switching field of the grain it belongs to (where the
-  grain's mean ``m·d`` changes sign). A grain's field is the mean of this map over its
-  cells (:func:`grain_fields`). The median of the ``cell`` map over a grain is a
-  different quantity: a grain's mean ``m·d`` need not change sign once half its cells
-  have, and on the benchmark's films the median of the *simulated* cell fields misses
-  the simulated grain fields by 0.17 T on average, so the grain map is learnt as well.
+  grain's mean ``m·d`` changes sign). The last decoder features are averaged over each
+  grain of the film's label map (superpixel pooling), the grain's area fraction is
+  appended, and a small MLP maps that to the grain's field, which is painted on its
+  cells; :func:`grain_fields` reads it back. The median of the ``cell`` map over a
+  grain is a different quantity: a grain's mean ``m·d`` need not change sign once half
+  its cells have, and on the benchmark's films the median of the *simulated* cell
+  fields misses the simulated grain fields by 0.17 T on average, so the grain fields
+  are learnt as well.
+
+The label map ``(nx, ny)`` (integers, grain of each cell) goes with every input; it is
+only used for the pooling.
 
 The network's logits are mapped to tesla by the training targets' mean and spread,
 ``H_s = offset + scale · logit``.
@@ -35,7 +41,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from .._validate import check_real
 from ..imaging.unet import UNet, _check_int
@@ -107,11 +113,12 @@ def grain_fields(grain_map_pred, labels, n_grains: int | None = None) -> np.ndar
 
 
 class GrainCNN(eqx.Module):
-    """A U-Net from the inputs ``(4, nx, ny)`` of a film to its two switching-field maps
-    (T) ``(2, nx, ny)`` (see :data:`OUTPUTS`); ``nx`` and ``ny`` multiples of
-    ``2**depth``."""
+    """A U-Net from the inputs ``(4, nx, ny)`` and labels ``(nx, ny)`` of a film to its two
+    switching-field maps (T) ``(2, nx, ny)`` (see :data:`OUTPUTS`); ``nx`` and ``ny``
+    multiples of ``2**depth``. `width` is the grain head's hidden width."""
 
     net: UNet
+    grain_head: eqx.nn.MLP
     offset: float = eqx.field(static=True)
     scale: float = eqx.field(static=True)
     in_mean: tuple[float, ...] = eqx.field(static=True)
@@ -126,6 +133,7 @@ class GrainCNN(eqx.Module):
         scale=1.0,
         in_mean=(0.0, 0.0, 0.0, 0.0),
         in_std=(1.0, 1.0, 1.0, 1.0),
+        width=32,
         key: PRNGKeyArray,
     ):
         check_real("offset (T)", offset)
@@ -134,8 +142,16 @@ class GrainCNN(eqx.Module):
         check_real("in_std", in_std, positive=True)
         if len(in_mean) != len(CHANNELS) or len(in_std) != len(CHANNELS):
             raise ValueError(f"in_mean and in_std need one value per channel {CHANNELS}")
-        self.net = UNet(
-            len(CHANNELS), base, depth, standardise=False, out_channels=len(OUTPUTS), key=key
+        k_net, k_head = jax.random.split(key)
+        self.net = UNet(len(CHANNELS), base, depth, standardise=False, key=k_net)
+        self.grain_head = eqx.nn.MLP(
+            base + 1,
+            "scalar",
+            _check_int("width", width, 1),
+            2,
+            activation=jax.nn.relu,
+            key=k_head,
+            dtype=jnp.float32,
         )
         self.offset, self.scale = float(offset), float(scale)
         self.in_mean = tuple(float(v) for v in in_mean)
@@ -150,10 +166,23 @@ class GrainCNN(eqx.Module):
         """Raise ``ValueError`` naming the expected shape unless `shape` is one input."""
         self.net.check_input(tuple(shape))
 
-    def __call__(self, x: Float[Array, "4 nx ny"]) -> Float[Array, "2 nx ny"]:
+    def __call__(
+        self, x: Float[Array, "4 nx ny"], labels: Int[Array, "nx ny"]
+    ) -> Float[Array, "2 nx ny"]:
         """The ``cell`` and ``grain`` switching-field maps in T (negative: along the
-        sweep)."""
-        return self.offset + self.scale * self.net(self._scaled(x))
+        sweep) of one film and its grain labels."""
+        feats = self.net.decode(self._scaled(x))  # (base, nx, ny)
+        cell = self.net.head(feats)[0]
+        lab = jnp.asarray(labels, jnp.int32).reshape(-1)
+        n = lab.size  # at most one grain per cell
+        f = feats.reshape(feats.shape[0], -1).T
+        sums = jax.ops.segment_sum(f, lab, n)
+        counts = jax.ops.segment_sum(jnp.ones(n, f.dtype), lab, n)
+        # labels absent from the film have no cell: their zero row is never painted
+        pooled = sums / jnp.maximum(counts, 1.0)[:, None]
+        area = (counts / n)[:, None]
+        grain = jax.vmap(self.grain_head)(jnp.concatenate([pooled, area], 1))
+        return self.offset + self.scale * jnp.stack([cell, grain[lab].reshape(cell.shape)])
 
     def features(self, x: Float[Array, "4 nx ny"]) -> Float[Array, " c"]:
         """Grid-averaged activations of every encoder level and the bottleneck
@@ -197,9 +226,22 @@ def _augment(key, x, y):
     return x, y
 
 
+def _check_labels(labels, x) -> np.ndarray:
+    lab = np.asarray(labels)
+    if lab.shape != (x.shape[0], *x.shape[2:]):
+        raise ValueError(
+            f"labels have shape {lab.shape}; the inputs {x.shape} need one label map "
+            f"({x.shape[0]}, {x.shape[2]}, {x.shape[3]})"
+        )
+    if not np.issubdtype(lab.dtype, np.integer) or lab.min() < 0:
+        raise ValueError("labels must be non-negative integers (the grain of each cell)")
+    return lab.astype(np.int32)
+
+
 def train_grain_cnn(
     inputs,
     targets,
+    labels,
     *,
     key: PRNGKeyArray,
     steps: int = 2000,
@@ -213,9 +255,10 @@ def train_grain_cnn(
     verbose: bool = False,
     print_every: int = 250,
 ) -> tuple[GrainCNN, dict]:
-    """Fit a :class:`GrainCNN` to `inputs` ``(n, 4, nx, ny)`` and switching-field maps
-    `targets` ``(n, 2, nx, ny)`` in T (:func:`dataset_targets`; NaN entries, cells or
-    grains that never reversed, are left out of the loss). `weights`, of the targets'
+    """Fit a :class:`GrainCNN` to `inputs` ``(n, 4, nx, ny)`` with their grain `labels`
+    ``(n, nx, ny)`` and switching-field maps `targets` ``(n, 2, nx, ny)`` in T
+    (:func:`dataset_targets`; NaN entries, cells or grains that never reversed, are left
+    out of the loss). `weights`, of the targets'
     shape and non-negative, weight each entry's squared error (for example
     :func:`grain_weights`, which counts every grain once in the ``grain`` map). Returns
     ``(model, history)`` with the loss per step and the seconds."""
@@ -225,6 +268,7 @@ def train_grain_cnn(
     check_real("learning_rate", learning_rate, positive=True)
     check_real("weight_decay", weight_decay, nonneg=True)
     x = _check_batch(depth, inputs)
+    lab = _check_labels(labels, x)
     y = np.asarray(targets, np.float32)
     if y.shape != (x.shape[0], len(OUTPUTS), *x.shape[2:]):
         raise ValueError(
@@ -249,7 +293,9 @@ def train_grain_cnn(
         base, depth, offset=offset, scale=scale, in_mean=in_mean, in_std=in_std, key=k_model
     )
     x = jnp.asarray(x)
-    yw = jnp.asarray(np.concatenate([np.where(finite, (y - offset) / scale, 0.0), w], 1))
+    # the label map rides with the targets through the symmetries (exact in float32)
+    yw = np.concatenate([np.where(finite, (y - offset) / scale, 0.0), w, lab[:, None]], 1)
+    yw = jnp.asarray(yw)
     n = x.shape[0]
     batch_size = min(batch_size, n)
     schedule = optax.warmup_cosine_decay_schedule(
@@ -265,10 +311,11 @@ def train_grain_cnn(
         xb, ywb = x[idx], yw[idx]
         if augment:
             xb, ywb = jax.vmap(_augment)(jax.random.split(k_aug, batch_size), xb, ywb)
-        yb, wb = ywb[:, : len(OUTPUTS)], ywb[:, len(OUTPUTS) :]
+        k = len(OUTPUTS)
+        yb, wb, lb = ywb[:, :k], ywb[:, k : 2 * k], ywb[:, 2 * k].astype(jnp.int32)
 
         def loss_fn(m):
-            err = (jax.vmap(m)(xb) - offset) / scale - yb
+            err = (jax.vmap(m)(xb, lb) - offset) / scale - yb
             return jnp.sum(wb * err**2) / jnp.sum(wb)
 
         loss, grads = eqx.filter_value_and_grad(loss_fn)(model)
@@ -295,8 +342,8 @@ def train_grain_cnn(
 
 
 @eqx.filter_jit
-def _apply(model, x):
-    return jax.vmap(model)(x)
+def _apply(model, x, labels):
+    return jax.vmap(model)(x, labels)
 
 
 @eqx.filter_jit
@@ -304,24 +351,25 @@ def _features(model, x):
     return jax.vmap(model.features)(x)
 
 
-def _batched(fn, model, inputs, batch_size):
-    x = _check_batch(model, inputs)
+def _batched(fn, model, batch_size, x, *rest):
     out = [
-        np.asarray(fn(model, jnp.asarray(x[i : i + batch_size])))
+        np.asarray(fn(model, *(jnp.asarray(a[i : i + batch_size]) for a in (x, *rest))))
         for i in range(0, len(x), batch_size)
     ]
     return np.concatenate(out)
 
 
-def predict_maps(model: GrainCNN, inputs, *, batch_size: int = 64) -> np.ndarray:
+def predict_maps(model: GrainCNN, inputs, labels, *, batch_size: int = 64) -> np.ndarray:
     """Both switching-field maps (T) ``(n, 2, nx, ny)`` of a batch of inputs
-    ``(n, 4, nx, ny)``; ``[:, 0]`` is the ``cell`` map, ``[:, 1]`` the ``grain`` map."""
-    return _batched(_apply, model, inputs, batch_size)
+    ``(n, 4, nx, ny)`` and their grain labels ``(n, nx, ny)``; ``[:, 0]`` is the ``cell``
+    map, ``[:, 1]`` the ``grain`` map."""
+    x = _check_batch(model, inputs)
+    return _batched(_apply, model, batch_size, x, _check_labels(labels, x))
 
 
 def cnn_features(model: GrainCNN, inputs, *, batch_size: int = 64) -> np.ndarray:
     """The features ``(n, c)`` of :meth:`GrainCNN.features` for a batch of inputs."""
-    return _batched(_features, model, inputs, batch_size)
+    return _batched(_features, model, batch_size, _check_batch(model, inputs))
 
 
 def save_grain_cnn(folder, model: GrainCNN, **metadata):

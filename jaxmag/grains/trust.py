@@ -4,9 +4,10 @@ random forest on per-grain features, and the shifted films for the applicability
 
 - Grain CNN: ``X`` is the inputs ``(n, 4, nx, ny)`` of :func:`~jaxmag.grains.cnn.dataset_inputs`,
   ``y`` (:func:`cnn_targets`) the two switching-field maps ``(n, 2, nx, ny)`` in T of
-  :func:`~jaxmag.grains.cnn.dataset_targets` with the grain map's loss weights
-  (:func:`~jaxmag.grains.cnn.grain_weights`) as a third channel, so that folds and
-  shuffles keep each film's weights with its maps; the score is R² over both maps and
+  :func:`~jaxmag.grains.cnn.dataset_targets`, then the grain map's loss weights
+  (:func:`~jaxmag.grains.cnn.grain_weights`) and the film's grain labels, so that folds
+  keep each film's weights and labels with its maps (a shuffle pairs a film's inputs
+  with another film's maps, weights and labels); the score is R² over both maps and
   the cells that reversed in the simulation. Shuffling ``y`` across films (Y-randomisation) pairs
   each film with another film's map.
 - Forest: ``X`` is per-grain features ``(grains, 6)``, ``y`` per-grain fields in T; R².
@@ -39,30 +40,36 @@ def r2(true, pred) -> float:
 
 
 def cnn_targets(data: dict) -> np.ndarray:
-    """``y`` ``(n, 3, nx, ny)`` of a grain dataset for :func:`fit_cnn`: the ``cell`` and
-    ``grain`` maps (T), then the grain map's loss weights."""
-    weights = grain_weights(data["labels"])[:, 1:]
-    return np.concatenate([dataset_targets(data), weights], 1)
+    """``y`` ``(n, 4, nx, ny)`` of a grain dataset for :func:`fit_cnn`: the ``cell`` and
+    ``grain`` maps (T), the grain map's loss weights and the grain labels."""
+    labels = np.asarray(data["labels"])
+    weights = grain_weights(labels)[:, 1:]
+    return np.concatenate([dataset_targets(data), weights, labels[:, None]], 1)
 
 
 def _split(y):
     y = np.asarray(y, np.float32)
-    if y.ndim != 4 or y.shape[1] != 3:
-        raise ValueError(f"y must be (n, 3, nx, ny) from cnn_targets, got shape {y.shape}")
-    w = np.concatenate([np.ones_like(y[:, :1]), y[:, 2:]], 1)
-    return y[:, :2], w
+    if y.ndim != 4 or y.shape[1] != 4:
+        raise ValueError(f"y must be (n, 4, nx, ny) from cnn_targets, got shape {y.shape}")
+    w = np.concatenate([np.ones_like(y[:, :1]), y[:, 2:3]], 1)
+    return y[:, :2], w, y[:, 3].astype(np.int32)
 
 
 def fit_cnn(X, y, params: dict, key) -> GrainCNN:
     """Train a grain CNN on `y` from :func:`cnn_targets` with `params` (any keyword of
     :func:`train_grain_cnn`)."""
-    targets, weights = _split(y)
-    return train_grain_cnn(X, targets, weights=weights, key=key, **params)[0]
+    targets, weights, labels = _split(y)
+    return train_grain_cnn(X, targets, labels, weights=weights, key=key, **params)[0]
+
+
+def predict_cnn(model: GrainCNN, X, y) -> np.ndarray:
+    """The model's two maps ``(n, 2, nx, ny)`` of the films `X`, labels taken from `y`."""
+    return predict_maps(model, X, _split(y)[2])
 
 
 def score_cnn(model: GrainCNN, X, y) -> float:
     """R² of the predicted switching-field maps (both outputs)."""
-    return r2(_split(y)[0], predict_maps(model, X))
+    return r2(_split(y)[0], predict_cnn(model, X, y))
 
 
 def fit_forest(X, y, params: dict, key) -> RandomForestRegressor:

@@ -212,17 +212,22 @@ class UNet(eqx.Module):
         bottom, skips = self._encode(image)
         return jnp.concatenate([jnp.mean(x, axis=(1, 2)) for x in (*skips, bottom)])
 
-    def __call__(
-        self, image: Float[Array, "H W"] | Float[Array, "C H W"]
-    ) -> Float[Array, "H W"] | Float[Array, "O H W"]:
-        """The logits (``sigmoid`` gives the probability of a particle) of each pixel;
-        ``(out_channels, H, W)`` when there is more than one output."""
+    def decode(self, image: Float[Array, "H W"] | Float[Array, "C H W"]) -> Float[Array, "c H W"]:
+        """The last decoder level's activations, ``(base, H, W)``: what the 1 × 1 head
+        sees at each pixel."""
         x, skips = self._encode(image)
         for up, block, skip in zip(
             reversed(self.ups), reversed(self.up_blocks), reversed(skips), strict=True
         ):
             x = block(jnp.concatenate([up(x), skip], axis=0))
-        out = self.head(x)
+        return x
+
+    def __call__(
+        self, image: Float[Array, "H W"] | Float[Array, "C H W"]
+    ) -> Float[Array, "H W"] | Float[Array, "O H W"]:
+        """The logits (``sigmoid`` gives the probability of a particle) of each pixel;
+        ``(out_channels, H, W)`` when there is more than one output."""
+        out = self.head(self.decode(image))
         return out[0] if self.out_channels == 1 else out
 
 
