@@ -236,3 +236,13 @@ def test_trust_callables_keep_weights_with_the_maps():
     assert score_cnn(model, x[9:], y[9:]) > 0.5
     with pytest.raises(ValueError, match="cnn_targets"):
         score_cnn(model, x[9:], y[9:, :2])
+    # predictions carry the domain flag; in-plane axes and no boundary lie far outside
+    from jaxmag.grains.trust import flagged_grain_cnn
+
+    fp = flagged_grain_cnn(model, x[:9], k=3)
+    got = fp(x[9:], data["labels"][9:])
+    np.testing.assert_array_equal(got.prediction, predict_maps(model, x[9:], data["labels"][9:]))
+    odd = x[9:].copy()
+    odd[:, :3] = np.array([1.0, 0.0, 0.0])[None, :, None, None]
+    odd[:, 3] = 0.0
+    assert not fp(odd, data["labels"][9:]).in_domain.any()

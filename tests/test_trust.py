@@ -105,3 +105,22 @@ def test_applicability_domain_bad_input():
         ApplicabilityDomain.fit(np.zeros((10, 2)), method="svm")
     with pytest.raises(ValueError, match="k must be"):
         ApplicabilityDomain.fit(np.zeros((5, 2)), k=5)
+
+
+def test_flagged_predictor_flags_each_prediction():
+    from jaxmag.trust import FlaggedPredictor
+
+    model = fit(X[:200], Y[:200], GOOD, jax.random.key(0))
+    fp = FlaggedPredictor.from_training(
+        lambda A: predict(model, A), lambda A: A, X[:200], k=5, quantile=0.95
+    )
+    far = X[200:] + np.array([8.0, 0.0, 0.0])
+    near, out = fp(X[200:]), fp(far)
+    np.testing.assert_allclose(near.prediction, predict(model, X[200:]))
+    assert near.in_domain.shape == (100,) and near.in_domain.mean() > 0.85
+    assert not out.in_domain.any()
+    # the flag marks where the error rises: the model was never fitted out there
+    err_near = np.mean((near.prediction - Y[200:]) ** 2)
+    y_far = np.sin(far[:, 0]) + 0.5 * far[:, 1] ** 2 - far[:, 2]
+    assert np.mean((out.prediction - y_far) ** 2) > 5 * err_near
+    np.testing.assert_array_equal(out.in_domain, out.score <= out.threshold)

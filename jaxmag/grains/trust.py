@@ -16,7 +16,15 @@ random forest on per-grain features, and the shifted films for the applicability
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
-from .cnn import GrainCNN, dataset_targets, grain_weights, predict_maps, train_grain_cnn
+from ..trust import FlaggedPredictor
+from .cnn import (
+    GrainCNN,
+    cnn_features,
+    dataset_targets,
+    grain_weights,
+    predict_maps,
+    train_grain_cnn,
+)
 
 CNN_SPACE = {
     "learning_rate": [1e-3, 3e-3],
@@ -70,6 +78,20 @@ def predict_cnn(model: GrainCNN, X, y) -> np.ndarray:
 def score_cnn(model: GrainCNN, X, y) -> float:
     """R² of the predicted switching-field maps (both outputs)."""
     return r2(_split(y)[0], predict_cnn(model, X, y))
+
+
+def flagged_grain_cnn(model: GrainCNN, train_inputs, **domain_options) -> FlaggedPredictor:
+    """The grain CNN with its applicability domain: ``predictor(inputs, labels)`` gives
+    the maps of :func:`predict_maps` and an in-domain flag per film, from a k-NN domain
+    (by default k = 5, the 95 % training quantile) in :func:`cnn_features`, fitted on the
+    training films' inputs ``(n, 4, nx, ny)``."""
+    options = {"method": "knn", "k": 5, "quantile": 0.95, **domain_options}
+    return FlaggedPredictor.from_training(
+        lambda X, labels: predict_maps(model, X, labels),
+        lambda X, labels=None: cnn_features(model, X),
+        train_inputs,
+        **options,
+    )
 
 
 def fit_forest(X, y, params: dict, key) -> RandomForestRegressor:

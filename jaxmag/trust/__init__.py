@@ -10,11 +10,14 @@ baselines):
 """
 
 from .domain import ApplicabilityDomain
+from .flagged import Flagged, FlaggedPredictor
 from .robustness import noise_sensitivity, seed_spread, y_randomisation
 from .tuning import SearchResult, cross_validated_search, kfold_indices
 
 __all__ = [
     "ApplicabilityDomain",
+    "Flagged",
+    "FlaggedPredictor",
     "SearchResult",
     "cross_validated_search",
     "kfold_indices",
