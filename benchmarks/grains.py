@@ -35,6 +35,7 @@ from jaxmag.grains.cnn import (  # noqa: E402
     grain_fields,
     per_grain,
     predict_maps,
+    save_grain_cnn,
 )
 from jaxmag.grains.dataset import (  # noqa: E402
     grain_map,
@@ -130,6 +131,7 @@ def main():
     ap.add_argument("--data", help="stem of .npz caches of the simulated films")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--others", action="store_true", help="trust reports of the other models")
+    ap.add_argument("--save", help="folder to save the final CNN in, with its tuning record")
     args = ap.parse_args()
     n_field, k_folds, repeats, seeds = 81, 3, 3, (0, 1, 2)
     if args.quick:
@@ -165,6 +167,9 @@ def main():
     t = time.time()
     model = fit_cnn(X[tr], Y[tr], {**params, "verbose": True}, k_fit)
     t_train = time.time() - t
+    if args.save:
+        save_grain_cnn(args.save, model, tuning=search.record(), train_params=params)
+        print(f"saved the grain CNN to {args.save}", flush=True)
 
     # --- the CNN and the baselines on held-out films
     L = data["labels"]

@@ -12,7 +12,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "grains.py"
 
 def test_grains_benchmark_quick(tmp_path):
     out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"],
+        [sys.executable, str(SCRIPT), "--quick", "--save", str(tmp_path / "cnn")],
         capture_output=True,
         text=True,
         timeout=900,
@@ -43,3 +43,9 @@ def test_grains_benchmark_quick(tmp_path):
     # Stoner–Wohlfarth ignores demag and the boundary phase: far off the simulation
     assert f["baselines"]["stoner_wohlfarth"]["grain_hs_mae"] > 0.5
     assert np.isfinite(f["speedup"]) and f["speedup"] > 0
+    # the saved model carries the chosen hyper-parameters of the CV search
+    from jaxmag.grains.cnn import load_grain_cnn
+
+    model, config = load_grain_cnn(tmp_path / "cnn")
+    assert config["tuning"]["chosen"] == f["tuning"]["chosen"]
+    assert config["depth"] == f["tuning"]["chosen"]["depth"] == model.net.depth
