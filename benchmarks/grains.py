@@ -49,6 +49,7 @@ from jaxmag.grains.features import grain_features  # noqa: E402
 from jaxmag.grains.trust import (  # noqa: E402
     CNN_SPACE,
     FOREST_SPACE,
+    cnn_inputs,
     cnn_targets,
     fit_cnn,
     fit_forest,
@@ -146,6 +147,7 @@ def main():
     n_train = args.n - n_test
     tr, te = np.arange(n_train), np.arange(n_train, args.n)
     X = dataset_inputs(data)
+    XL = cnn_inputs(data)  # the trust layer's X: the inputs with the labels as a channel
     Y = cnn_targets(data)  # the two maps and the grain map's loss weights
     key = jax.random.key(args.seed + 100)
     k_cv, k_fit, k_yr, k_noise, k_f = jax.random.split(key, 5)
@@ -155,7 +157,7 @@ def main():
     search = cross_validated_search(
         lambda X_, y_, p, k: fit_cnn(X_, y_, {**fixed, **p}, k),
         score_cnn,
-        X[tr],
+        XL[tr],
         Y[tr],
         CNN_SPACE,
         key=k_cv,
@@ -165,7 +167,7 @@ def main():
     )
     params = {**search.best, "steps": args.steps, "batch_size": 16}
     t = time.time()
-    model = fit_cnn(X[tr], Y[tr], {**params, "verbose": True}, k_fit)
+    model = fit_cnn(XL[tr], Y[tr], {**params, "verbose": True}, k_fit)
     t_train = time.time() - t
     if args.save:
         save_grain_cnn(args.save, model, tuning=search.record(), train_params=params)
@@ -231,7 +233,7 @@ def main():
     yr_params = {**params, "steps": args.cv_steps}
     yr = {
         "grain_cnn": y_randomisation(
-            fit_cnn, score_cnn, X[tr], Y[tr], yr_params, key=k_yr, repeats=repeats
+            fit_cnn, score_cnn, XL[tr], Y[tr], yr_params, key=k_yr, repeats=repeats
         )
     }
     Xf, yf = forest_data(data, tr)
@@ -247,7 +249,7 @@ def main():
         (0.01, 0.05, 0.1),
         key=k_noise,
     )
-    seeds = seed_spread(fit_cnn, score_cnn, X[tr], Y[tr], yr_params, seeds=seeds)
+    seeds = seed_spread(fit_cnn, score_cnn, XL[tr], Y[tr], yr_params, seeds=seeds)
     others = {}
     if args.others:
         from jaxmag.trust.adapters import all_adapters, trust_report

@@ -220,7 +220,7 @@ def test_grain_weights_count_every_grain_once():
 
 
 def test_trust_callables_keep_weights_with_the_maps():
-    from jaxmag.grains.trust import cnn_targets, fit_cnn, score_cnn
+    from jaxmag.grains.trust import cnn_inputs, cnn_targets, fit_cnn, score_cnn
 
     films = _films(12, seed=3)
     data = _stack(films)
@@ -228,14 +228,18 @@ def test_trust_callables_keep_weights_with_the_maps():
     data["cell_fields"] = -6.7 * x[:, 2] ** 2 - 1.0 * x[:, 3]
     data["grain_fields"] = -6.7 * data["axes"][..., 2] ** 2
     y = cnn_targets(data)
-    assert y.shape == (12, 4, 8, 8)
-    np.testing.assert_array_equal(y[:, 3], data["labels"])
+    xl = cnn_inputs(data)
+    assert y.shape == (12, 3, 8, 8) and xl.shape == (12, 5, 8, 8)
+    np.testing.assert_array_equal(xl[:, 4], data["labels"])  # labels are an input
+    np.testing.assert_array_equal(xl[:, :4], x)
     np.testing.assert_array_equal(y[:, 2], grain_weights(data["labels"])[:, 1])
     params = {"steps": 150, "base": 8, "depth": 2, "learning_rate": 1e-2, "batch_size": 8}
-    model = fit_cnn(x[:9], y[:9], params, jax.random.key(0))
-    assert score_cnn(model, x[9:], y[9:]) > 0.5
+    model = fit_cnn(xl[:9], y[:9], params, jax.random.key(0))
+    assert score_cnn(model, xl[9:], y[9:]) > 0.5
     with pytest.raises(ValueError, match="cnn_targets"):
-        score_cnn(model, x[9:], y[9:, :2])
+        score_cnn(model, xl[9:], y[9:, :2])
+    with pytest.raises(ValueError, match="cnn_inputs"):
+        score_cnn(model, x[9:], y[9:])
     # predictions carry the domain flag; in-plane axes and no boundary lie far outside
     from jaxmag.grains.trust import flagged_grain_cnn
 

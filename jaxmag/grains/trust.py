@@ -2,14 +2,15 @@
 ``fit(X, y, params, key)`` and ``score(model, X, y)`` for the grain CNN and for the
 random forest on per-grain features, and the shifted films for the applicability domain.
 
-- Grain CNN: ``X`` is the inputs ``(n, 4, nx, ny)`` of :func:`~jaxmag.grains.cnn.dataset_inputs`,
-  ``y`` (:func:`cnn_targets`) the two switching-field maps ``(n, 2, nx, ny)`` in T of
+- Grain CNN: ``X`` (:func:`cnn_inputs`) is the inputs ``(n, 4, nx, ny)`` of
+  :func:`~jaxmag.grains.cnn.dataset_inputs` with the grain labels as a fifth channel (the
+  labels are an input: the model pools over them), ``y`` (:func:`cnn_targets`) the two
+  switching-field maps ``(n, 2, nx, ny)`` in T of
   :func:`~jaxmag.grains.cnn.dataset_targets`, then the grain map's loss weights
-  (:func:`~jaxmag.grains.cnn.grain_weights`) and the film's grain labels, so that folds
-  keep each film's weights and labels with its maps (a shuffle pairs a film's inputs
-  with another film's maps, weights and labels); the score is R² over both maps and
-  the cells that reversed in the simulation. Shuffling ``y`` across films (Y-randomisation) pairs
-  each film with another film's map.
+  (:func:`~jaxmag.grains.cnn.grain_weights`). Shuffling ``y`` across films
+  (Y-randomisation) pairs each film's map and labels with another film's fields, so no
+  input reaches the shuffled targets. The score is R² over both maps and the cells
+  that reversed in the simulation.
 - Forest: ``X`` is per-grain features ``(grains, 6)``, ``y`` per-grain fields in T; R².
 """
 
@@ -20,6 +21,7 @@ from ..trust import FlaggedPredictor
 from .cnn import (
     GrainCNN,
     cnn_features,
+    dataset_inputs,
     dataset_targets,
     grain_weights,
     predict_maps,
@@ -47,37 +49,50 @@ def r2(true, pred) -> float:
     return float(1 - np.sum((p - t) ** 2) / np.sum((t - t.mean()) ** 2))
 
 
+def cnn_inputs(data: dict) -> np.ndarray:
+    """``X`` ``(n, 5, nx, ny)`` of a grain dataset for :func:`fit_cnn`: the four input
+    channels, then the grain labels (exact in float32)."""
+    labels = np.asarray(data["labels"], np.float32)[:, None]
+    return np.concatenate([dataset_inputs(data), labels], 1)
+
+
 def cnn_targets(data: dict) -> np.ndarray:
-    """``y`` ``(n, 4, nx, ny)`` of a grain dataset for :func:`fit_cnn`: the ``cell`` and
-    ``grain`` maps (T), the grain map's loss weights and the grain labels."""
-    labels = np.asarray(data["labels"])
-    weights = grain_weights(labels)[:, 1:]
-    return np.concatenate([dataset_targets(data), weights, labels[:, None]], 1)
+    """``y`` ``(n, 3, nx, ny)`` of a grain dataset for :func:`fit_cnn`: the ``cell`` and
+    ``grain`` maps (T), then the grain map's loss weights."""
+    weights = grain_weights(data["labels"])[:, 1:]
+    return np.concatenate([dataset_targets(data), weights], 1)
 
 
-def _split(y):
+def _split_x(X):
+    X = np.asarray(X, np.float32)
+    if X.ndim != 4 or X.shape[1] != 5:
+        raise ValueError(f"X must be (n, 5, nx, ny) from cnn_inputs, got shape {X.shape}")
+    return X[:, :4], X[:, 4].astype(np.int32)
+
+
+def _split_y(y):
     y = np.asarray(y, np.float32)
-    if y.ndim != 4 or y.shape[1] != 4:
-        raise ValueError(f"y must be (n, 4, nx, ny) from cnn_targets, got shape {y.shape}")
-    w = np.concatenate([np.ones_like(y[:, :1]), y[:, 2:3]], 1)
-    return y[:, :2], w, y[:, 3].astype(np.int32)
+    if y.ndim != 4 or y.shape[1] != 3:
+        raise ValueError(f"y must be (n, 3, nx, ny) from cnn_targets, got shape {y.shape}")
+    return y[:, :2], np.concatenate([np.ones_like(y[:, :1]), y[:, 2:3]], 1)
 
 
 def fit_cnn(X, y, params: dict, key) -> GrainCNN:
-    """Train a grain CNN on `y` from :func:`cnn_targets` with `params` (any keyword of
-    :func:`train_grain_cnn`)."""
-    targets, weights, labels = _split(y)
-    return train_grain_cnn(X, targets, labels, weights=weights, key=key, **params)[0]
+    """Train a grain CNN on `X` from :func:`cnn_inputs` and `y` from :func:`cnn_targets`
+    with `params` (any keyword of :func:`train_grain_cnn`)."""
+    inputs, labels = _split_x(X)
+    targets, weights = _split_y(y)
+    return train_grain_cnn(inputs, targets, labels, weights=weights, key=key, **params)[0]
 
 
-def predict_cnn(model: GrainCNN, X, y) -> np.ndarray:
-    """The model's two maps ``(n, 2, nx, ny)`` of the films `X`, labels taken from `y`."""
-    return predict_maps(model, X, _split(y)[2])
+def predict_cnn(model: GrainCNN, X) -> np.ndarray:
+    """The model's two maps ``(n, 2, nx, ny)`` of the films `X` from :func:`cnn_inputs`."""
+    return predict_maps(model, *_split_x(X))
 
 
 def score_cnn(model: GrainCNN, X, y) -> float:
     """R² of the predicted switching-field maps (both outputs)."""
-    return r2(_split(y)[0], predict_cnn(model, X, y))
+    return r2(_split_y(y)[0], predict_cnn(model, X))
 
 
 def flagged_grain_cnn(model: GrainCNN, train_inputs, **domain_options) -> FlaggedPredictor:
