@@ -40,6 +40,8 @@ def test_grains_benchmark_quick(tmp_path):
     # the random forest learns from 20 films; shuffled targets drop it to chance
     assert f["y_true_scores"]["grain_forest"] > 0.5
     assert f["y_randomised_scores"]["grain_forest"] < 0.2
+    assert set(f["y_randomised_chance"]) == {"grain_cnn", "grain_forest"}
+    assert -0.5 < f["y_randomised_chance"]["grain_cnn"] < 0.5
     # Stoner–Wohlfarth ignores demag and the boundary phase: far off the simulation
     assert f["baselines"]["stoner_wohlfarth"]["grain_hs_mae"] > 0.5
     assert np.isfinite(f["speedup"]) and f["speedup"] > 0
