@@ -60,11 +60,11 @@ from jaxmag.grains.trust import (  # noqa: E402
 from jaxmag.trust import (  # noqa: E402
     ApplicabilityDomain,
     cross_validated_search,
+    holdout_split,
     noise_sensitivity,
     seed_spread,
     y_randomisation,
 )
-from jaxmag.trust.robustness import _split  # noqa: E402
 
 SETS = {  # name: (n_grains range, axis spread in rad)
     "domain": ((4, 8), np.pi / 4),
@@ -244,7 +244,7 @@ def main():
     # chance for the CNN: an input-blind predictor that knows the cell's position (the
     # per-position mean map of the training films, on y_randomisation's own split); a
     # shuffle cannot remove that film edges switch differently
-    yr_tr, yr_te = _split(len(tr), 0.25, jax.random.split(k_yr, 3)[0])
+    yr_tr, yr_te = holdout_split(len(tr), 0.25, jax.random.split(k_yr, 3)[0])
     T = Y[tr][:, :2]
     chance = {"grain_cnn": r2(T[yr_te], np.broadcast_to(np.nanmean(T[yr_tr], 0), T[yr_te].shape))}
     chance["grain_forest"] = 0.0

@@ -11,7 +11,7 @@ baselines):
 
 from .domain import ApplicabilityDomain
 from .flagged import Flagged, FlaggedPredictor
-from .robustness import noise_sensitivity, seed_spread, y_randomisation
+from .robustness import holdout_split, noise_sensitivity, seed_spread, y_randomisation
 from .tuning import SearchResult, cross_validated_search, kfold_indices
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "FlaggedPredictor",
     "SearchResult",
     "cross_validated_search",
+    "holdout_split",
     "kfold_indices",
     "noise_sensitivity",
     "seed_spread",

@@ -8,7 +8,10 @@ import numpy as np
 from .._validate import check_real
 
 
-def _split(n, frac_test, key):
+def holdout_split(n: int, frac_test: float, key) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(train, test)`` indices that :func:`y_randomisation` and :func:`seed_spread`
+    use: a keyed permutation of ``range(n)`` with ``round(frac_test · n)`` (at least 1)
+    held out."""
     perm = np.asarray(jax.random.permutation(key, n))
     n_test = max(1, int(round(frac_test * n)))
     return perm[n_test:], perm[:n_test]
@@ -33,7 +36,7 @@ def y_randomisation(
     over `repeats` shuffles and each of them."""
     X, y = np.asarray(X), np.asarray(y)
     k_split, k_fit, k_perm = jax.random.split(key, 3)
-    tr, te = _split(len(y), frac_test, k_split)
+    tr, te = holdout_split(len(y), frac_test, k_split)
     true = float(score(fit(X[tr], y[tr], params, k_fit), X[te], y[te]))
     shuffled = []
     for r in range(repeats):
@@ -64,7 +67,7 @@ def seed_spread(fit: Callable, score: Callable, X, y, params: dict, *, seeds, fr
     """Mean and standard deviation of the held-out score over training seeds (one fixed
     split): ``{'mean', 'std', 'scores'}``."""
     X, y = np.asarray(X), np.asarray(y)
-    tr, te = _split(len(y), frac_test, jax.random.key(0))
+    tr, te = holdout_split(len(y), frac_test, jax.random.key(0))
     scores = [
         float(score(fit(X[tr], y[tr], params, jax.random.key(int(s))), X[te], y[te])) for s in seeds
     ]
