@@ -8,7 +8,6 @@ import pytest
 from jaxmag.grains import GrainMap, random_grain_map
 from jaxmag.grains.cnn import (
     GrainCNN,
-    _augment,
     dataset_inputs,
     dataset_targets,
     grain_fields,
@@ -18,9 +17,9 @@ from jaxmag.grains.cnn import (
     per_grain,
     predict_maps,
     save_grain_cnn,
-    train_grain_cnn,
 )
 from jaxmag.grains.evaluate import film_scores, grain_field_map
+from jaxmag.grains.training import _augment, train_grain_cnn
 
 
 def _films(n, shape=(8, 8), seed=0):

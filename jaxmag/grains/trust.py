@@ -25,8 +25,8 @@ from .cnn import (
     dataset_targets,
     grain_weights,
     predict_maps,
-    train_grain_cnn,
 )
+from .training import train_grain_cnn
 
 CNN_SPACE = {
     "learning_rate": [1e-3, 3e-3],
