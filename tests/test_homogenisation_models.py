@@ -37,13 +37,14 @@ def test_d4_transform_matches_the_solver(index):
 
 def test_cnn_output_is_spd_and_checks_shape():
     model = PermeabilityCNN((32, 32), 4, 1, 4, key=jax.random.PRNGKey(0))
+    call = eqx.filter_jit(lambda m, x, c: m(x, c))  # one compile, not one per eager op
     x = np.random.default_rng(1).random((5, 32, 32)) > 0.6
-    out = np.asarray(model(x, np.full(5, 50.0)))
+    out = np.asarray(call(model, x, np.full(5, 50.0)))
     assert out.shape == (5, 2, 2) and np.allclose(out, np.swapaxes(out, 1, 2))
     assert np.all(np.linalg.eigvalsh(out) > 0)
-    np.testing.assert_allclose(np.asarray(model(x[0], 50.0)), out[0], rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(call(model, x[0], 50.0)), out[0], rtol=1e-5)
     with pytest.raises(ValueError, match=r"expects a phase map of shape \(32, 32\)"):
-        model(np.zeros((16, 16), bool), 10.0)
+        model(np.zeros((16, 16), bool), 10.0)  # eager: the check runs before any work
 
 
 def test_cnn_weights_stay_float32_under_x64():
