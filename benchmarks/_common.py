@@ -30,7 +30,7 @@ def summary(walls) -> dict:
 
 
 def relax_figures(relaxed) -> dict:
-    """The figures of a :class:`jaxmag.relax.RelaxResult`: iterations, torque, converged."""
+    """The figures of a :class:`jaxmag.RelaxResult`: iterations, torque, converged."""
     return {
         "relax_iterations": int(relaxed.iterations),
         "relax_max_torque": float(relaxed.max_torque),

@@ -132,7 +132,7 @@ def main(argv=None) -> dict:
     from _common import conditions, emit, summary
 
     import jaxmag as jm
-    from jaxmag.energy.dmi import make_dmi
+    from jaxmag.energy import make_dmi
     from jaxmag.io import read_csv, write_csv
 
     if args.tol is None:

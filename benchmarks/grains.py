@@ -7,7 +7,7 @@ package's other trained models.
     python benchmarks/grains.py --data g32.npz     # cache the simulated films
     python benchmarks/grains.py --quick            # a smoke run on 16² films
 
-Films are Nd2Fe14B-like (jaxmag.grains.NdFeB), one 3 nm cell thick, with a grain-boundary
+Films are Nd2Fe14B-like (jaxmag.ml.grains.NdFeB), one 3 nm cell thick, with a grain-boundary
 phase (half the exchange, a fifth of the anisotropy); the field is swept along −z (the
 axes' mean) from 0 to −8 T. In-domain films have 4–8 grains with axes within 45° of z;
 the shifted sets have smaller grains (16–24 per film) or axes within 90° of z. The direct
@@ -28,36 +28,33 @@ jax.config.update("jax_enable_x64", True)
 import numpy as np  # noqa: E402
 from _common import conditions, emit  # noqa: E402
 
-from jaxmag.grains.baselines import GrainForest, sw_baseline  # noqa: E402
-from jaxmag.grains.cnn import (  # noqa: E402
+from jaxmag.ml.grains import (
+    CNN_SPACE,
+    FOREST_SPACE,
+    GrainForest,
     cnn_features,
+    cnn_inputs,
+    cnn_targets,
     dataset_inputs,
+    dataset_scores,
+    demagnetisation_curves,
+    fit_cnn,
+    fit_forest,
+    grain_features,
     grain_fields,
-    per_grain,
-    predict_maps,
-    save_grain_cnn,
-)
-from jaxmag.grains.dataset import (  # noqa: E402
     grain_map,
     load_grain_dataset,
     make_grain_dataset,
-    save_grain_dataset,
-)
-from jaxmag.grains.demag_curve import demagnetisation_curves  # noqa: E402
-from jaxmag.grains.evaluate import dataset_scores  # noqa: E402
-from jaxmag.grains.features import grain_features  # noqa: E402
-from jaxmag.grains.trust import (  # noqa: E402
-    CNN_SPACE,
-    FOREST_SPACE,
-    cnn_inputs,
-    cnn_targets,
-    fit_cnn,
-    fit_forest,
+    per_grain,
+    predict_maps,
     r2,
+    save_grain_cnn,
+    save_grain_dataset,
     score_cnn,
     score_forest,
+    sw_baseline,
 )
-from jaxmag.trust import (  # noqa: E402
+from jaxmag.ml.trust import (
     ApplicabilityDomain,
     cross_validated_search,
     holdout_split,
@@ -261,7 +258,7 @@ def main():
     seeds = seed_spread(fit_cnn, score_cnn, XL[tr], Y[tr], yr_params, seeds=seeds)
     others = {}
     if args.others:
-        from jaxmag.trust.adapters import all_adapters, trust_report
+        from jaxmag.ml.trust.adapters import all_adapters, trust_report
 
         for i, adapter in enumerate(all_adapters()):
             key_i = jax.random.fold_in(jax.random.key(7), i)

@@ -22,26 +22,23 @@ jax.config.update("jax_enable_x64", True)
 import numpy as np  # noqa: E402
 from _common import conditions, emit  # noqa: E402
 
-from jaxmag.homogenisation import (  # noqa: E402
+from jaxmag.ml.homogenisation import (
+    GENERATOR_VERSION,
+    ImageStatisticsRegressor,
+    PermeabilityCNN,
+    effective_medium,
     effective_permeability,
     inside_hs_bounds,
-    two_phase,
-)
-from jaxmag.homogenisation.baselines import (  # noqa: E402
-    ImageStatisticsRegressor,
-    effective_medium,
-    r2_components,
-)
-from jaxmag.homogenisation.cnn import PermeabilityCNN  # noqa: E402
-from jaxmag.homogenisation.dataset import (  # noqa: E402
     load_dataset,
     make_dataset,
+    predict,
+    r2_components,
     save_dataset,
     solve_batch,
+    train_cnn,
+    two_phase,
 )
-from jaxmag.homogenisation.microstructures_mix import GENERATOR_VERSION  # noqa: E402
-from jaxmag.homogenisation.training import predict, train_cnn  # noqa: E402
-from jaxmag.imaging import mean_iou, segment, synthetic_segmentation_set, train_unet  # noqa: E402
+from jaxmag.ml.imaging import mean_iou, segment, synthetic_segmentation_set, train_unet  # noqa: E402
 
 
 def exact_checks(n):

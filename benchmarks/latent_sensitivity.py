@@ -5,7 +5,7 @@ held-out error.
     python benchmarks/latent_sensitivity.py --quick        # tiny smoke run
     python benchmarks/latent_sensitivity.py --cache DIR --plot sens.png
 
-For each test field of :func:`jaxmag.models.latent_data.sp4_family` (SP4 fields 1 and 2
+For each test field of :func:`jaxmag.ml.latent.sp4_family` (SP4 fields 1 and 2
 and the held-out random fields) the full solver is run again at four nearby fields:
 |B| ± ``--db`` (mT) and angle ± ``--dangle`` (degrees). ``sensitivity`` is, per test
 field, the largest max over t and i of |Δ⟨m_i⟩| between the test trajectory and a
@@ -42,7 +42,7 @@ def perturbed_fields(fields_mT, db_mT: float, dangle_deg: float):
     dangle, angle - dangle."""
     import numpy as np
 
-    from jaxmag.models.latent_data import fields_from_polar
+    from jaxmag.ml.latent import fields_from_polar
 
     b, a = polar(fields_mT)
     steps = ((db_mT, 0.0), (-db_mT, 0.0), (0.0, dangle_deg), (0.0, -dangle_deg))
@@ -60,7 +60,7 @@ def nearest_field(train_fields, fields):
     """Index of the nearest training field, distances in |B| / 30 mT and angle / 40°."""
     import numpy as np
 
-    from jaxmag.models.latent_data import ANGLE_RANGE_DEG, B_RANGE_MT
+    from jaxmag.ml.latent import ANGLE_RANGE_DEG, B_RANGE_MT
 
     def scaled(f):
         b, a = polar(f)
@@ -79,7 +79,7 @@ def _plot(path, ts, m_test, m_pert, fields, sens):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from jaxmag.io.atomic import atomic_write
+    from jaxmag.io import atomic_write
 
     i = int(np.argmax(sens))
     b, a = polar(fields[i : i + 1])
@@ -123,7 +123,7 @@ def main(argv=None) -> dict:
     import numpy as np
     from _common import conditions, emit
 
-    from jaxmag.models import latent_data
+    from jaxmag.ml import latent as latent_data
 
     t_all = time.perf_counter()
     data = latent_data.sp4_family(args.cache, n_train=args.n_train, n_heldout=args.n_heldout,

@@ -34,7 +34,7 @@ def _ints(text):
 def _metrics(model, m, fields, ts):
     import numpy as np
 
-    from jaxmag.models.kernel_stepper import rollout_errors
+    from jaxmag.ml.latent import rollout_errors
     from jaxmag.problems.sp4 import first_zero
 
     err = rollout_errors(model, m, fields)
@@ -95,8 +95,9 @@ def main(argv=None) -> dict:
     import jax.numpy as jnp
     from _common import conditions, emit
 
-    from jaxmag.models import kernel_stepper as ks
-    from jaxmag.models import latent_data, neural_stepper
+    from jaxmag.ml import latent as ks
+    from jaxmag.ml import latent as latent_data
+    from jaxmag.ml import latent as neural_stepper
     from jaxmag.vectors import normalize
 
     t_all = time.perf_counter()

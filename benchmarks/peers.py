@@ -20,7 +20,7 @@ The codes and what is matched:
 
 - **jaxmag**: ``jaxmag.simulate`` with its default ``ProjectedSolver(RK4FSAL)`` (classic
   RK4 with a first-same-as-last error estimate, 4 evaluations per step; see
-  ``jaxmag.rk``), or ``--jaxmag-solver Dopri5``; rtol = atol = 1e-5 on the max norm over
+  ``jaxmag.dynamics``), or ``--jaxmag-solver Dopri5``; rtol = atol = 1e-5 on the max norm over
   cells, ⟨m⟩ saved by dense interpolation (energies not saved: the peers save none).
   Evaluations: ``trajectory.stats["rhs_evals"]`` (4 or 6 per step + 1).
 - **magnum.np**: ``LLGSolver`` with its default ``RKF45``, atol = rtol = 1e-5 (its

@@ -39,11 +39,10 @@ def main(argv=None) -> dict:
     import jax.numpy as jnp
     from _common import conditions, emit
 
-    from jaxmag.models.pinn import failure_map as fm
-    from jaxmag.models.pinn import film1d, static
-    from jaxmag.models.pinn import io as pio
-    from jaxmag.models.pinn import macrospin_case as mc
-    from jaxmag.models.pinn.train import train
+    from jaxmag.ml import pinn as fm
+    from jaxmag.ml import pinn as pio
+    from jaxmag.ml.pinn import film1d, static, train
+    from jaxmag.ml.pinn import macrospin_case as mc
 
     q = args.quick
     budget = {

@@ -108,7 +108,7 @@ def main(argv=None) -> dict:
     from _common import conditions, emit
 
     import jaxmag.problems.sp3 as sp3
-    from jaxmag.relax import minimize
+    from jaxmag.statics import minimize
 
     t_start = time.perf_counter()
     n_main = args.cells_per_edge

@@ -62,7 +62,7 @@ def main(argv=None) -> dict:
     from _common import conditions, emit, summary
 
     import jaxmag as jm
-    from jaxmag.fitting import dense_jacobian_jvp
+    from jaxmag.dynamics import dense_jacobian_jvp
     from jaxmag.problems import sp4
 
     mesh, mat = sp4.mesh(args.cells), sp4.material()

@@ -4,7 +4,7 @@
     python benchmarks/switching.py --quick       # smoke run, under a minute
     python benchmarks/switching.py --out DIR     # also write the ROC plots to DIR
 
-Task (reduced units, :mod:`jaxmag.macrospin`): a uniaxial macrospin starting 1° from +z
+Task (reduced units, :mod:`jaxmag.thermal`): a uniaxial macrospin starting 1° from +z
 gets a rectangular pulse h (sin ψ, 0, -cos ψ) of length τ; label 1 when m_z < 0 at its
 end. Features h ∈ [0, 2], ψ ∈ [0°, 90°], α log-uniform in [0.005, 0.5], τ log-uniform in
 [1, 100].
@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def _rate(n, delta=None):
     """Labelled pulse simulations per second through the dataset path
-    (:func:`jaxmag.macrospin.switching_labels`, chunks of 32768), compile excluded."""
+    (:func:`jaxmag.thermal.switching_labels`, chunks of 32768), compile excluded."""
     import jax
 
-    from jaxmag import macrospin as ms
+    from jaxmag import thermal as ms
 
     kw = {} if delta is None else {"delta": delta, "key": jax.random.PRNGKey(9)}
     f = ms.sample_features(jax.random.PRNGKey(8), n)
@@ -56,8 +56,8 @@ def _rate(n, delta=None):
 
 def _models(split, key, setting_grid, args, verbose=True):
     """Fit the DNN and the baselines on ``split``; return ``({name: p_test}, info)``."""
-    from jaxmag.models import baselines
-    from jaxmag.models.switching_study import fit_dnn
+    from jaxmag.ml.switching import _baselines as baselines
+    from jaxmag.ml.switching import fit_dnn
 
     model, info = fit_dnn(
         split,
@@ -109,8 +109,8 @@ def main(argv=None) -> dict:
     import numpy as np
     from _common import conditions, emit
 
-    from jaxmag.models import switching as sw
-    from jaxmag.models.switching_study import DEFAULT_GRID, auc, make_split, plot_roc
+    from jaxmag.ml import switching as sw
+    from jaxmag.ml.switching import DEFAULT_GRID, auc, make_split, plot_roc
 
     t_all = time.perf_counter()
     key = jax.random.PRNGKey(args.seed)

@@ -3,7 +3,7 @@
     python benchmarks/thermal.py [--quick] [--events 5000] [--budget 3e8]
 
 Uses :func:`jaxmag.thermal.macrospin_sde` (projected Heun) against the theory of
-:mod:`jaxmag.thermal_theory`. The last line of output is one JSON object:
+:mod:`jaxmag.thermal`. The last line of output is one JSON object:
 
 - ``langevin``: isotropic macrospin in a field, ``⟨m·ĥ⟩`` against ``L(ξ)`` (replicas
   drawn from the Boltzmann density, then time and replica average after a burn-in:
@@ -73,11 +73,12 @@ def main(argv=None) -> dict:
     from scipy.stats import chi2 as chi2_dist
 
     from jaxmag.constants import K_B, MU0
-    from jaxmag.thermal import macrospin_sde, macrospin_sde_coupled
-    from jaxmag.thermal_theory import (
+    from jaxmag.thermal import (
         brown_asymptotic,
         brown_eigenvalues,
         langevin,
+        macrospin_sde,
+        macrospin_sde_coupled,
         neel_time,
         uniaxial_bin_probabilities,
         uniaxial_mz2,

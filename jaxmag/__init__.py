@@ -3,44 +3,103 @@
 Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
 """
 
-from . import batch, constants, pulses, shapes, thermal, torques
-from .energy import (
-    AbstractDMI,
-    AbstractEnergy,
-    BulkDMI,
-    CubicAnisotropy,
-    D2dDMI,
-    Demag,
-    Exchange,
-    InterfacialDMI,
-    UniaxialAnisotropy,
-    Zeeman,
-    field_from_energy,
+from . import batch, constants, dynamics, energy, io, pulses, shapes, statics, thermal, torques
+from ._material import Material as Material
+from ._mesh import Mesh as Mesh
+from ._system import System as System
+from ._system import make_system as make_system
+from .dynamics import (
+    RK4FSAL as RK4FSAL,
 )
-from .fixed import FixedTrajectory, simulate_fixed
-from .implicit import equilibrium
-from .llg import llg_rhs, torque
-from .material import Material
-from .mesh import Mesh
-from .relax import RelaxResult, minimize, relax_llg
-from .rk import RK4FSAL
-from .simulate import Trajectory, mean_m, simulate
-from .solver import ProjectedSolver, max_norm_deviation
-from .system import System, make_system
-from .torques import Slonczewski, ZhangLi
-from .vectors import normalize
+from .dynamics import (
+    ProjectedSolver as ProjectedSolver,
+)
+from .dynamics import (
+    Trajectory as Trajectory,
+)
+from .dynamics import (
+    llg_rhs as llg_rhs,
+)
+from .dynamics import (
+    max_norm_deviation as max_norm_deviation,
+)
+from .dynamics import (
+    mean_m as mean_m,
+)
+from .dynamics import (
+    simulate as simulate,
+)
+from .dynamics import (
+    simulate_checkpointed as simulate_checkpointed,
+)
+from .dynamics import (
+    simulate_fixed as simulate_fixed,
+)
+from .dynamics import (
+    torque as torque,
+)
+from .energy import (
+    AbstractDMI as AbstractDMI,
+)
+from .energy import (
+    AbstractEnergy as AbstractEnergy,
+)
+from .energy import (
+    BulkDMI as BulkDMI,
+)
+from .energy import (
+    CubicAnisotropy as CubicAnisotropy,
+)
+from .energy import (
+    D2dDMI as D2dDMI,
+)
+from .energy import (
+    Demag as Demag,
+)
+from .energy import (
+    Exchange as Exchange,
+)
+from .energy import (
+    InterfacialDMI as InterfacialDMI,
+)
+from .energy import (
+    UniaxialAnisotropy as UniaxialAnisotropy,
+)
+from .energy import (
+    Zeeman as Zeeman,
+)
+from .energy import (
+    field_from_energy as field_from_energy,
+)
+from .statics import (
+    RelaxResult as RelaxResult,
+)
+from .statics import (
+    equilibrium as equilibrium,
+)
+from .statics import (
+    minimize as minimize,
+)
+from .statics import (
+    relax_llg as relax_llg,
+)
+from .thermal import simulate_thermal as simulate_thermal
+from .torques import AbstractTorque as AbstractTorque
+from .torques import Slonczewski as Slonczewski
+from .torques import ZhangLi as ZhangLi
+from .vectors import normalize as normalize
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AbstractDMI",
     "AbstractEnergy",
+    "AbstractTorque",
     "BulkDMI",
     "CubicAnisotropy",
     "D2dDMI",
     "Demag",
     "Exchange",
-    "FixedTrajectory",
     "InterfacialDMI",
     "Material",
     "Mesh",
@@ -55,8 +114,11 @@ __all__ = [
     "ZhangLi",
     "batch",
     "constants",
+    "dynamics",
+    "energy",
     "equilibrium",
     "field_from_energy",
+    "io",
     "llg_rhs",
     "make_system",
     "max_norm_deviation",
@@ -67,7 +129,10 @@ __all__ = [
     "relax_llg",
     "shapes",
     "simulate",
+    "simulate_checkpointed",
     "simulate_fixed",
+    "simulate_thermal",
+    "statics",
     "thermal",
     "torque",
     "torques",

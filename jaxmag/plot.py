@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io.atomic import atomic_write
+from jaxmag.io._atomic import atomic_write
 
 
 def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
@@ -76,16 +76,16 @@ def plot_hysteresis(path, loop, *, title: str = "") -> Path:
     """Plot a hysteresis loop, ``m_par`` against μ0H in mT, to a PNG, atomically.
 
     The descending and ascending branches are drawn in two colours and the coercive
-    fields (:func:`jaxmag.hysteresis.coercivity`) are marked.
+    fields (:func:`jaxmag.statics.coercivity`) are marked.
 
     **Arguments:**
 
     - `path`: output PNG.
-    - `loop`: a :class:`jaxmag.hysteresis.Loop` (or anything with 1D `B` in T and
+    - `loop`: a :class:`jaxmag.statics.Loop` (or anything with 1D `B` in T and
       `m_par`, of equal length >= 2).
     - `title`: the figure title.
     """
-    from .hysteresis import coercivity
+    from jaxmag.statics._hysteresis import coercivity
 
     B = np.asarray(loop.B, dtype=float)
     y = np.asarray(loop.m_par, dtype=float)

@@ -6,8 +6,8 @@ of the mesh (see :meth:`Mesh.coordinates`). Combine masks with ``&``, ``|`` and 
 
 import numpy as np
 
-from ._validate import check_real
-from .mesh import Mesh
+from jaxmag._mesh import Mesh
+from jaxmag._validate import check_real
 
 
 def _centre(center):

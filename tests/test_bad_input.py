@@ -15,8 +15,8 @@ NM = 1e-9
 N = (4, 3, 2)
 CELL = (2 * NM, 2 * NM, 3 * NM)
 
-_simulate_module = importlib.import_module("jaxmag.simulate")
-_relax_module = importlib.import_module("jaxmag.relax")
+_simulate_module = importlib.import_module("jaxmag.dynamics._simulate")
+_relax_module = importlib.import_module("jaxmag.statics._relax")
 
 
 def _must_not_run(*args, **kwargs):

@@ -46,7 +46,7 @@ def test_grains_benchmark_quick(tmp_path):
     assert f["baselines"]["stoner_wohlfarth"]["grain_hs_mae"] > 0.5
     assert np.isfinite(f["speedup"]) and f["speedup"] > 0
     # the saved model carries the chosen hyper-parameters of the CV search
-    from jaxmag.grains.cnn import load_grain_cnn
+    from jaxmag.ml.grains._cnn import load_grain_cnn
 
     model, config = load_grain_cnn(tmp_path / "cnn")
     assert config["tuning"]["chosen"] == f["tuning"]["chosen"]

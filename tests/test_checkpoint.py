@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 import jaxmag
-import jaxmag.models.checkpoint as model_checkpoint
-from jaxmag import checkpoint as ck
+import jaxmag.io._model as model_checkpoint
+from jaxmag.dynamics import _segmented as ck
 
 DRIVER = textwrap.dedent(
     """
@@ -32,7 +32,7 @@ DRIVER = textwrap.dedent(
     import jax.numpy as jnp
     import numpy as np
     import jaxmag
-    from jaxmag.checkpoint import simulate_checkpointed
+    from jaxmag.dynamics._segmented import simulate_checkpointed
     from jaxmag.constants import MU0
     from jaxmag.problems import sp4
 

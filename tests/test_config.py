@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jaxmag import config, run_config
+from jaxmag.cli import _config as config
+from jaxmag.cli import _run_config as run_config
 from jaxmag.cli import main
 from jaxmag.io import read_csv, read_table, write_table
 from jaxmag.problems import sp4

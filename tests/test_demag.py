@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import jaxmag as jm
-from jaxmag.energy.demag import kernel_real_space, padded_shape
-from jaxmag.energy.newell import NEAR, newell_cubature, newell_exact, newell_octant
-from jaxmag.energy.prism import prism_demag_factors
+from jaxmag.energy import prism_demag_factors
+from jaxmag.energy._demag import kernel_real_space, padded_shape
+from jaxmag.energy._newell import NEAR, newell_cubature, newell_exact, newell_octant
 
 MS = 8e5
 NM = 1e-9

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import jaxmag as jm
-from jaxmag.energy.dmi import DMI_KINDS, AbstractDMI, make_dmi
+from jaxmag.energy import DMI_KINDS, AbstractDMI, make_dmi
 from jaxmag.io import read_csv
 
 DATA = Path(__file__).parent / "data"

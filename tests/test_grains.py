@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from jaxmag.constants import MU0
-from jaxmag.grains import (
+from jaxmag.ml.grains import (
     GrainMap,
     NdFeB,
     anisotropy_field,
@@ -15,11 +15,11 @@ from jaxmag.grains import (
     sw_coercive_field,
     sw_grain_fields,
 )
-from jaxmag.stoner_wohlfarth import coercive_field
+from jaxmag.statics._stoner_wohlfarth import coercive_field
 
 
 def test_sw_coercive_field_matches_the_continuation_reference():
-    # An independent reference: jaxmag.stoner_wohlfarth follows the equilibrium branch
+    # An independent reference: jaxmag.statics follows the equilibrium branch
     # by BFGS with continuation and bisects the sign change of m·d.
     K = -np.diag([0.0, 0.0, 1.0])  # h in units of μ0 Ms; H_K / Ms = 1
     for psi_deg in (1.0, 10.0, 30.0, 45.0, 60.0, 80.0):  # at exactly 0 BFGS never leaves
@@ -106,7 +106,8 @@ def test_bad_boundary_shape_and_material():
 
 
 def test_grain_features_by_hand():
-    from jaxmag.grains.features import FEATURES, grain_features
+    from jaxmag.ml.grains import grain_features
+    from jaxmag.ml.grains._features import FEATURES
 
     # grain 0: three cells at ψ = 0; grain 1: two at 45°; grain 2: one at 90°
     g = GrainMap(np.array([[0, 0, 1], [0, 2, 1]]), [[0, 0, 1], [1, 0, 1], [0, 1, 0]])
@@ -123,7 +124,8 @@ def test_grain_features_by_hand():
 
 
 def test_curves_from_switching_maps():
-    from jaxmag.grains.curves import coercive_field, loop_l1_rel, reversed_fraction
+    from jaxmag.ml.grains import reversed_fraction
+    from jaxmag.ml.grains._curves import coercive_field, loop_l1_rel
 
     B = np.linspace(0.0, -4.0, 41)
     fmap = np.array([[-1.0, -2.0], [-3.0, np.nan]])  # one cell never reverses
@@ -139,7 +141,7 @@ def test_curves_from_switching_maps():
 
 
 def test_forest_learns_an_angle_rule_and_sw_baseline_sign():
-    from jaxmag.grains.baselines import GrainForest, sw_baseline
+    from jaxmag.ml.grains import GrainForest, sw_baseline
 
     maps = [random_grain_map(jax.random.key(i), (16, 16), n_grains=8) for i in range(12)]
     # a synthetic rule: the SW field, halved on grains with many boundary cells

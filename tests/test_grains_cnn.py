@@ -5,21 +5,22 @@ import jax
 import numpy as np
 import pytest
 
-from jaxmag.grains import GrainMap, random_grain_map
-from jaxmag.grains.cnn import (
-    GrainCNN,
+from jaxmag.ml.grains import (
+    GrainMap,
     dataset_inputs,
     dataset_targets,
+    grain_field_map,
     grain_fields,
-    grain_inputs,
     grain_weights,
-    load_grain_cnn,
     per_grain,
     predict_maps,
+    random_grain_map,
     save_grain_cnn,
+    train_grain_cnn,
 )
-from jaxmag.grains.evaluate import film_scores, grain_field_map
-from jaxmag.grains.training import _augment, train_grain_cnn
+from jaxmag.ml.grains._cnn import GrainCNN, grain_inputs, load_grain_cnn
+from jaxmag.ml.grains._evaluate import film_scores
+from jaxmag.ml.grains._training import _augment
 
 
 def _films(n, shape=(8, 8), seed=0):
@@ -139,7 +140,7 @@ def test_fits_a_known_map_and_round_trips(tmp_path):
 
 
 def test_unstandardised_unet_sees_absolute_values():
-    from jaxmag.imaging import UNet
+    from jaxmag.ml.imaging import UNet
 
     x = np.asarray(jax.random.normal(jax.random.key(0), (4, 8, 8)))
     plain = UNet(4, 4, 2, key=jax.random.key(1))
@@ -219,7 +220,7 @@ def test_grain_weights_count_every_grain_once():
 
 
 def test_trust_callables_keep_weights_with_the_maps():
-    from jaxmag.grains.trust import cnn_inputs, cnn_targets, fit_cnn, score_cnn
+    from jaxmag.ml.grains import cnn_inputs, cnn_targets, fit_cnn, score_cnn
 
     films = _films(12, seed=3)
     data = _stack(films)
@@ -240,7 +241,7 @@ def test_trust_callables_keep_weights_with_the_maps():
     with pytest.raises(ValueError, match="cnn_inputs"):
         score_cnn(model, x[9:], y[9:])
     # predictions carry the domain flag; in-plane axes and no boundary lie far outside
-    from jaxmag.grains.trust import flagged_grain_cnn
+    from jaxmag.ml.grains import flagged_grain_cnn
 
     fp = flagged_grain_cnn(model, x[:9], k=3)
     got = fp(x[9:], data["labels"][9:])

@@ -5,8 +5,13 @@ import jax
 import numpy as np
 import pytest
 
-from jaxmag.grains import GrainMap, NdFeB, random_grain_map, sw_grain_fields
-from jaxmag.grains.demag_curve import demagnetisation_curves
+from jaxmag.ml.grains import (
+    GrainMap,
+    NdFeB,
+    demagnetisation_curves,
+    random_grain_map,
+    sw_grain_fields,
+)
 
 B = np.linspace(0.0, -7.0, 351)  # 20 mT steps
 
@@ -48,7 +53,7 @@ def test_bad_input():
 
 
 def test_grain_dataset_roundtrip_and_field_map(tmp_path):
-    from jaxmag.grains.dataset import (
+    from jaxmag.ml.grains import (
         grain_map,
         load_grain_dataset,
         make_grain_dataset,
@@ -65,7 +70,7 @@ def test_grain_dataset_roundtrip_and_field_map(tmp_path):
             data["field_map"][i], data["grain_fields"][i][np.asarray(g.labels)]
         )
     # the reversed fraction of the per-cell switching fields is the simulated curve
-    from jaxmag.grains.curves import reversed_fraction
+    from jaxmag.ml.grains import reversed_fraction
 
     frac = reversed_fraction(data["cell_fields"], data["B"])
     assert np.abs(frac - data["reversed"]).max() <= 1 / 64 + 1e-12

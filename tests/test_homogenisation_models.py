@@ -5,13 +5,20 @@ import jax
 import numpy as np
 import pytest
 
-from jaxmag.homogenisation import effective_permeability, two_phase
-from jaxmag.homogenisation.baselines import effective_medium, image_features, r2_components
-from jaxmag.homogenisation.cnn import PermeabilityCNN
-from jaxmag.homogenisation.dataset import load_dataset, save_dataset, solve_batch
-from jaxmag.homogenisation.layers import PeriodicConv
-from jaxmag.homogenisation.microstructures import gaussian_random_field
-from jaxmag.homogenisation.tensors import d4_transform, expm_sym, logm_spd, to_components
+from jaxmag.ml.homogenisation import (
+    PermeabilityCNN,
+    effective_medium,
+    effective_permeability,
+    load_dataset,
+    r2_components,
+    save_dataset,
+    solve_batch,
+    two_phase,
+)
+from jaxmag.ml.homogenisation._baselines import image_features
+from jaxmag.ml.homogenisation._layers import PeriodicConv
+from jaxmag.ml.homogenisation._microstructures import gaussian_random_field
+from jaxmag.ml.homogenisation._tensors import d4_transform, expm_sym, logm_spd, to_components
 
 
 def test_expm_logm_round_trip_and_isotropic_gradient():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from jaxmag.homogenisation import (
+from jaxmag.ml.homogenisation import (
     dual_permeability,
     effective_permeability,
     hashin_shtrikman,
@@ -17,7 +17,7 @@ from jaxmag.homogenisation import (
     solve_fields,
     two_phase,
 )
-from jaxmag.homogenisation.solver import geometric_mean_2x2
+from jaxmag.ml.homogenisation._solver import geometric_mean_2x2
 
 
 def checkerboard(n, c):

@@ -11,9 +11,9 @@ import pytest
 
 import jaxmag as jm
 from jaxmag.constants import MU0
-from jaxmag.hysteresis import Loop, coercivity, hysteresis, loop_fields
 from jaxmag.io import read_csv
 from jaxmag.plot import plot_hysteresis, plot_magnetisation_map
+from jaxmag.statics import Loop, coercivity, hysteresis, loop_fields
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MS, K = 8e5, 5e5  # A/m, J/m³
@@ -228,7 +228,7 @@ def test_plot_magnetisation_map_bad_input(tmp_path, m, kwargs, match):
 
 
 def _cli(argv):
-    from jaxmag import cli_hysteresis
+    from jaxmag.cli import _hysteresis as cli_hysteresis
 
     p = argparse.ArgumentParser()
     cli_hysteresis.add_parser(p.add_subparsers(dest="command", required=True))

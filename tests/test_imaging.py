@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jaxmag.imaging import (
+from jaxmag import Material, make_system
+from jaxmag.ml.imaging import (
     from_image,
     image_to_cells,
     load_image_pairs,
@@ -15,8 +16,6 @@ from jaxmag.imaging import (
     synthetic_segmentation_set,
     to_image,
 )
-from jaxmag.material import Material
-from jaxmag.system import make_system
 
 # ------------------------------------------------------------------------------------ io
 

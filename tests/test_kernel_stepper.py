@@ -9,7 +9,7 @@ from sklearn.decomposition import PCA, KernelPCA
 from sklearn.kernel_approximation import Nystroem
 from sklearn.kernel_ridge import KernelRidge
 
-from jaxmag.models import kernel_stepper as ks
+from jaxmag.ml import latent as ks
 
 KEY = jax.random.PRNGKey(0)
 

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag.models import latent_data as ld
+from jaxmag.ml import latent as ld
 
 SMALL = dict(n_train=2, n_heldout=1, cells=(10, 4, 1), t1=2e-11, dt_save=1e-11)
 

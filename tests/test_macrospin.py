@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import jaxmag as jm
-from jaxmag import macrospin as ms
+from jaxmag import thermal as ms
 
 
 def _h_sw(psi_deg):

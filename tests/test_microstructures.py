@@ -11,7 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag.homogenisation.microstructures import (
+from jaxmag.ml.homogenisation import sample_dataset_maps
+from jaxmag.ml.homogenisation._microstructures import (
     gaussian_random_field,
     laminate,
     layers,
@@ -19,12 +20,12 @@ from jaxmag.homogenisation.microstructures import (
     voronoi_labels,
     wavevectors,
 )
-from jaxmag.homogenisation.microstructures_inclusions import (
+from jaxmag.ml.homogenisation._microstructures_inclusions import (
     inclusion_count,
     inclusions,
     place_inclusions,
 )
-from jaxmag.homogenisation.microstructures_mix import KINDS, PARAMS, sample_dataset_maps
+from jaxmag.ml.homogenisation._microstructures_mix import KINDS, PARAMS
 
 S2 = (48, 48)
 S3 = (16, 16, 16)

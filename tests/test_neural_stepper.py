@@ -9,8 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag.models import neural_stepper as ns
-from jaxmag.models.neural_stepper import NeuralStepper, rollout_error, train_neural_stepper
+from jaxmag.ml.latent import NeuralStepper, rollout_error, train_neural_stepper
+from jaxmag.ml.latent import _neural as ns
 
 SHAPE = (16, 8)
 
@@ -108,7 +108,7 @@ def test_save_load_round_trip(tmp_path):
     np.testing.assert_array_equal(run(loaded), run(model))
 
     path = folder / "config.json"
-    path.write_text(json.dumps({**config, "kind": "jaxmag.models.switching.SwitchingMLP"}))
+    path.write_text(json.dumps({**config, "kind": "jaxmag.ml.switching.SwitchingMLP"}))
     with pytest.raises(ValueError, match="not a neural stepper"):
         ns.load(folder)
     with pytest.raises(ValueError, match="not a jaxmag model folder"):

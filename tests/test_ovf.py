@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag import cli_ovf
+from jaxmag.cli import _ovf as cli_ovf
 from jaxmag.io import ovf
 
 N = (4, 3, 2)

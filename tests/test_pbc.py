@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 import jaxmag as jm
-import jaxmag.energy.demag as demag_mod
+import jaxmag.energy._demag as demag_mod
 from jaxmag.constants import MU0
-from jaxmag.energy.demag import kernel_real_space, kernel_transform
-from jaxmag.energy.newell import (
+from jaxmag.energy._demag import kernel_real_space, kernel_transform
+from jaxmag.energy._newell import (
     FAR,
     MID,
     NEAR,

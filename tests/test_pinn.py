@@ -8,20 +8,22 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag import macrospin as ms
-from jaxmag.models.pinn import failure_map as fm
-from jaxmag.models.pinn import film1d, static
-from jaxmag.models.pinn import io as pio
-from jaxmag.models.pinn import macrospin_case as mc
-from jaxmag.models.pinn.ansatz import MacrospinPINN, task_start
-from jaxmag.models.pinn.network import Net
-from jaxmag.models.pinn.residual import (
+from jaxmag import thermal as ms
+from jaxmag.ml import pinn as fm
+from jaxmag.ml.pinn import (
+    MacrospinPINN,
+    Net,
+    film1d,
     film1d_residual,
     macrospin_residual,
     manufactured_forcing,
     manufactured_solution,
+    static,
+    task_start,
+    train,
 )
-from jaxmag.models.pinn.train import train
+from jaxmag.ml.pinn import _io as pio
+from jaxmag.ml.pinn import macrospin_case as mc
 
 KEY = jax.random.PRNGKey(0)
 DOM = mc.Domain(t_max=5.0, h=(0.0, 0.4), psi_deg=(0.0, 90.0), alpha=(0.05, 0.5))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import jaxmag as jm
-from jaxmag.rk import RK4_FSAL_TABLEAU
+from jaxmag.dynamics._rk import RK4_FSAL_TABLEAU
 
 
 def _A_b(tab, weights):

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import linregress
 
 import jaxmag as jm
-from jaxmag.llg import TIME_UNIT
+from jaxmag.dynamics import TIME_UNIT
 
 # The small mesh of test_llg.py too: compilations are shared within a session.
 SMALL = jm.Mesh((6, 4, 2), (5e-9, 5e-9, 4e-9))

@@ -4,10 +4,11 @@ the Stoner–Wohlfarth reference against closed forms, and the bisection with co
 import numpy as np
 import pytest
 
-from jaxmag.energy.prism import prism_demag_factors
-from jaxmag.hysteresis import bisect_branch
+from jaxmag.energy import prism_demag_factors
 from jaxmag.problems import sp2
-from jaxmag.stoner_wohlfarth import coercive_field, equilibrium
+from jaxmag.statics import equilibrium
+from jaxmag.statics._hysteresis import bisect_branch
+from jaxmag.statics._stoner_wohlfarth import coercive_field
 
 
 def test_stoner_wohlfarth_reference_reproduces_the_published_limit():

@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag import macrospin as ms
-from jaxmag.models.switching import design_matrix, train_mlp
+from jaxmag import thermal as ms
+from jaxmag.ml.switching import design_matrix, train_mlp
 
 
 def _auc(y, p):

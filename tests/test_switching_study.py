@@ -8,12 +8,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag import macrospin as ms
+from jaxmag import thermal as ms
 from jaxmag.cli import main
 from jaxmag.io import read_csv
-from jaxmag.models import baselines
-from jaxmag.models import switching as sw
-from jaxmag.models.switching_study import auc, make_split
+from jaxmag.ml.switching import _baselines as baselines
+from jaxmag.ml.switching import _model as sw
+from jaxmag.ml.switching import auc, make_split
 
 GOOD = {"h": [1.0, 0.5], "psi_deg": [30.0, 80.0], "alpha": [0.1, 0.01], "tau": [10.0, 2.0]}
 

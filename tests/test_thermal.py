@@ -15,7 +15,7 @@ from scipy import stats
 
 import jaxmag as jm
 from jaxmag import thermal as th
-from jaxmag import thermal_theory as tt
+from jaxmag import thermal as tt
 from jaxmag.constants import GAMMA_LL, K_B, MU0
 
 MS, VOL, TEMP = 1e6, 1.25e-25, 300.0  # a 5 nm cube at 300 K: μ0 Ms V / kT ≈ 38
@@ -400,7 +400,7 @@ def test_thermal_field_strength_formula():
     D = th.thermal_field_strength(0.1, MS, VOL, TEMP)
     np.testing.assert_allclose(D**2, 2 * 0.1 * KT / (GAMMA_LL * MU0 * MS * VOL), rtol=1e-14)
     assert float(th.thermal_field_strength(0.1, 0.0, VOL, TEMP)) == 0.0
-    # the reduced form of jaxmag.macrospin: <h h> = (α/Δ) δ(s), h = H/H_K, s = γ H_K t
+    # the reduced form of jaxmag.thermal: <h h> = (α/Δ) δ(s), h = H/H_K, s = γ H_K t
     K = 1e5
     HK = 2 * K / (MU0 * MS)
     delta = K * VOL / KT

@@ -7,7 +7,7 @@ import pytest
 
 from jaxmag import thermal as th
 from jaxmag.constants import K_B
-from jaxmag.thermal.macrospin import _chunk
+from jaxmag.thermal._macrospin import _chunk
 
 MS, VOL, TEMP = 8e5, 1.25e-25, 300.0
 KW = dict(Ms=MS, V=VOL, alpha=0.5, K=3 * K_B * TEMP / VOL, H=(2e4, 0.0, -1e4))

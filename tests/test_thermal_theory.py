@@ -1,13 +1,13 @@
-"""jaxmag.thermal_theory: Brown's Fokker–Planck eigenvalue, its asymptote, equilibrium."""
+"""jaxmag.thermal: Brown's Fokker–Planck eigenvalue, its asymptote, equilibrium."""
 
 import numpy as np
 import pytest
 from numpy.polynomial import legendre as npleg
 from scipy import integrate
 
-from jaxmag import thermal_theory as tt
+from jaxmag import thermal as tt
 from jaxmag.constants import GAMMA_LL, K_B, MU0
-from jaxmag.thermal_theory import (
+from jaxmag.thermal import (
     brown_asymptotic,
     brown_lambda1,
     brown_lambda1_fd,

@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from jaxmag.trust import (
+from jaxmag.ml.trust import (
     ApplicabilityDomain,
     cross_validated_search,
     kfold_indices,
@@ -108,7 +108,7 @@ def test_applicability_domain_bad_input():
 
 
 def test_flagged_predictor_flags_each_prediction():
-    from jaxmag.trust import FlaggedPredictor
+    from jaxmag.ml.trust import FlaggedPredictor
 
     model = fit(X[:200], Y[:200], GOOD, jax.random.key(0))
     fp = FlaggedPredictor.from_training(

@@ -9,16 +9,16 @@ import jax
 import numpy as np
 import pytest
 
-from jaxmag.trust import ApplicabilityDomain, y_randomisation
-from jaxmag.trust.adapters import (
+from jaxmag.ml.trust import ApplicabilityDomain, y_randomisation
+from jaxmag.ml.trust.adapters import (
     HomogenisationTrust,
     KernelStepperTrust,
     NeuralStepperTrust,
-    SP4Trajectories,
     SwitchingTrust,
     trust_report,
 )
-from jaxmag.trust.adapters_common import r2
+from jaxmag.ml.trust.adapters._common import r2
+from jaxmag.ml.trust.adapters._report import SP4Trajectories
 
 KEY = jax.random.key(0)
 SW_PARAMS = {"width": 16, "depth": 1, "epochs": 40}

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag.imaging import (
+from jaxmag.ml.imaging import (
     UNet,
     iou,
     load_unet,

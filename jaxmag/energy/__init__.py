@@ -1,11 +1,50 @@
 """Energy terms: each an ``equinox.Module`` with ``energy(m, t)`` (J) and ``field(m, t)`` (A/m)."""
 
-from .anisotropy import CubicAnisotropy, UniaxialAnisotropy
-from .base import AbstractEnergy, field_from_energy, safe_inverse
-from .demag import Demag
-from .dmi import AbstractDMI, BulkDMI, D2dDMI, InterfacialDMI
-from .exchange import Exchange, face_stiffness
-from .zeeman import Zeeman
+from ._anisotropy import (
+    CubicAnisotropy as CubicAnisotropy,
+)
+from ._anisotropy import (
+    UniaxialAnisotropy as UniaxialAnisotropy,
+)
+from ._base import (
+    AbstractEnergy as AbstractEnergy,
+)
+from ._base import (
+    field_from_energy as field_from_energy,
+)
+from ._demag import (
+    Demag as Demag,
+)
+from ._dmi import (
+    DMI_KINDS as DMI_KINDS,
+)
+from ._dmi import (
+    AbstractDMI as AbstractDMI,
+)
+from ._dmi import (
+    BulkDMI as BulkDMI,
+)
+from ._dmi import (
+    D2dDMI as D2dDMI,
+)
+from ._dmi import (
+    InterfacialDMI as InterfacialDMI,
+)
+from ._dmi import (
+    make_dmi as make_dmi,
+)
+from ._exchange import (
+    Exchange as Exchange,
+)
+from ._exchange import (
+    face_stiffness as face_stiffness,
+)
+from ._prism import (
+    prism_demag_factors as prism_demag_factors,
+)
+from ._zeeman import (
+    Zeeman as Zeeman,
+)
 
 __all__ = [
     "AbstractDMI",
@@ -13,6 +52,7 @@ __all__ = [
     "BulkDMI",
     "CubicAnisotropy",
     "D2dDMI",
+    "DMI_KINDS",
     "Demag",
     "Exchange",
     "InterfacialDMI",
@@ -20,5 +60,6 @@ __all__ = [
     "Zeeman",
     "face_stiffness",
     "field_from_energy",
-    "safe_inverse",
+    "make_dmi",
+    "prism_demag_factors",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write
+from jaxmag.io._atomic import atomic_write
 
 FORMATS = ("text", "binary4", "binary8")
 _CHECK = {4: 1234567.0, 8: 123456789012345.0}

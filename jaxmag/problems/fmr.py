@@ -3,12 +3,12 @@
 **Specification.** A thin film 120 × 120 × 10 nm, divided into 5 nm cubes (24 × 24 × 2
 cells), of a soft material: Ms = 8e5 A/m, A = 1.3e-11 J/m, no anisotropy; exchange,
 demagnetisation and Zeeman energy. γ = 2.210173e5 m/(A s), passed to
-:func:`jaxmag.system.make_system` as ``gamma`` (the Gilbert gyromagnetic ratio: the LLG
+:func:`jaxmag.make_system` as ``gamma`` (the Gilbert gyromagnetic ratio: the LLG
 prefactor is −γ/(1 + α²)).
 
 1. *Relaxation.* From m = ẑ, in the field H = 8e4 A/m along (1, 0.715, 0) (normalised,
    so |H| = 8e4 A/m), the state is relaxed. The paper integrates the LLG equation with
-   α = 1; here the energy is minimised directly with :func:`jaxmag.relax.minimize`
+   α = 1; here the energy is minimised directly with :func:`jaxmag.minimize`
    (steepest descent with Barzilai–Borwein steps), which reaches the same ground state
    (both stop at a zero-torque state; the damping sets only the path to it).
 2. *Ringdown.* The field is then changed to 8e4 A/m along (1, 0.7, 0) (normalised), the
@@ -38,11 +38,11 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ..material import Material
-from ..mesh import Mesh
-from ..relax import minimize
-from ..simulate import mean_m, simulate
-from ..system import System, make_system
+from jaxmag._material import Material
+from jaxmag._mesh import Mesh
+from jaxmag._system import System, make_system
+from jaxmag.dynamics._simulate import mean_m, simulate
+from jaxmag.statics._relax import minimize
 
 SIZE = (120e-9, 120e-9, 10e-9)
 """Film size in m."""
@@ -306,7 +306,7 @@ def run(
     - `cells`: ``(nx, ny, nz)``; the film size is fixed at 120 × 120 × 10 nm.
     - `t1`, `save_every`: ringdown length and sampling interval in s.
     - `rtol`: solver tolerance (rtol = atol, dimensionless).
-    - `relax_tol`: torque tolerance of :func:`jaxmag.relax.minimize` (its default if None).
+    - `relax_tol`: torque tolerance of :func:`jaxmag.minimize` (its default if None).
     - `pad`: zero-padding factor used to refine the peaks (see :func:`peak_frequencies`).
     - `n_peaks`: how many main peaks to locate and map.
     - `compile_first`: compile each stage on the same shapes first and time it apart

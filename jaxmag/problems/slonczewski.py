@@ -17,11 +17,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..material import Material
-from ..mesh import Mesh
-from ..relax import RelaxResult, minimize
-from ..system import System, make_system
-from ..torques import Slonczewski
+from jaxmag._material import Material
+from jaxmag._mesh import Mesh
+from jaxmag._system import System, make_system
+from jaxmag.statics._relax import RelaxResult, minimize
+from jaxmag.torques import Slonczewski
 
 SIZE = (160e-9, 80e-9, 5e-9)
 """Film size in m."""

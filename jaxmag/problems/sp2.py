@@ -16,10 +16,10 @@ Specification (https://www.ctcms.nist.gov/~rdm/spec2.html):
   (Donahue, Porter, McMichael & Eicke, J. Appl. Phys. 87, 5520 (2000)), reproduced by
   :func:`small_particle_limit` from Aharoni's factors.
 
-The field sweep relaxes the energy at every step (:func:`jaxmag.hysteresis.hysteresis`,
+The field sweep relaxes the energy at every step (:func:`jaxmag.statics.hysteresis`,
 the Barzilai–Borwein minimiser, from the previous step's state); the first sign change
 of ``m·(1,1,1)`` and the largest jump of ``⟨m⟩`` are each refined by bisection with
-continuation (:func:`jaxmag.hysteresis.bisect_branch`; once, when the sign change is
+continuation (:func:`jaxmag.statics._hysteresis.bisect_branch`; once, when the sign change is
 the jump, as it is from d ≈ 15 l_ex on), and ``Hc`` interpolates ``m·(1,1,1)`` linearly
 across the final bracket.
 """
@@ -30,14 +30,14 @@ import time
 import jax
 import numpy as np
 
-from .._validate import check_real
-from ..constants import MU0
-from ..energy.prism import prism_demag_factors
-from ..hysteresis import bisect_branch, hysteresis
-from ..material import Material
-from ..mesh import Mesh
-from ..stoner_wohlfarth import coercive_field
-from ..system import System, make_system
+from jaxmag._material import Material
+from jaxmag._mesh import Mesh
+from jaxmag._system import System, make_system
+from jaxmag._validate import check_real
+from jaxmag.constants import MU0
+from jaxmag.energy._prism import prism_demag_factors
+from jaxmag.statics._hysteresis import bisect_branch, hysteresis
+from jaxmag.statics._stoner_wohlfarth import coercive_field
 
 ASPECT = (5.0, 1.0, 0.1)
 """Edge lengths in units of ``d``."""

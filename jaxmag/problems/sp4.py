@@ -13,13 +13,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..constants import MU0
-from ..io import read_csv
-from ..material import Material
-from ..mesh import Mesh
-from ..relax import minimize
-from ..simulate import mean_m, simulate
-from ..system import System, make_system
+from jaxmag._material import Material
+from jaxmag._mesh import Mesh
+from jaxmag._system import System, make_system
+from jaxmag.constants import MU0
+from jaxmag.dynamics._simulate import mean_m, simulate
+from jaxmag.io import read_csv
+from jaxmag.statics._relax import minimize
 
 SIZE = (500e-9, 125e-9, 3e-9)
 """Film size in m."""

@@ -12,11 +12,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..material import Material
-from ..mesh import Mesh
-from ..relax import RelaxResult, minimize
-from ..system import System, make_system
-from ..torques import ZhangLi
+from jaxmag._material import Material
+from jaxmag._mesh import Mesh
+from jaxmag._system import System, make_system
+from jaxmag.statics._relax import RelaxResult, minimize
+from jaxmag.torques import ZhangLi
 
 SIZE = (100e-9, 100e-9, 10e-9)
 """Sample size in m."""

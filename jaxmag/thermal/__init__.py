@@ -17,12 +17,12 @@ into both terms of the LL form, with the Gilbert result
 
 ``V`` the cell (particle) volume, ``Ms`` and ``α`` per cell. (In García-Palacios &
 Lázaro's notation ``D = λ k_B T / (γ m)`` with ``<H H> = 2 D δ``, ``m = μ0 Ms V`` the
-moment in their field units, ``λ = α``.) The reduced form of :mod:`jaxmag.macrospin`,
+moment in their field units, ``λ = α``.) The reduced form of :mod:`jaxmag.thermal`,
 ``<h h> = (α/Δ) δ(s)``, is the same formula. The Boltzmann tests of
 ``tests/test_thermal.py`` check it (Langevin function, ``exp(σ m_z²)``, equipartition).
 
 **The SDE.** ``dm = f(m) dt + g(m) ∘ dW`` in the Stratonovich sense, where ``f`` is the
-deterministic LLG (:func:`jaxmag.llg.llg_rhs`) and ``g(m) dW = -γ/(1+α²) [m × D dW
+deterministic LLG (:func:`jaxmag.llg_rhs`) and ``g(m) dW = -γ/(1+α²) [m × D dW
 + α m × (m × D dW)]`` the LL operator applied to the thermal field. It is built from
 diffrax terms, ``MultiTerm(ODETerm(f), ControlTerm(g, brownian))``. The noise is
 multiplicative and non-commutative: strong order 1/2 and weak order 1 at best.
@@ -65,17 +65,126 @@ escape rates).
 (:func:`simulate_thermal`).
 """
 
-from .field import check_solver, check_temperature, thermal_field_strength
-from .grid import ThermalTrajectory, simulate_thermal
-from .macrospin import NOISE_CHUNK_BYTES, macrospin_sde, macrospin_sde_coupled
+from ._field import (
+    check_solver as check_solver,
+)
+from ._field import (
+    check_temperature as check_temperature,
+)
+from ._field import (
+    thermal_field_strength as thermal_field_strength,
+)
+from ._grid import (
+    ThermalTrajectory as ThermalTrajectory,
+)
+from ._grid import (
+    simulate_thermal as simulate_thermal,
+)
+from ._macrospin import (
+    NOISE_CHUNK_BYTES as NOISE_CHUNK_BYTES,
+)
+from ._macrospin import (
+    macrospin_sde as macrospin_sde,
+)
+from ._macrospin import (
+    macrospin_sde_coupled as macrospin_sde_coupled,
+)
+from ._pulses import (
+    ALPHA_RANGE as ALPHA_RANGE,
+)
+from ._pulses import (
+    H_RANGE as H_RANGE,
+)
+from ._pulses import (
+    PSI_DEG_RANGE as PSI_DEG_RANGE,
+)
+from ._pulses import (
+    TAU_RANGE as TAU_RANGE,
+)
+from ._pulses import (
+    TILT_DEG as TILT_DEG,
+)
+from ._pulses import (
+    pulse_field as pulse_field,
+)
+from ._pulses import (
+    reduced_rhs as reduced_rhs,
+)
+from ._pulses import (
+    sample_features as sample_features,
+)
+from ._pulses import (
+    simulate_pulses as simulate_pulses,
+)
+from ._pulses import (
+    switching_dataset as switching_dataset,
+)
+from ._pulses import (
+    switching_labels as switching_labels,
+)
+from ._pulses import (
+    thermal_stability as thermal_stability,
+)
+from ._pulses import (
+    to_si as to_si,
+)
+from ._theory import (
+    brown_asymptotic as brown_asymptotic,
+)
+from ._theory import (
+    brown_eigenvalues as brown_eigenvalues,
+)
+from ._theory import (
+    brown_lambda1 as brown_lambda1,
+)
+from ._theory import (
+    brown_lambda1_fd as brown_lambda1_fd,
+)
+from ._theory import (
+    langevin as langevin,
+)
+from ._theory import (
+    neel_time as neel_time,
+)
+from ._theory import (
+    uniaxial_bin_probabilities as uniaxial_bin_probabilities,
+)
+from ._theory import (
+    uniaxial_mz2 as uniaxial_mz2,
+)
+from ._theory import (
+    uniaxial_mz_pdf as uniaxial_mz_pdf,
+)
 
 __all__ = [
+    "ALPHA_RANGE",
+    "H_RANGE",
     "NOISE_CHUNK_BYTES",
+    "PSI_DEG_RANGE",
+    "TAU_RANGE",
+    "TILT_DEG",
     "ThermalTrajectory",
+    "brown_asymptotic",
+    "brown_eigenvalues",
+    "brown_lambda1",
+    "brown_lambda1_fd",
     "check_solver",
     "check_temperature",
+    "langevin",
     "macrospin_sde",
     "macrospin_sde_coupled",
+    "neel_time",
+    "pulse_field",
+    "reduced_rhs",
+    "sample_features",
+    "simulate_pulses",
     "simulate_thermal",
+    "switching_dataset",
+    "switching_labels",
     "thermal_field_strength",
+    "thermal_stability",
+    "to_si",
+    "uniaxial_bin_probabilities",
+    "uniaxial_mz2",
+    "uniaxial_mz_pdf",
 ]

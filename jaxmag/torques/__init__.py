@@ -2,8 +2,18 @@
 :class:`ZhangLi` (current in the plane) and :class:`Slonczewski` (current perpendicular
 to the plane)."""
 
-from .base import AbstractTorque
-from .slonczewski import Slonczewski
-from .zhang_li import ZhangLi
+from ._base import (
+    AbstractTorque as AbstractTorque,
+)
+from ._slonczewski import (
+    Slonczewski as Slonczewski,
+)
+from ._zhang_li import (
+    ZhangLi as ZhangLi,
+)
 
-__all__ = ["AbstractTorque", "Slonczewski", "ZhangLi"]
+__all__ = [
+    "AbstractTorque",
+    "Slonczewski",
+    "ZhangLi",
+]

@@ -1,0 +1,105 @@
+"""The regular finite-difference grid and the shapes that make magnetic masks.
+
+Array layout (used everywhere in jaxmag): a vector field has shape ``(3, nx, ny, nz)``
+(component-major); a scalar field has shape ``(nx, ny, nz)``. Coordinates are cell
+centres, measured in metres from the centre of the mesh.
+"""
+
+import math
+
+import equinox as eqx
+import numpy as np
+
+from jaxmag._validate import check_real
+
+
+class Mesh(eqx.Module):
+    """A regular grid of ``nx × ny × nz`` cuboid cells.
+
+    **Arguments:**
+
+    - `n`: cell counts ``(nx, ny, nz)``, positive integers.
+    - `cell`: cell size ``(dx, dy, dz)`` in m, positive and finite.
+    - `pbc`: periodic boundaries per axis ``(Px, Py, Pz)``. 0: open (the default). An
+      integer ``P > 0``: periodic; exchange and DMI wrap around, and the demagnetising
+      field sums the images ``-P … P`` of the whole mesh along that axis (the convention
+      of magnum.np and mumax+; see :class:`~jaxmag.Demag`). ``math.inf``: periodic with
+      the infinite lattice sum.
+    """
+
+    n: tuple[int, int, int] = eqx.field(static=True)
+    cell: tuple[float, float, float] = eqx.field(static=True)
+    pbc: tuple = eqx.field(static=True, default=(0, 0, 0))
+
+    def __init__(self, n, cell, pbc=(0, 0, 0)):
+        n = tuple(n)
+        cell = tuple(cell)
+        if len(n) != 3:
+            raise ValueError(f"Mesh n must have 3 entries (nx, ny, nz), got {n!r}")
+        if len(cell) != 3:
+            raise ValueError(f"Mesh cell must have 3 entries (dx, dy, dz) in m, got {cell!r}")
+        for axis, k in zip("xyz", n, strict=True):
+            if isinstance(k, bool) or not isinstance(k, int | np.integer):
+                raise TypeError(f"Mesh n{axis} must be an integer, got {k!r}")
+            if k <= 0:
+                raise ValueError(f"Mesh n{axis} must be positive, got {k!r}")
+        for axis, d in zip("xyz", cell, strict=True):
+            check_real(f"Mesh d{axis} (m)", d, positive=True)
+        self.n = tuple(int(k) for k in n)
+        self.cell = tuple(float(d) for d in cell)
+        pbc = tuple(pbc)
+        if len(pbc) != 3:
+            raise ValueError(f"Mesh pbc must have 3 entries (Px, Py, Pz), got {pbc!r}")
+        out = []
+        for axis, p in zip("xyz", pbc, strict=True):
+            if p == math.inf:
+                out.append(math.inf)
+            elif isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0:
+                raise ValueError(
+                    f"Mesh pbc along {axis} must be 0 (open), a number of images P > 0 or "
+                    f"math.inf, got {p!r}"
+                )
+            else:
+                out.append(int(p))
+        self.pbc = tuple(out)
+
+    @property
+    def periodic(self) -> tuple[bool, bool, bool]:
+        """Whether each axis is periodic (``pbc != 0``)."""
+        return tuple(p != 0 for p in self.pbc)
+
+    @staticmethod
+    def from_size(n, size, pbc=(0, 0, 0)) -> "Mesh":
+        """A mesh of ``n = (nx, ny, nz)`` cells spanning ``size = (Lx, Ly, Lz)`` in m."""
+        n = Mesh(n, (1.0, 1.0, 1.0)).n  # validates the counts first
+        size = tuple(size)
+        if len(size) != 3:
+            raise ValueError(f"Mesh size must have 3 entries (Lx, Ly, Lz) in m, got {size!r}")
+        for axis, L in zip("xyz", size, strict=True):
+            check_real(f"Mesh L{axis} (m)", L, positive=True)
+        return Mesh(n, tuple(L / k for L, k in zip(size, n, strict=True)), pbc)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The scalar-field shape ``(nx, ny, nz)``."""
+        return self.n
+
+    @property
+    def cell_volume(self) -> float:
+        """Volume of one cell, in m³."""
+        return math.prod(self.cell)
+
+    @property
+    def size(self) -> tuple[float, float, float]:
+        """Extent of the mesh ``(Lx, Ly, Lz)``, in m."""
+        return tuple(k * d for k, d in zip(self.n, self.cell, strict=True))
+
+    @property
+    def ncells(self) -> int:
+        return math.prod(self.n)
+
+    def coordinates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cell-centre coordinates ``(x, y, z)`` in m, each of shape ``(nx, ny, nz)``,
+        measured from the centre of the mesh."""
+        axes = [(np.arange(k) - (k - 1) / 2) * d for k, d in zip(self.n, self.cell, strict=True)]
+        return tuple(np.meshgrid(*axes, indexing="ij"))

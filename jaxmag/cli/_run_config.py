@@ -1,0 +1,164 @@
+"""Run a checked problem description (:mod:`jaxmag.cli`): build the mesh, material and
+initial state, then the stages in order, writing ``table.txt``, OVF snapshots and
+checkpoints to the output folder.
+
+Times in the table run on across stages; relax stages add no rows. A run stage with
+``output.checkpoint_every > 0`` goes through :func:`jaxmag.simulate_checkpointed`
+in ``DIR/checkpoints/stage<i>``, so a killed run resumes there.
+"""
+
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxmag import shapes
+from jaxmag._material import Material
+from jaxmag._mesh import Mesh
+from jaxmag._system import make_system
+from jaxmag.cli._config import ConfigError
+from jaxmag.constants import MU0
+from jaxmag.dynamics._rk import RK4FSAL
+from jaxmag.dynamics._simulate import simulate
+from jaxmag.observables import energy_name
+from jaxmag.statics._relax import minimize
+from jaxmag.vectors import normalize
+
+_SHAPES = {"cuboid": ("size",), "ellipse": ("diameters",), "disk": ("radius",),
+           "cylinder": ("radius", "height")}  # fmt: skip
+
+
+def _mask(mesh, spec):
+    args = [spec[k] for k in _SHAPES[spec["kind"]]]
+    return getattr(shapes, spec["kind"])(mesh, *args, spec.get("center", (0.0, 0.0, 0.0)))
+
+
+def build(cfg: dict):
+    """``(mesh, material, mask)`` of a parsed description."""
+    cells = cfg["cells"]
+    mesh = Mesh.from_size(cells, cfg["size"]) if "size" in cfg else Mesh(cells, cfg["cell"])
+    mask = shapes.universe(mesh)
+    if cfg["shapes"]:
+        mask = np.zeros(mesh.shape, bool)
+        for s in cfg["shapes"]:
+            mask |= _mask(mesh, s)
+    if "material" in cfg:
+        return mesh, Material(**cfg["material"]), mask
+    region = np.zeros(mesh.shape, np.int32)
+    for i, r in enumerate(cfg["regions"]):
+        region[_mask(mesh, r["shape"])] = i + 1
+    mats = [Material(Ms=0.0)] + [Material(**r["material"]) for r in cfg["regions"]]
+    return mesh, Material.from_regions(mesh, region, mats), mask & (region > 0)
+
+
+def system_for(cfg, mesh, material, mask, B_mT):
+    H = None if not any(B_mT) else jnp.asarray(B_mT, dtype=float) * 1e-3 / MU0
+    e = cfg["energy"]
+    return make_system(mesh, material, mask=mask, H=H, exchange=e["exchange"],
+                       demag=e["demag"], anisotropy=e["anisotropy"])  # fmt: skip
+
+
+def initial_state(cfg: dict, mesh: Mesh):
+    """The initial magnetisation ``(3, nx, ny, nz)`` of the description."""
+    init = cfg["initial"]
+    kind = init["kind"]
+    if kind == "uniform":
+        m = jnp.asarray(init["m"], dtype=float)
+        return jnp.broadcast_to((m / jnp.linalg.norm(m))[:, None, None, None], (3, *mesh.shape))
+    if kind == "random":
+        return normalize(jax.random.normal(jax.random.PRNGKey(init["seed"]), (3, *mesh.shape)))
+    if kind == "vortex":
+        x, y, _ = (jnp.asarray(c) for c in mesh.coordinates())
+        r2 = x**2 + y**2
+        core = (10e-9) ** 2  # a core radius of about 10 nm
+        c, p = init["chirality"], init["polarity"]
+        m = jnp.stack([-c * y, c * x, p * jnp.sqrt(core) * 2 * jnp.exp(-r2 / core)])
+        return normalize(m)
+    from jaxmag.io import ovf
+
+    path = cfg["base"] / init["path"]
+    f = ovf.read(path)
+    if f.values.shape != (3, *mesh.shape):
+        raise ConfigError(f"{cfg['source']}:initial.path: {path} holds {f.values.shape}, "
+                          f"the mesh needs {(3, *mesh.shape)}")  # fmt: skip
+    return normalize(jnp.asarray(f.values))
+
+
+def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
+    every = cfg["output"]["table_every"]
+    n = int(round(stage["t"] / every))
+    if n < 1 or not np.isclose(n * every, stage["t"], rtol=1e-9, atol=0.0):
+        raise ConfigError(f"{cfg['source']}:stages[{i}].t: {stage['t']} s is not a whole "
+                          f"number of output.table_every = {every} s")  # fmt: skip
+    ts = np.arange(n + 1) * every
+    import diffrax
+
+    name = stage["solver"]
+    solver = None if name is None else RK4FSAL() if name == "RK4FSAL" else getattr(diffrax, name)()
+    ovf_every = cfg["output"]["ovf_every"]
+    snaps = None
+    if ovf_every > 0:
+        snaps = np.arange(int(np.floor(stage["t"] / ovf_every + 1e-9)) + 1) * ovf_every
+    ck_every = cfg["output"]["checkpoint_every"]
+    if ck_every > 0:
+        from jaxmag.dynamics._segmented import simulate_checkpointed
+
+        r = simulate_checkpointed(system, m, stage["t"], checkpoint_dir=out / "checkpoints" /
+                                  f"stage{i}", checkpoint_every=ck_every, save_every=every,
+                                  solver=solver, rtol=stage["rtol"], atol=stage["rtol"],
+                                  progress=progress)  # fmt: skip
+        rows = {"t": t_start + np.asarray(r.ts), **_avg(r.m_avg)}
+        return r.m, rows, None, None
+    tr = simulate(system, m, stage["t"], ts=ts, snapshot_ts=snaps, solver=solver,
+                  rtol=stage["rtol"], atol=stage["rtol"], progress=progress)  # fmt: skip
+    rows = {"t": t_start + np.asarray(tr.ts), **_avg(tr.m_avg)}
+    if tr.energies:
+        rows["E_total"] = sum(np.asarray(v) for v in tr.energies.values())
+        rows |= {energy_name(k): np.asarray(v) for k, v in tr.energies.items()}
+    return tr.m_final, rows, snaps, tr.snapshots
+
+
+def _avg(m_avg):
+    m_avg = np.asarray(m_avg)
+    return {"mx": m_avg[:, 0], "my": m_avg[:, 1], "mz": m_avg[:, 2]}
+
+
+def run(cfg: dict, out=None, *, progress: bool = True) -> dict:
+    """Run every stage; returns ``{"table": columns, "m": final state, "files": [...]}``."""
+    from jaxmag.io import write_table
+
+    out = Path(out if out is not None else cfg["output"]["dir"])
+    mesh, material, mask = build(cfg)
+    m = initial_state(cfg, mesh)
+    t, table, files, n_snap = 0.0, [], [], 0
+    for i, stage in enumerate(cfg["stages"]):
+        system = system_for(cfg, mesh, material, mask, stage["B_mT"])
+        if progress:
+            print(f"stage {i}: {stage['kind']} in B = {stage['B_mT']} mT", flush=True)
+        if stage["kind"] == "relax":
+            r = minimize(system, m, tol=stage.get("tol"), progress=progress)
+            if not bool(r.converged):
+                print(f"  warning: relaxation stopped at torque {float(r.max_torque):.2e}")
+            m = r.m
+            continue
+        m, rows, snap_ts, snaps = _run_stage(cfg, stage, i, system, m, t, out, progress)
+        B = np.asarray(stage["B_mT"]) * 1e-3
+        rows |= {f"B_ext{c}": np.full(len(rows["t"]), B[k]) for k, c in enumerate("xyz")}
+        table.append(rows)
+        if snaps is not None:
+            from jaxmag.io import ovf
+
+            for s in range(len(snap_ts)):
+                path = out / f"m{n_snap:06d}.ovf"
+                ovf.write(path, np.asarray(snaps[s]), mesh.cell,
+                          desc=[f"t = {t + snap_ts[s]:.6e} s"])  # fmt: skip
+                files.append(path)
+                n_snap += 1
+        t += stage["t"]
+    columns = {}
+    if table:
+        keys = [k for k in table[0] if all(k in r for r in table)]
+        columns = {k: np.concatenate([r[k] for r in table]) for k in keys}
+        files.append(write_table(out / "table.txt", columns))
+    return {"table": columns, "m": m, "files": files, "mesh": mesh}

@@ -1,0 +1,45 @@
+"""Time integration of the LLG equation: the right-hand side, the projected solver that
+wraps any diffrax solver, the adaptive and fixed-step runs and the segmented
+(checkpointed, resumable) run. Every run returns a :class:`Trajectory`."""
+
+from ._fitting import dense_jacobian_jvp as dense_jacobian_jvp
+from ._fixed import simulate_fixed as simulate_fixed
+from ._llg import TIME_UNIT as TIME_UNIT
+from ._llg import llg_rhs as llg_rhs
+from ._llg import torque as torque
+from ._rk import RK4FSAL as RK4FSAL
+from ._segmented import simulate_checkpointed as simulate_checkpointed
+from ._simulate import (
+    Trajectory as Trajectory,
+)
+from ._simulate import (
+    default_controller as default_controller,
+)
+from ._simulate import (
+    default_solver as default_solver,
+)
+from ._simulate import (
+    mean_m as mean_m,
+)
+from ._simulate import (
+    simulate as simulate,
+)
+from ._solver import ProjectedSolver as ProjectedSolver
+from ._solver import max_norm_deviation as max_norm_deviation
+
+__all__ = [
+    "ProjectedSolver",
+    "RK4FSAL",
+    "TIME_UNIT",
+    "Trajectory",
+    "default_controller",
+    "default_solver",
+    "dense_jacobian_jvp",
+    "llg_rhs",
+    "max_norm_deviation",
+    "mean_m",
+    "simulate",
+    "simulate_checkpointed",
+    "simulate_fixed",
+    "torque",
+]

@@ -1,0 +1,370 @@
+"""orbax-checkpoint for models and long simulations.
+
+Models: :func:`save_model`, :func:`load_model`, :func:`load_config` (re-exported from
+:mod:`jaxmag.io`). Simulations: :func:`simulate_checkpointed` integrates
+in segments and checkpoints after each. The solver, controller and step-size state are
+carried across segments and through the checkpoint, and every segment runs one compiled
+function, so a killed run restarted with the same arguments ends bitwise equal to an
+uninterrupted one.
+
+A checkpoint folder holds ``segment_NNNNNN/`` (orbax writes a temporary folder and
+renames it) and ``checkpoint.json`` (segment index, run parameters, their hash and a
+digest of the arrays), written atomically after the arrays, so it always names a whole
+checkpoint. The latest two checkpoints are kept.
+"""
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import orbax.checkpoint as ocp
+from jaxtyping import Array, Float
+
+from jaxmag._system import System
+from jaxmag._validate import check_real
+from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
+from jaxmag.dynamics._simulate import _check_times, default_controller, default_solver, mean_m
+from jaxmag.dynamics._solver import ProjectedSolver
+from jaxmag.io import atomic_write
+from jaxmag.io._model import load_config, load_model, save_model
+from jaxmag.vectors import normalize
+
+__all__ = ["CheckpointedRun", "load_config", "load_model", "save_model", "simulate_checkpointed"]
+
+META = "checkpoint.json"
+FORMAT = "jaxmag.simulate_checkpointed/1"
+MAX_SEGMENTS = 1_000_000
+
+
+class CheckpointedRun(eqx.Module):
+    """The result of :func:`simulate_checkpointed`.
+
+    - `ts`: save times in s, ``(T,)``; `m_avg`: ⟨m⟩ over magnetic cells, ``(T, 3)``.
+    - `m`: the state at `t1` as the projected solver left it, ``(3, nx, ny, nz)``.
+    - `resumed_from`: segments already done in the checkpoint this call resumed from (it
+      ran segments ``resumed_from, ..., n_segments - 1``), or ``None`` for a fresh run.
+    - `n_segments`: segments in the run; `key`: the PRNG key passed through (or ``None``).
+    - `stats`: accepted and rejected steps over the whole run.
+    """
+
+    ts: Float[Array, " T"]
+    m_avg: Float[Array, "T 3"]
+    m: Float[Array, "3 nx ny nz"]
+    resumed_from: int | None
+    n_segments: int
+    key: jax.Array | None
+    stats: dict
+
+
+class CarryDt(diffrax.AbstractAdaptiveStepSizeController):
+    """Wraps an adaptive controller and adds its latest proposed step to its state, so
+    the step size carries into the next segment; the stepping is the inner one's. After
+    an accepted step cut short by the segment end, the step proposed before the cut is
+    kept if larger (a tiny last step would otherwise shrink the next first step)."""
+
+    controller: diffrax.AbstractAdaptiveStepSizeController
+
+    rtol = property(lambda self: self.controller.rtol)
+    atol = property(lambda self: self.controller.atol)
+    norm = property(lambda self: self.controller.norm)
+
+    def wrap(self, direction):
+        return CarryDt(self.controller.wrap(direction))
+
+    def init(self, terms, t0, t1, y0, dt0, args, func, error_order):
+        tnext, state = self.controller.init(terms, t0, t1, y0, dt0, args, func, error_order)
+        return tnext, (jax.tree.map(jnp.asarray, state), jnp.asarray(tnext - t0))
+
+    def adapt_step_size(self, t0, t1, y0, y1, args, y_error, error_order, state):
+        inner, dt_old = state
+        keep, n0, n1, jump, inner, result = self.controller.adapt_step_size(
+            t0, t1, y0, y1, args, y_error, error_order, inner
+        )
+        cut = keep & (t1 - t0 < 0.999 * dt_old)
+        dt = jnp.where(cut, jnp.maximum(n1 - n0, dt_old), n1 - n0)
+        return keep, n0, n1, jump, (inner, dt), result
+
+
+def _observe(tau, y, args):
+    return mean_m(args, normalize(y))
+
+
+def _pieces(solver, rtol, atol):
+    return (
+        diffrax.ODETerm(scaled_rhs),
+        ProjectedSolver(solver),
+        CarryDt(default_controller(rtol, atol)),
+    )
+
+
+@eqx.filter_jit
+def _init(system, m0, ta, tb, solver, rtol, atol):
+    """The carried state at the start: (m, solver state, controller state, made_jump)."""
+    term, psolver, ctrl = _pieces(solver, rtol, atol)
+    ta, tb, order = ta / TIME_UNIT, tb / TIME_UNIT, psolver.error_order(term)
+    tnext, cstate = ctrl.init(term, ta, tb, m0, None, system, psolver.func, order)
+    sstate = psolver.init(term, ta, jnp.minimum(tnext, tb), m0, system)
+    return m0, sstate, cstate, jnp.asarray(False)
+
+
+@eqx.filter_jit
+def _segment(system, carry, ta, tb, ts, solver, rtol, atol, max_steps):
+    """One segment ``[ta, tb]`` (s) with save times ``ts`` (s); compiled once per run."""
+    term, psolver, ctrl = _pieces(solver, rtol, atol)
+    y, sstate, cstate, jump = carry
+    subs = [diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=_observe), diffrax.SubSaveAt(t1=True)]
+    saveat = diffrax.SaveAt(subs=subs, solver_state=True, controller_state=True, made_jump=True)
+    sol = diffrax.diffeqsolve(
+        term, psolver, ta / TIME_UNIT, tb / TIME_UNIT, cstate[1], y, system, saveat=saveat,
+        stepsize_controller=ctrl, max_steps=max_steps, throw=False,
+        solver_state=sstate, controller_state=cstate, made_jump=jump,
+    )  # fmt: skip
+    carry = (sol.ys[1][-1], sol.solver_state, sol.controller_state, jnp.asarray(sol.made_jump))
+    steps = jnp.stack([sol.stats["num_accepted_steps"], sol.stats["num_rejected_steps"]])
+    ok = sol.result == diffrax.RESULTS.successful
+    return carry, sol.ys[0], ok, steps, sol.ts[1][-1] * TIME_UNIT
+
+
+def _digest(tree) -> str:
+    """A short hash of a pytree's leaves (array bytes, shapes and dtypes; names of others)."""
+    h = hashlib.sha256()
+    for leaf in jax.tree.leaves(tree):
+        if eqx.is_array(leaf):
+            if jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+                leaf = jax.random.key_data(leaf)
+            a = np.ascontiguousarray(leaf)
+            h.update(f"{a.dtype}{a.shape}".encode() + a.tobytes())
+        elif isinstance(leaf, int | float | str | bool | None):
+            h.update(repr(leaf).encode())
+        else:
+            h.update(getattr(leaf, "__qualname__", type(leaf).__qualname__).encode())
+    return h.hexdigest()[:16]
+
+
+def _hash(params: dict) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+
+
+def _key_parts(key):
+    """(data, impl) of a typed key, a raw uint32 key (impl "raw"), or None (a dummy)."""
+    if key is None:
+        return np.zeros(2, np.uint32), None
+    if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return np.asarray(jax.random.key_data(key)), str(jax.random.key_impl(key))
+    return np.asarray(key), "raw"
+
+
+def _schedule(t0, t1, every, save_every):
+    """Segment bounds (s), save times (s), and per segment the indices of its save times
+    and those times padded with its end to one length (so all segments share shapes)."""
+    k = max(1, int(np.ceil((t1 - t0) / every * (1 - 1e-9))))
+    bounds = np.minimum(t0 + every * np.arange(k + 1), t1)
+    bounds[-1] = t1
+    ts = np.minimum(t0 + save_every * np.arange(int((t1 - t0) / save_every * (1 + 1e-9)) + 1), t1)
+    seg = np.clip(np.searchsorted(bounds, ts, side="left") - 1, 0, k - 1)
+    idx = [np.nonzero(seg == i)[0] for i in range(k)]
+    w = max(1, max(len(i) for i in idx))
+    pads = [np.append(ts[i], np.full(w - len(i), bounds[j + 1])) for j, i in enumerate(idx)]
+    return bounds, ts, idx, pads
+
+
+def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, max_steps, key):
+    if not isinstance(system, System):
+        raise TypeError(f"system must be a jaxmag System, got {type(system).__name__}")
+    _check_times(t0, t1, None)
+    check_real("checkpoint_every (s)", checkpoint_every, positive=True)
+    check_real("save_every (s)", save_every, positive=True)
+    span = float(t1) - float(t0)
+    for name, v in (("checkpoint_every", checkpoint_every), ("save_every", save_every)):
+        if float(v) > span * (1 + 1e-9):
+            raise ValueError(f"{name} = {v!r} s exceeds the run length t1 - t0 = {span!r} s")
+    if span / float(checkpoint_every) > MAX_SEGMENTS:
+        raise ValueError(
+            f"checkpoint_every = {checkpoint_every!r} s makes over {MAX_SEGMENTS} segments"
+        )
+    check_real("rtol", rtol, positive=True)
+    check_real("atol", atol, positive=True)
+    if not isinstance(solver, diffrax.AbstractSolver):
+        raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if key is not None and not isinstance(key, jax.Array | np.ndarray):
+        raise TypeError(f"key must be a JAX PRNG key or None, got {type(key).__name__}")
+
+
+def _read_meta(folder: Path, params: dict) -> dict | None:
+    """The checkpoint's metadata (``None`` if there is none), checked against ``params``."""
+    path = folder / META
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(path.read_text())
+        ok = meta["format"] == FORMAT and isinstance(meta["segment"], int)
+        ok = ok and meta["params_hash"] == _hash(meta["params"])
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: corrupt checkpoint metadata ({e!r})") from None
+    if not ok:
+        raise ValueError(f"{path}: corrupt checkpoint metadata (bad format, segment or hash)")
+    saved = meta["params"]
+    diff = [
+        f"{k}: saved {saved.get(k)!r}, now {v!r}" for k, v in params.items() if saved.get(k) != v
+    ]
+    if diff:
+        raise ValueError(
+            f"{folder} holds a checkpoint of a different run ({'; '.join(diff)}); "
+            "use another checkpoint_dir, or delete it to start afresh"
+        )
+    return meta
+
+
+def _restore(ckptr, folder: Path, meta: dict, target: dict, bounds) -> dict:
+    k, path = meta["segment"], folder / str(meta.get("folder"))
+    if not 1 <= k < len(bounds) or path.name != f"segment_{k:06d}":
+        raise ValueError(f"{folder / META}: corrupt checkpoint (segment {k!r}, {path.name})")
+    abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), target)
+    try:
+        out = jax.tree.map(np.asarray, ckptr.restore(path, abstract))
+    except Exception as e:  # orbax raises several types for missing or damaged data
+        raise ValueError(f"{path}: corrupt checkpoint, cannot restore it ({e!s:.300})") from None
+    same = jax.tree.map(lambda a, b: a.shape == b.shape and a.dtype == b.dtype, out, target)
+    if not all(jax.tree.leaves(same)):
+        raise ValueError(f"{path}: corrupt checkpoint (shapes or dtypes do not match)")
+    if _digest(out) != meta.get("digest"):
+        raise ValueError(f"{path}: corrupt checkpoint (its arrays do not match their digest)")
+    return out
+
+
+def _write(ckptr, folder: Path, k: int, state: dict, meta: dict, prev: int | None):
+    """Checkpoint after ``k`` segments, point ``checkpoint.json`` at it, drop older ones."""
+    name = f"segment_{k:06d}"
+    ckptr.save(folder / name, state, force=True)
+    ckptr.wait_until_finished()
+    meta = dict(meta, segment=k, folder=name, digest=_digest(state))
+    with atomic_write(folder / META) as f:
+        f.write(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    keep = {name, None if prev is None else f"segment_{prev:06d}"}
+    for p in folder.glob("segment_*"):
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def simulate_checkpointed(
+    system: System,
+    m0,
+    t1: float,
+    *,
+    checkpoint_dir,
+    checkpoint_every: float,
+    save_every: float,
+    t0: float = 0.0,
+    solver: diffrax.AbstractSolver | None = None,
+    rtol: float = 1e-5,
+    atol: float = 1e-5,
+    key: jax.Array | None = None,
+    progress: bool = False,
+    max_steps: int = 1_000_000,
+) -> CheckpointedRun:
+    """Integrate the LLG equation over ``[t0, t1]`` in segments, checkpointing after each.
+
+    If `checkpoint_dir` holds a checkpoint of the same run (mesh, material, energy terms,
+    `m0`, times, tolerances, solver, dtype and key), the run resumes from it, bitwise
+    equal to an uninterrupted run (same machine and versions). A checkpoint of another
+    run, or a damaged one, raises ``ValueError`` saying so. Delete the folder to restart.
+
+    **Arguments:**
+
+    - `system`: the :class:`System`.
+    - `m0`: initial magnetisation, ``(3, nx, ny, nz)`` or ``(3,)``; normalised.
+    - `t1`, `t0`: end and start time in s.
+    - `checkpoint_dir`: the folder of the checkpoints (created if needed).
+    - `checkpoint_every`: simulated time in s between checkpoints (the segment length;
+      the last segment may be shorter).
+    - `save_every`: interval in s of the ⟨m⟩ table, from `t0`.
+    - `solver`: a diffrax solver, wrapped in :class:`ProjectedSolver` (default
+      :func:`~jaxmag.dynamics.default_solver`, as :func:`~jaxmag.simulate`).
+    - `rtol`, `atol`: tolerances of the step-size controller (as in :func:`simulate`).
+    - `key`: a PRNG key, stored in the checkpoint and passed through (may be ``None``).
+    - `progress`: print one line per segment (simulated time in s, wall time in s).
+    - `max_steps`: the most steps per segment.
+
+    Raises ``RuntimeError`` if a segment fails; the checkpoint before it is kept.
+    """
+    solver = default_solver(rtol) if solver is None else solver
+    _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, max_steps, key)
+    folder = Path(checkpoint_dir).absolute()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"checkpoint_dir {folder} exists and is not a folder")
+    m0 = system.check_magnetisation(m0)
+    t0, t1, every, save_every = float(t0), float(t1), float(checkpoint_every), float(save_every)
+    bounds, ts, idx, pads = _schedule(t0, t1, every, save_every)
+    n_seg = len(bounds) - 1
+    key_data, key_impl = _key_parts(key)
+    params = {
+        "mesh": {"n": list(system.mesh.n), "cell": list(system.mesh.cell)},
+        "material": _digest(system.material),
+        "terms": [type(t).__name__ for t in system.terms],
+        "system": _digest((system.terms, system.gamma)),
+        "m0": _digest(m0),
+        "dtype": str(m0.dtype),
+        **{"t0": t0, "t1": t1, "checkpoint_every": every, "save_every": save_every},
+        **{"rtol": float(rtol), "atol": float(atol), "solver": type(solver).__name__},
+        "key": None if key is None else _digest((key_data, key_impl)),
+    }
+    base = {"format": FORMAT, "n_segments": n_seg, "params": params, "params_hash": _hash(params)}
+    rt, at = np.asarray(rtol, dtype=float), np.asarray(atol, dtype=float)
+    shapes = eqx.filter_eval_shape(_init, system, m0, bounds[0], bounds[1], solver, rt, at)
+    leaves, treedef = jax.tree.flatten(shapes)
+    state = {
+        "carry": {f"{i:04d}": np.zeros(x.shape, x.dtype) for i, x in enumerate(leaves)},
+        "table": np.full((len(ts), 3), np.nan, m0.dtype),
+        "key": key_data,
+        "steps": np.zeros(2, np.int64),
+    }
+    with ocp.StandardCheckpointer() as ckptr:
+        meta = _read_meta(folder, params)
+        start = 0 if meta is None else meta["segment"]
+        if meta is None:
+            carry = jax.device_get(_init(system, m0, bounds[0], bounds[1], solver, rt, at))
+        else:
+            state = _restore(ckptr, folder, meta, state, bounds)
+            carry = jax.tree.unflatten(treedef, [state["carry"][k] for k in sorted(state["carry"])])
+        for k in range(start, n_seg):
+            wall = time.perf_counter()
+            out = _segment(system, carry, *bounds[k : k + 2], pads[k], solver, rt, at, max_steps)
+            carry, obs, ok, steps, t_end = jax.device_get(out)
+            if not ok or not np.all(np.isfinite(carry[0])):
+                raise RuntimeError(
+                    f"LLG integration failed in segment {k} at t = {float(t_end):.6g} s of "
+                    f"[{bounds[k]:.6g}, {bounds[k + 1]:.6g}] s (steps exhausted, the step "
+                    "size collapsed or the field is not finite); earlier checkpoints are kept"
+                )
+            state["table"][idx[k]] = obs[: len(idx[k])]
+            state["steps"] = state["steps"] + steps
+            state["carry"] = {f"{i:04d}": x for i, x in enumerate(jax.tree.leaves(carry))}
+            _write(ckptr, folder, k + 1, state, base, k or None)
+            if progress:
+                print(
+                    f"segment {k + 1}/{n_seg}: t = {bounds[k + 1]:.6g} s of {t1:.6g} s, "
+                    f"wall {time.perf_counter() - wall:.3g} s",
+                    flush=True,
+                )
+    key_out = None if key_impl is None else jnp.asarray(state["key"])
+    if key_impl not in (None, "raw"):
+        key_out = jax.random.wrap_key_data(key_out, impl=key_impl)
+    steps = [int(s) for s in state["steps"]]
+    return CheckpointedRun(
+        ts=jnp.asarray(ts),
+        m_avg=jnp.asarray(state["table"]),
+        m=jnp.asarray(carry[0]),
+        resumed_from=start if meta is not None else None,
+        n_segments=n_seg,
+        key=key_out,
+        stats={"num_accepted_steps": steps[0], "num_rejected_steps": steps[1]},
+    )

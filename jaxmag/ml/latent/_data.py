@@ -1,0 +1,189 @@
+"""Training data for latent-space time steppers: the µMAG SP4 family.
+
+A permalloy film of 500 × 125 × 3 nm (100 × 25 × 1 cells of 5 × 5 × 3 nm by default)
+starts from the relaxed s-state and evolves for ``t1`` (1 ns) in an in-plane field
+``(Bx, By)`` (mT), with the full field m saved every ``dt_save`` (10 ps). Trajectories
+for many fields run batched (``vmap`` over the field) through :func:`jaxmag.simulate`.
+
+:func:`sp4_family` caches its result on disk as ``.npz`` together with every generating
+parameter; a cached file is used only if all parameters match exactly, otherwise the data
+is regenerated (and the cache rewritten atomically).
+"""
+
+import hashlib
+import json
+import time
+import warnings
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy.stats import qmc
+
+from jaxmag.dynamics._simulate import simulate
+from jaxmag.io._atomic import atomic_write
+from jaxmag.problems import sp4
+from jaxmag.statics._relax import minimize
+
+B_RANGE_MT = (15.0, 45.0)
+ANGLE_RANGE_DEG = (160.0, 200.0)
+TEST_FIELDS_MT = ((-24.6, 4.3), (-35.5, -6.3))
+"""SP4 fields 1 and 2 (mT), in-plane components."""
+FORMAT_VERSION = 1
+
+
+def fields_from_polar(b_mT, angle_deg) -> np.ndarray:
+    """``(Bx, By)`` in mT from magnitude (mT) and in-plane angle from +x (degrees)."""
+    a = np.deg2rad(np.asarray(angle_deg, dtype=float))
+    b = np.asarray(b_mT, dtype=float)
+    return np.stack([b * np.cos(a), b * np.sin(a)], axis=-1)
+
+
+def sobol_fields(n: int, *, seed: int = 0) -> np.ndarray:
+    """``n`` quasi-random fields (scrambled Sobol sequence) over |B| ∈ [15, 45] mT and
+    angle ∈ [160°, 200°]. Shape ``(n, 2)``, (Bx, By) in mT. Powers of two keep the
+    sequence's balance properties; other ``n`` are allowed (scipy's warning about it is
+    silenced here, on purpose)."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+        u = qmc.Sobol(2, scramble=True, seed=seed).random(n)
+    b = B_RANGE_MT[0] + u[:, 0] * (B_RANGE_MT[1] - B_RANGE_MT[0])
+    ang = ANGLE_RANGE_DEG[0] + u[:, 1] * (ANGLE_RANGE_DEG[1] - ANGLE_RANGE_DEG[0])
+    return fields_from_polar(b, ang)
+
+
+def random_fields(n: int, *, seed: int) -> np.ndarray:
+    """``n`` pseudo-random fields, uniform in |B| and angle over the training ranges."""
+    rng = np.random.default_rng(seed)
+    return fields_from_polar(rng.uniform(*B_RANGE_MT, n), rng.uniform(*ANGLE_RANGE_DEG, n))
+
+
+def relaxed_s_state(cells) -> jax.Array:
+    """The SP4 s-state, relaxed with :func:`jaxmag.minimize` from m ∝ (1, 0.25, 0.1)."""
+    r = minimize(sp4.system(cells), sp4.initial_state(cells))
+    if not bool(r.converged):
+        raise RuntimeError(f"s-state relaxation did not converge (torque {r.max_torque:.2e})")
+    return r.m
+
+
+def trajectory_fn(cells, t1: float, dt_save: float, m0, *, rtol: float = 1e-5):
+    """``run(B) -> (T, 3, nx, ny)``: the full solver's trajectory for one in-plane field
+    ``B = (Bx, By)`` in mT (jit-able and ``vmap``-able), snapshots every ``dt_save`` (s)
+    from 0 to ``t1`` (s), starting at ``m0``."""
+    if cells[2] != 1:
+        raise ValueError(f"the SP4 family is a single layer of cells, got nz = {cells[2]}")
+    n_t = int(round(t1 / dt_save))
+    if n_t < 1 or not np.isclose(n_t * dt_save, t1, rtol=1e-9, atol=0.0):
+        raise ValueError(f"t1 = {t1} must be a positive multiple of dt_save = {dt_save}")
+    ts = jnp.arange(n_t + 1) * dt_save
+
+    def run(b):
+        s = sp4.system(cells, jnp.stack([b[0], b[1], jnp.zeros_like(b[0])]))
+        tr = simulate(s, m0, t1, ts=ts, snapshot_ts=ts, rtol=rtol, atol=rtol,
+                      save_energies=False)  # fmt: skip
+        return tr.snapshots[..., 0]
+
+    return run
+
+
+def simulate_fields(
+    fields_mT,
+    cells=(100, 25, 1),
+    t1: float = 1e-9,
+    dt_save: float = 1e-11,
+    *,
+    m0=None,
+    batch: int = 8,
+    rtol: float = 1e-5,
+    progress: bool = False,
+) -> np.ndarray:
+    """Full-field trajectories for each in-plane field, ``(F, T, 3, nx, ny)`` float32,
+    with ``T = round(t1 / dt_save) + 1`` snapshots from t = 0; ``batch`` fields per
+    ``vmap``-ped solve."""
+    fields_mT = np.asarray(fields_mT, dtype=float).reshape(-1, 2)
+    m0 = relaxed_s_state(cells) if m0 is None else m0
+    run = jax.jit(jax.vmap(trajectory_fn(cells, t1, dt_save, m0, rtol=rtol)))
+    out = []
+    t = time.perf_counter()
+    for lo in range(0, len(fields_mT), batch):
+        chunk = fields_mT[lo : lo + batch]
+        pad = batch - len(chunk)
+        b = jnp.asarray(np.concatenate([chunk, np.repeat(chunk[-1:], pad, 0)]))
+        out.append(np.asarray(run(b), dtype=np.float32)[: len(chunk)])
+        if progress:
+            done = lo + len(chunk)
+            print(f"  {done}/{len(fields_mT)} trajectories, {time.perf_counter() - t:.0f} s",
+                  flush=True)  # fmt: skip
+    return np.concatenate(out)
+
+
+def _params(**kw) -> dict:
+    return {k: (np.asarray(v).round(12).tolist() if hasattr(v, "__len__") else v)
+            for k, v in kw.items()}  # fmt: skip
+
+
+def sp4_family(
+    cache_dir,
+    *,
+    n_train: int = 64,
+    n_heldout: int = 16,
+    cells=(100, 25, 1),
+    t1: float = 1e-9,
+    dt_save: float = 1e-11,
+    seed: int = 0,
+    rtol: float = 1e-5,
+    progress: bool = False,
+) -> dict:
+    """Train and test trajectories of the SP4 family, cached in ``cache_dir``.
+
+    - train: ``n_train`` Sobol fields (seed ``seed``);
+    - test: SP4 fields 1 and 2, then ``n_heldout`` random fields (seed ``seed + 1``).
+
+    Returns ``{"train_fields", "train_m", "test_fields", "test_m", "ts", "params",
+    "cache", "regenerated"}`` with fields ``(F, 2)`` in mT, m ``(F, T, 3, nx, ny)``
+    float32 and ts in s.
+    """
+    train_f = sobol_fields(n_train, seed=seed)
+    test_f = np.concatenate([np.asarray(TEST_FIELDS_MT), random_fields(n_heldout, seed=seed + 1)])
+    params = _params(
+        version=FORMAT_VERSION,
+        cells=cells,
+        t1=t1,
+        dt_save=dt_save,
+        rtol=rtol,
+        train_fields=train_f,
+        test_fields=test_f,
+        Ms=sp4.MS,
+        A=sp4.A,
+        alpha=sp4.ALPHA,
+        size=sp4.SIZE,
+    )
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"sp4_family_{digest}.npz"
+    if path.is_file():
+        try:
+            with np.load(path) as z:
+                if json.loads(str(z["params"])) == params:
+                    data = {
+                        k: z[k] for k in ("train_fields", "train_m", "test_fields", "test_m", "ts")
+                    }
+                    return dict(data, params=params, cache=path, regenerated=False)
+        except (ValueError, KeyError, OSError) as e:
+            if progress:
+                print(f"  cache {path} unreadable ({e}); regenerating", flush=True)
+    if progress:
+        print(f"generating {len(train_f) + len(test_f)} SP4-family trajectories ...", flush=True)
+    m0 = relaxed_s_state(cells)
+    kw = dict(cells=cells, t1=t1, dt_save=dt_save, m0=m0, rtol=rtol, progress=progress)
+    # one call, so the batched solver compiles once for train and test fields
+    all_m = simulate_fields(np.concatenate([train_f, test_f]), **kw)
+    train_m, test_m = all_m[: len(train_f)], all_m[len(train_f) :]
+    ts = np.arange(train_m.shape[1]) * dt_save
+    data = {"train_fields": train_f, "train_m": train_m, "test_fields": test_f,
+            "test_m": test_m, "ts": ts}  # fmt: skip
+    with atomic_write(path, "wb") as f:
+        np.savez(f, params=json.dumps(params, sort_keys=True), **data)
+    return dict(data, params=params, cache=path, regenerated=True)

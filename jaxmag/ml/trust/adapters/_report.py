@@ -1,0 +1,237 @@
+"""The trust layer applied to four of jaxmag's trained models.
+
+Each adapter wraps one model in the trust layer's contract (``fit(X, y, params, key)``,
+``score(model, X, y)``, higher is better) and adds what a report needs: data from the
+package's own solvers, a shifted set outside the training distribution, predictions,
+an error measure and the model's features for the applicability domain.
+
+- :class:`SwitchingTrust`: the switching classifier, AUC (:mod:`.adapters_switching`);
+- :class:`KernelStepperTrust`: the kernel latent stepper, rollout R² (:mod:`.adapters_kernel`);
+- :class:`NeuralStepperTrust`: the neural latent stepper, rollout R² (:mod:`.adapters_neural`);
+- :class:`HomogenisationTrust`: the homogenisation CNN, R² of ``log μ_eff``
+  (:mod:`.adapters_homogenisation`).
+
+:func:`trust_report` runs every check on one adapter and returns a JSON-ready dict;
+``python -m jaxmag.ml.trust.adapters --quick`` runs it on all four and prints one JSON
+object as its last line.
+
+Most of a quick report's time is compilation: the package's training loops compile a
+fresh program per call and per array shape. The quick sizes are multiples of 3, so that
+3-fold cross-validation trains on one shape, and ``main`` turns on jax's persistent
+compilation cache, so that repeated fits of one shape and setting compile once.
+"""
+
+import argparse
+import contextlib
+import json
+import tempfile
+import time
+from typing import Protocol
+
+import jax
+import numpy as np
+from jaxtyping import PRNGKeyArray
+
+from jaxmag.ml.trust._domain import ApplicabilityDomain
+from jaxmag.ml.trust._robustness import noise_sensitivity, seed_spread, y_randomisation
+from jaxmag.ml.trust._tuning import cross_validated_search
+from jaxmag.ml.trust.adapters._common import SP4Trajectories
+from jaxmag.ml.trust.adapters._homogenisation import HomogenisationTrust
+from jaxmag.ml.trust.adapters._kernel import KernelStepperTrust
+from jaxmag.ml.trust.adapters._neural import NeuralStepperTrust
+from jaxmag.ml.trust.adapters._switching import SwitchingTrust
+
+SIGMAS = (0.01, 0.05, 0.1)
+"""Relative input-noise levels of the report (times each input's spread)."""
+SEEDS = (0, 1, 2)
+"""Training seeds of the report's seed spread."""
+
+
+class TrustAdapter(Protocol):
+    """What :func:`trust_report` needs of a model. ``X`` and ``y`` are arrays with a
+    leading sample axis; ``params`` holds names of ``space`` (others come from
+    ``default``)."""
+
+    name: str
+    space: dict[str, list]
+    default: dict
+
+    def data(self, key: PRNGKeyArray, quick: bool) -> tuple[np.ndarray, np.ndarray]: ...
+    def shifted(self, key: PRNGKeyArray, quick: bool) -> tuple[np.ndarray, np.ndarray]: ...
+    def fit(self, X, y, params: dict, key: PRNGKeyArray): ...
+    def score(self, model, X, y) -> float: ...
+    def error(self, model, X, y) -> float: ...
+    def predict(self, model, X) -> np.ndarray: ...
+    def features(self, model, X) -> np.ndarray: ...
+
+
+def all_adapters() -> list:
+    """The four adapters with their default settings (the steppers share one set of
+    trajectories)."""
+    traj = SP4Trajectories()
+    return [SwitchingTrust(), KernelStepperTrust(traj), NeuralStepperTrust(traj),
+            HomogenisationTrust()]  # fmt: skip
+
+
+@contextlib.contextmanager
+def compilation_cache(folder):
+    """Use jax's persistent compilation cache in `folder` (``None``: leave it off).
+
+    The training loops of the package compile a fresh closure on every call; with the
+    cache, fits of the same shapes and settings reuse the compiled program."""
+    if folder is None:
+        yield
+        return
+    names = ("jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs",
+             "jax_persistent_cache_min_entry_size_bytes")  # fmt: skip
+    old = {n: getattr(jax.config, n) for n in names}
+    try:
+        for n, v in zip(names, (str(folder), 0.5, 0), strict=True):
+            jax.config.update(n, v)
+        yield
+    finally:
+        for n, v in old.items():
+            jax.config.update(n, v)
+
+
+def _maybe(fn, *args):
+    """``fn(*args)`` as a float, or ``None`` where it is undefined (e.g. AUC of one class)."""
+    try:
+        return float(fn(*args))
+    except ValueError:
+        return None
+
+
+def trust_report(
+    adapter: TrustAdapter,
+    *,
+    key: PRNGKeyArray,
+    quick: bool,
+    budget: int,
+    k: int = 3,
+    frac_test: float = 0.25,
+    compile_cache=None,
+    verbose: bool = True,
+) -> dict:
+    """Every trust check of one adapter, as a JSON-ready dict.
+
+    1. ``search``: `k`-fold :func:`cross_validated_search` over ``adapter.space`` (at
+       most `budget` points), its ``record()``; the chosen setting is used below.
+    2. ``y_randomisation``: held-out score with true and with shuffled targets.
+    3. ``seed_spread``: held-out score over the training seeds ``SEEDS``.
+    4. ``noise_sensitivity`` at ``SIGMAS``, of a model fitted on a (1 − `frac_test`)
+       split, on the held-out inputs.
+    5. ``domain``: an :class:`ApplicabilityDomain` (k-NN) on that model's training
+       features; the share of held-out in-domain samples it flags (``false_flag_rate``)
+       and of the shifted set (``detection_rate``), and the score and error of both.
+
+    `compile_cache`: a folder for jax's persistent compilation cache while the report
+    runs (see :func:`compilation_cache`). Progress lines go to stdout when `verbose`.
+    """
+    log = print if verbose else (lambda *a, **kw: None)
+    name = adapter.name
+    times = {}
+    t_all = last = time.perf_counter()
+
+    def lap(stage):
+        nonlocal last
+        now = time.perf_counter()
+        times[stage] = now - last
+        last = now
+        log(f"[{name}] {stage} done ({times[stage]:.1f} s)", flush=True)
+
+    kd, ks, kcv, kyr, ksplit, kfit, knoise = jax.random.split(key, 7)
+    fit, score = adapter.fit, adapter.score
+    with compilation_cache(compile_cache):
+        X, y = adapter.data(kd, quick)
+        Xs, ys = adapter.shifted(ks, quick)
+        log(f"[{name}] {len(X)} samples, {len(Xs)} shifted", flush=True)
+        lap("data")
+        search = cross_validated_search(fit, score, X, y, adapter.space, key=kcv, k=k,
+                                        budget=budget, verbose=verbose)  # fmt: skip
+        best = search.best
+        lap("search")
+        yr = y_randomisation(fit, score, X, y, best, key=kyr, frac_test=frac_test)
+        log(f"[{name}] true {yr['true']:.3f}, shuffled {yr['shuffled']:.3f}", flush=True)
+        lap("y_randomisation")
+        spread = seed_spread(fit, score, X, y, best, seeds=SEEDS, frac_test=frac_test)
+        lap("seed_spread")
+        perm = np.asarray(jax.random.permutation(ksplit, len(X)))
+        n_te = max(1, int(round(frac_test * len(X))))
+        tr, te = perm[n_te:], perm[:n_te]
+        model = fit(X[tr], y[tr], best, kfit)
+        noise = noise_sensitivity(lambda A: adapter.predict(model, A), X[te], SIGMAS, key=knoise)
+        lap("noise_sensitivity")
+        F_tr = adapter.features(model, X[tr])
+        ad = ApplicabilityDomain.fit(F_tr, k=min(5, len(tr) - 1))
+        rates = ad.rates(adapter.features(model, X[te]), adapter.features(model, Xs))
+        domain = {
+            **rates,
+            "n_features": int(F_tr.shape[1]),
+            "n_train": len(tr),
+            "n_heldout": len(te),
+            "n_shifted": len(Xs),
+            "score_heldout": _maybe(score, model, X[te], y[te]),
+            "score_shifted": _maybe(score, model, Xs, ys),
+            "error_heldout": float(adapter.error(model, X[te], y[te])),
+            "error_shifted": float(adapter.error(model, Xs, ys)),
+        }
+        log(f"[{name}] domain: flags {rates['detection_rate']:.2f} of shifted, "
+            f"{rates['false_flag_rate']:.2f} of held-out; error {domain['error_heldout']:.3g} "
+            f"→ {domain['error_shifted']:.3g} shifted", flush=True)  # fmt: skip
+        lap("domain")
+    times["total"] = time.perf_counter() - t_all
+    return {
+        "adapter": name,
+        "quick": bool(quick),
+        "n_samples": len(X),
+        "search": search.record(),
+        "y_randomisation": yr,
+        "seed_spread": spread,
+        "noise_sensitivity": {str(s): v for s, v in noise.items()},
+        "domain": domain,
+        "seconds": times,
+    }
+
+
+def main(argv=None) -> dict:
+    """``python -m jaxmag.ml.trust.adapters [--quick] [--budget B] [--k K] [--only NAME ...]``."""
+    p = argparse.ArgumentParser(description="trust reports of jaxmag's trained models")
+    p.add_argument("--quick", action="store_true", help="small data, seconds per fit")
+    p.add_argument("--budget", type=int, default=2, help="search points per model")
+    p.add_argument("--k", type=int, default=3, help="cross-validation folds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--only", nargs="*", default=None, help="adapter names to run")
+    args = p.parse_args(argv)
+    jax.config.update("jax_enable_x64", True)
+    # each adapter's key depends on its place among all four, so --only repeats a run
+    chosen = [(i, a) for i, a in enumerate(all_adapters()) if not args.only or a.name in args.only]
+    if not chosen:
+        raise SystemExit(f"no adapter named {args.only}")
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for i, a in chosen:
+            out[a.name] = trust_report(a, key=jax.random.fold_in(jax.random.key(args.seed), i),
+                                       quick=args.quick, budget=args.budget, k=args.k,
+                                       compile_cache=cache)  # fmt: skip
+    print(json.dumps(out))
+    return out
+
+
+__all__ = [
+    "HomogenisationTrust",
+    "KernelStepperTrust",
+    "NeuralStepperTrust",
+    "SP4Trajectories",
+    "SIGMAS",
+    "SEEDS",
+    "SwitchingTrust",
+    "TrustAdapter",
+    "all_adapters",
+    "compilation_cache",
+    "main",
+    "trust_report",
+]
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,0 @@
-"""Machine-learning models trained on (or through) the solver."""
