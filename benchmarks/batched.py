@@ -111,7 +111,7 @@ def main(argv=None) -> dict:
     # -- SP4-size films: fixed step, 20 ps ---------------------------------------------
     cells = (50, 13, 1) if args.quick else sp4.CELLS
     mesh, pmat = sp4.mesh(cells), sp4.material()
-    m_s = jm.minimize(sp4.system(cells), sp4.initial_state(cells)).m
+    m_s = jm.minimise(sp4.system(cells), sp4.initial_state(cells)).m
     n_steps, dt = (20, 1e-13) if args.quick else (200, 1e-13)
 
     def film(B_mT):

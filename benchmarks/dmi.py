@@ -4,7 +4,7 @@
     python benchmarks/dmi.py --case disk --kind bulk
 
 A = 13e-12 J/m, D = 3e-3 J/m², Ku = 0.4e6 J/m³ along z, Ms = 0.86e6 A/m, no demag,
-relaxed with ``jm.minimize``.
+relaxed with ``jm.minimise``.
 
 - wire: 100 × 1 × 1 nm (1 nm cells) along x, open ends, periodic across y as in the
   published runs; relaxed from +z. Reports the edge canting against the continuum
@@ -110,7 +110,7 @@ def main(argv=None) -> dict:
     p.add_argument("--case", choices=("wire", "disk"), default="wire")
     p.add_argument("--kind", choices=("interfacial", "bulk", "d2d"), default="interfacial")
     p.add_argument("--cell-nm", type=float, help="cell size in nm (default: wire 1, disk 2)")
-    p.add_argument("--tol", type=float, help="minimize torque tolerance (default 1e-10; f32 1e-5)")
+    p.add_argument("--tol", type=float, help="minimise torque tolerance (default 1e-10; f32 1e-5)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     p.add_argument("--repeats", type=int, default=3, help="timed repeats of the relaxation")
     p.add_argument("--out", type=Path, help="write x_nm,y_nm,z_nm,mx,my,mz per magnetic cell")
@@ -148,10 +148,10 @@ def main(argv=None) -> dict:
         out = jax.block_until_ready(fn())
         return out, time.perf_counter() - t
 
-    _, compile_s = timed(lambda: jm.minimize(system, m0, max_iter=1).m)
+    _, compile_s = timed(lambda: jm.minimise(system, m0, max_iter=1).m)
     walls = []
     for _ in range(args.repeats):
-        res, w = timed(lambda: jm.minimize(system, m0, tol=args.tol))
+        res, w = timed(lambda: jm.minimise(system, m0, tol=args.tol))
         walls.append(w)
     m = np.asarray(res.m, dtype=float)
     magnetic = np.asarray(mat.Ms) > 0

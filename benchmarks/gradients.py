@@ -79,7 +79,7 @@ class Problem:
         self.cells, self.t1 = tuple(cells), t1
         self.mesh = sp4.mesh(cells)
         if m0 is None:
-            relaxed = jm.minimize(sp4.system(cells), sp4.initial_state(cells))
+            relaxed = jm.minimise(sp4.system(cells), sp4.initial_state(cells))
             m0 = relaxed.m
             self.relax_converged = bool(relaxed.converged)
         self.m0 = jnp.asarray(m0)

@@ -98,7 +98,7 @@ def main(argv=None) -> dict:
     from jaxmag.ml import latent as ks
     from jaxmag.ml import latent as latent_data
     from jaxmag.ml import latent as neural_stepper
-    from jaxmag.vectors import normalize
+    from jaxmag.vectors import normalise
 
     t_all = time.perf_counter()
     data = latent_data.sp4_family(
@@ -119,7 +119,7 @@ def main(argv=None) -> dict:
     # the full solver's time per trajectory (compiled, one field)
     # the relaxed s-state is every trajectory's first snapshot (stored as float32; only
     # the timing uses this start)
-    m0 = normalize(jnp.asarray(data["train_m"][0, 0], float)[..., None])
+    m0 = normalise(jnp.asarray(data["train_m"][0, 0], float)[..., None])
     full = jax.jit(latent_data.trajectory_fn(cells, t1, float(ts[1] - ts[0]), m0))
     t_full = _time_per_trajectory(full, tef[0], repeats=1 if args.quick else 2)
     print(f"full solver: {t_full:.2f} s per trajectory", flush=True)

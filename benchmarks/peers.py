@@ -6,7 +6,7 @@
     python benchmarks/peers.py --quick             # 20 × 5 × 1 cells, 20 ps, one repeat
 
 Standard problem 4, field 1: permalloy 500 × 125 × 3 nm (Ms = 8e5 A/m, A = 1.3e-11 J/m,
-α = 0.02) in float64. The s-state is relaxed once, by ``jaxmag.minimize`` from
+α = 0.02) in float64. The s-state is relaxed once, by ``jaxmag.minimise`` from
 m ∝ (1, 0.25, 0.1) in zero field, and that array is every code's initial magnetisation.
 Then μ0H = (−24.6, 4.3, 0) mT is applied for ``--t1`` (1 ns), ⟨m⟩ saved every
 ``--save-every`` (1 ps, the OOMMF reference's spacing). Only these dynamics are timed, in
@@ -438,11 +438,11 @@ def main(argv=None) -> dict:
     )
 
     t = time.perf_counter()
-    relaxed = _block(jm.minimize(sp4.system(cells), sp4.initial_state(cells)))
+    relaxed = _block(jm.minimise(sp4.system(cells), sp4.initial_state(cells)))
     relax_s = time.perf_counter() - t
     m_relaxed = relaxed.m
     print(
-        f"relaxed (jaxmag.minimize, compile included): {relax_s:.1f} s, "
+        f"relaxed (jaxmag.minimise, compile included): {relax_s:.1f} s, "
         f"converged {bool(relaxed.converged)}, ⟨m⟩ = "
         f"{np.round(np.asarray(jm.mean_m(sp4.system(cells), m_relaxed)), 6)}",
         flush=True,
@@ -532,7 +532,7 @@ def main(argv=None) -> dict:
         "repeats": args.repeats,
         "order": list(runners),
         "relax": {
-            "by": "jaxmag.minimize, shared by every code",
+            "by": "jaxmag.minimise, shared by every code",
             "wall_s_with_compile": relax_s,
             "converged": bool(relaxed.converged),
             "max_torque": float(relaxed.max_torque),

@@ -108,7 +108,7 @@ def main(argv=None) -> dict:
     from _common import conditions, emit
 
     import jaxmag.problems.sp3 as sp3
-    from jaxmag.statics import minimize
+    from jaxmag.statics import minimise
 
     t_start = time.perf_counter()
     n_main = args.cells_per_edge
@@ -119,7 +119,7 @@ def main(argv=None) -> dict:
     for n in grids:
         t = time.perf_counter()
         sys0 = sp3.system(8.5, n)
-        jax.block_until_ready(minimize(sys0, sp3.flower_start(n), max_iter=1).m)
+        jax.block_until_ready(minimise(sys0, sp3.flower_start(n), max_iter=1).m)
         compile_s[n] = time.perf_counter() - t
     print(f"sp3: compiled {grids} in {sum(compile_s.values()):.1f} s", flush=True)
 

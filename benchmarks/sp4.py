@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from jaxmag.cli._main import add_sp4_arguments  # noqa: E402
+from jaxmag.cli import add_sp4_arguments  # noqa: E402
 
 
 def main(argv=None) -> dict:

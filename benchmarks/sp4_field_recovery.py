@@ -89,10 +89,10 @@ def main(argv=None) -> dict:
     # Relax the s-state once, in zero field.
     system0, m_start = sp4.system(args.cells), sp4.initial_state(args.cells)
     t = time.perf_counter()
-    jax.block_until_ready(jm.minimize(system0, m_start, max_iter=1).m)  # compiles
+    jax.block_until_ready(jm.minimise(system0, m_start, max_iter=1).m)  # compiles
     compile_s = time.perf_counter() - t
     t = time.perf_counter()
-    relaxed = jax.block_until_ready(jm.minimize(system0, m_start))
+    relaxed = jax.block_until_ready(jm.minimise(system0, m_start))
     wall_relax = time.perf_counter() - t
     m0 = relaxed.m
 

@@ -139,7 +139,7 @@ class Lens:
         drive = jm.Zeeman(mesh, mat, h_rf, jm.pulses.Sine(cfg.freq, 0.0, cfg.ramp))
         trained = jm.Zeeman(mesh, mat, np.zeros((3, nx, ny, 1)))
         base = jm.make_system(mesh, mat, H=H0)
-        self.relaxed = jm.minimize(base, (0.0, 0.0, 1.0))
+        self.relaxed = jm.minimise(base, (0.0, 0.0, 1.0))
         self.m_eq = self.relaxed.m
         self.system = jm.make_system(mesh, mat, H=H0, extra_terms=(drive, trained))
         self.n_steps = int(round(cfg.t1 / cfg.dt / cfg.save_every_n)) * cfg.save_every_n

@@ -92,7 +92,7 @@ def case_sp5(args) -> dict:
     ts = np.arange(int(round(t1 / save)) + 1) * save
     sys0, sys1 = sp5.system(cells, current=False), sp5.system(cells)
     m0 = sp5.initial_state(cells)
-    _, c_relax = _timed(lambda: jm.minimize(sys0, m0, max_iter=1).m)
+    _, c_relax = _timed(lambda: jm.minimise(sys0, m0, max_iter=1).m)
     relaxed, w_relax = _timed(lambda: sp5.relaxed_vortex(cells))
     print(f"sp5: relaxed in {w_relax:.1f} s, <m> = {np.asarray(jm.mean_m(sys0, relaxed.m))}")
     traj, c_dyn, walls = _simulate_timed(
@@ -313,7 +313,7 @@ def case_wall(args) -> dict:
     rows, walls, compile_s = [], [], 0.0
     for xi in (alpha, 2 * alpha, alpha / 2):
         system = wall_system(cells, cell, alpha=alpha, xi=xi, u=u)
-        relaxed = jm.minimize(system, two_walls(cells, cell, delta))
+        relaxed = jm.minimise(system, two_walls(cells, cell, delta))
         u_walker = GAMMA_LL * delta * H_hard / 2 * alpha / abs(xi - alpha) if xi != alpha else None
         v, traj, w, c = wall_velocity(system, relaxed.m, t1, cell, rtol=args.rtol)
         walls.append(w)

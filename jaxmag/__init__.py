@@ -18,6 +18,9 @@ from .dynamics import (
     Trajectory as Trajectory,
 )
 from .dynamics import (
+    field_torque as field_torque,
+)
+from .dynamics import (
     llg_rhs as llg_rhs,
 )
 from .dynamics import (
@@ -34,9 +37,6 @@ from .dynamics import (
 )
 from .dynamics import (
     simulate_fixed as simulate_fixed,
-)
-from .dynamics import (
-    torque as torque,
 )
 from .energy import (
     AbstractDMI as AbstractDMI,
@@ -78,7 +78,7 @@ from .statics import (
     equilibrium as equilibrium,
 )
 from .statics import (
-    minimize as minimize,
+    minimise as minimise,
 )
 from .statics import (
     relax_llg as relax_llg,
@@ -87,7 +87,7 @@ from .thermal import simulate_thermal as simulate_thermal
 from .torques import AbstractTorque as AbstractTorque
 from .torques import Slonczewski as Slonczewski
 from .torques import ZhangLi as ZhangLi
-from .vectors import normalize as normalize
+from .vectors import normalise as normalise
 
 __version__ = "0.1.0"
 
@@ -123,8 +123,8 @@ __all__ = [
     "make_system",
     "max_norm_deviation",
     "mean_m",
-    "minimize",
-    "normalize",
+    "minimise",
+    "normalise",
     "pulses",
     "relax_llg",
     "shapes",
@@ -134,6 +134,6 @@ __all__ = [
     "simulate_thermal",
     "statics",
     "thermal",
-    "torque",
+    "field_torque",
     "torques",
 ]

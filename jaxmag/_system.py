@@ -18,7 +18,7 @@ from jaxmag.energy import (
     Zeeman,
 )
 from jaxmag.torques._base import AbstractTorque
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 
 class System(eqx.Module):
@@ -105,7 +105,7 @@ class System(eqx.Module):
             if np.any(bad):
                 where = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise ValueError(f"magnetisation m has zero length in magnetic cell {where}")
-        return jnp.where(self.magnetic, normalize(m), 0.0)
+        return jnp.where(self.magnetic, normalise(m), 0.0)
 
 
 def make_system(

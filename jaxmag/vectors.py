@@ -31,7 +31,7 @@ def safe_inverse(x: Float[Array, "..."]) -> Float[Array, "..."]:
     return jnp.where(nz, 1.0 / jnp.where(nz, x, 1.0), 0.0)
 
 
-def normalize(m: Float[Array, "3 ..."]) -> Float[Array, "3 ..."]:
+def normalise(m: Float[Array, "3 ..."]) -> Float[Array, "3 ..."]:
     """``m / |m|`` along the first axis; zero vectors (non-magnetic cells) stay zero,
     with a NaN-free gradient."""
     r2 = dot(m, m)

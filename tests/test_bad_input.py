@@ -25,7 +25,7 @@ def _must_not_run(*args, **kwargs):
 
 @pytest.fixture
 def no_compile(monkeypatch):
-    """Make the jitted cores of simulate / minimize / relax_llg fail if reached."""
+    """Make the jitted cores of simulate / minimise / relax_llg fail if reached."""
     monkeypatch.setattr(_simulate_module, "_solve", _must_not_run)
     monkeypatch.setattr(_relax_module, "_bb_iterations", _must_not_run)
     monkeypatch.setattr(_relax_module, "_relax_llg", _must_not_run)
@@ -280,7 +280,7 @@ def test_simulate_rejects_bad_m0(holed, no_compile, m, msg):
 @pytest.mark.parametrize("m, msg", _bad_magnetisations())
 def test_minimize_rejects_bad_m0(holed, no_compile, m, msg):
     with pytest.raises(ValueError, match="magnetisation m.*" + msg):
-        jm.minimize(holed, m)
+        jm.minimise(holed, m)
     with pytest.raises(ValueError, match="magnetisation m.*" + msg):
         jm.relax_llg(holed, m)
 
@@ -364,9 +364,9 @@ def test_simulate_bad_arguments(holed, no_compile, kwargs, exc, msg):
 
 def test_minimize_bad_arguments(holed, no_compile):
     with pytest.raises(ValueError, match="tol must be positive"):
-        jm.minimize(holed, (0.0, 0.0, 1.0), tol=-1e-7)
+        jm.minimise(holed, (0.0, 0.0, 1.0), tol=-1e-7)
     with pytest.raises(ValueError, match="tau0"):
-        jm.minimize(holed, (0.0, 0.0, 1.0), tau0=0.0)
+        jm.minimise(holed, (0.0, 0.0, 1.0), tau0=0.0)
 
 
 def test_failed_integration_names_the_time_reached(holed):

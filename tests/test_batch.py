@@ -28,7 +28,7 @@ def test_vmap_over_fields_params_states():
     B = 4
     Hs = jnp.stack([jnp.array([-2e4 + 5e3 * i, 4e3, 0.0]) for i in range(B)])
     Ms = jnp.linspace(6e5, 9e5, B)
-    m0 = jm.normalize(jax.random.normal(key, (B, 3, 3, 2, 1)))
+    m0 = jm.normalise(jax.random.normal(key, (B, 3, 3, 2, 1)))
     batched = vmap_simulation(_run)(Hs, Ms, m0)
     assert batched.shape == (B, 11, 3)
     for i in range(B):
@@ -40,7 +40,7 @@ def test_vmap_over_fields_params_states():
 
 def test_shared_argument():
     Hs = jnp.stack([jnp.array([-2e4, 4e3 * i, 0.0]) for i in range(3)])
-    m0 = jm.normalize(jnp.ones((3, 3, 2, 1)))
+    m0 = jm.normalise(jnp.ones((3, 3, 2, 1)))
     out = vmap_simulation(_run, in_axes=(0, None, None))(Hs, 8e5, m0)
     assert out.shape == (3, 11, 3)
 
@@ -78,7 +78,7 @@ SHARDED = textwrap.dedent(
         s = jm.make_system(mesh, jm.Material(Ms=8e5, A=1.3e-11, alpha=0.1), H=H)
         return jm.simulate(s, m0, 2e-11, save_every=2e-12).m_avg
     Hs = jnp.stack([jnp.array([-2e4 + 4e3 * i, 4e3, 0.0]) for i in range(4)])
-    m0 = jm.normalize(jax.random.normal(jax.random.PRNGKey(1), (4, 3, 3, 2, 1)))
+    m0 = jm.normalise(jax.random.normal(jax.random.PRNGKey(1), (4, 3, 3, 2, 1)))
     f = vmap_simulation(run)
     plain = f(Hs, m0)
     sharded = f(*shard_batch((Hs, m0)))

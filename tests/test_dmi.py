@@ -22,7 +22,7 @@ EDGE_SIN_THETA = 0.657794
 
 
 def _random_m(shape, seed=0):
-    return jm.normalize(jnp.asarray(np.random.default_rng(seed).normal(size=(3, *shape))))
+    return jm.normalise(jnp.asarray(np.random.default_rng(seed).normal(size=(3, *shape))))
 
 
 # compiled once per shape (op by op, each small test would compile dozens of programs)
@@ -127,7 +127,7 @@ def _relaxed_wire(cell_nm: float, kind: str = "interfacial"):
     mesh = jm.Mesh((n, 1, 1), (cell_nm * 1e-9, 1e-9, 1e-9), pbc=(0, 1, 0))
     mat = jm.Material(Ms=MS, A=A, Ku1=KU)
     system = jm.make_system(mesh, mat, demag=False, extra_terms=(make_dmi(kind, mesh, mat, D),))
-    res = jm.minimize(system, (0.0, 0.0, 1.0), tol=1e-10)
+    res = jm.minimise(system, (0.0, 0.0, 1.0), tol=1e-10)
     assert bool(res.converged)
     return mesh, np.asarray(res.m)[:, :, 0, 0]
 

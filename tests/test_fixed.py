@@ -12,7 +12,7 @@ from jaxmag.constants import GAMMA_LL
 
 MESH = jm.Mesh((6, 4, 1), (5e-9, 5e-9, 3e-9))
 MAT = jm.Material(Ms=8e5, A=1.3e-11, alpha=0.05)
-M0 = jm.normalize(jnp.array([1.0, 0.3, 0.2]).reshape(3, 1, 1, 1) * jnp.ones((3, 6, 4, 1)))
+M0 = jm.normalise(jnp.array([1.0, 0.3, 0.2]).reshape(3, 1, 1, 1) * jnp.ones((3, 6, 4, 1)))
 H = jnp.array([-2e4, 5e3, 0.0])
 
 

@@ -43,7 +43,7 @@ def test_stoner_wohlfarth_derivatives():
 
 
 MESH = jm.Mesh((4, 3, 1), (5e-9, 5e-9, 3e-9))
-M0 = jm.normalize(jnp.array([1.0, 0.3, 0.2]).reshape(3, 1, 1, 1) * jnp.ones((3, 4, 3, 1)))
+M0 = jm.normalise(jnp.array([1.0, 0.3, 0.2]).reshape(3, 1, 1, 1) * jnp.ones((3, 4, 3, 1)))
 WEIGHT = jnp.arange(12.0).reshape(4, 3, 1) / 12
 
 

@@ -28,7 +28,7 @@ CELL = (5e-9, 5e-9, 5e-9)
 llg_rhs = eqx.filter_jit(jm.llg_rhs)
 field = eqx.filter_jit(lambda system, m: system.field(m))
 energy = eqx.filter_jit(lambda system, m: system.energy(m))
-torque = eqx.filter_jit(jm.torque)
+torque = eqx.filter_jit(jm.field_torque)
 MS = 8e5
 
 
@@ -267,8 +267,8 @@ def test_energy_rate_is_minus_damping_dissipation(holey_system, random_m):
     np.testing.assert_allclose(float(power), float(expected), rtol=1e-11)
     # And the chain rule through System.energy agrees (the field is -∂E/∂m / (μ0 Ms V)).
     eps = 1e-7
-    e_plus = energy(system, jm.normalize(m + eps * dmdt / jnp.max(jnp.abs(dmdt))))
-    e_minus = energy(system, jm.normalize(m - eps * dmdt / jnp.max(jnp.abs(dmdt))))
+    e_plus = energy(system, jm.normalise(m + eps * dmdt / jnp.max(jnp.abs(dmdt))))
+    e_minus = energy(system, jm.normalise(m - eps * dmdt / jnp.max(jnp.abs(dmdt))))
     fd = float(e_plus - e_minus) / (2 * eps) * float(jnp.max(jnp.abs(dmdt)))
     np.testing.assert_allclose(fd, float(expected), rtol=1e-5)
 
@@ -279,7 +279,7 @@ def test_energy_rate_is_minus_damping_dissipation(holey_system, random_m):
 class _ConstantTorque(AbstractTorque):
     tau: jnp.ndarray
 
-    def torque(self, m, t=0.0):
+    def field_torque(self, m, t=0.0):
         return jnp.broadcast_to(self.tau.reshape(3, 1, 1, 1), m.shape)
 
 

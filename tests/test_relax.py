@@ -19,7 +19,7 @@ def film():
 
 @pytest.fixture(scope="module")
 def film_minimum(film):
-    return jm.minimize(film, M0_TILTED, tol=1e-7)
+    return jm.minimise(film, M0_TILTED, tol=1e-7)
 
 
 def test_minimize_film_converges(film, film_minimum):
@@ -58,7 +58,7 @@ def test_bb_energy_ends_lowest(film, film_minimum):
     as where it started and as anything it passed on the way."""
     E0 = float(film.energy(film.check_magnetisation(M0_TILTED)))
     path = [
-        float(jm.minimize(film, M0_TILTED, tol=1e-7, max_iter=k).energy) for k in range(1, 60, 4)
+        float(jm.minimise(film, M0_TILTED, tol=1e-7, max_iter=k).energy) for k in range(1, 60, 4)
     ]
     final = float(film_minimum.energy)
     assert final <= E0
@@ -66,7 +66,7 @@ def test_bb_energy_ends_lowest(film, film_minimum):
 
 
 def test_minimize_reports_non_convergence(film):
-    r = jm.minimize(film, M0_TILTED, tol=1e-7, max_iter=7)
+    r = jm.minimise(film, M0_TILTED, tol=1e-7, max_iter=7)
     assert not bool(r.converged)
     assert int(r.iterations) == 7
     assert float(r.max_torque) >= 1e-7
@@ -90,7 +90,7 @@ def sw_equilibrium(h, psi, bracket):
     return theta
 
 
-@pytest.mark.parametrize("method", ["minimize", "relax_llg"])
+@pytest.mark.parametrize("method", ["minimise", "relax_llg"])
 @pytest.mark.parametrize(
     "h, psi_deg, m0, bracket",
     [
@@ -110,8 +110,8 @@ def test_stoner_wohlfarth_angle(method, h, psi_deg, m0, bracket):
     mat = jm.Material(MS, 0.0, 0.1, Ku1=KU, anis_u=(0.0, 0.0, 1.0))
     H = h * H_K * np.array([np.sin(psi), 0.0, np.cos(psi)])
     system = jm.make_system(mesh, mat, H=H, exchange=False, demag=False)
-    if method == "minimize":
-        r = jm.minimize(system, m0, tol=1e-11)
+    if method == "minimise":
+        r = jm.minimise(system, m0, tol=1e-11)
     else:
         r = jm.relax_llg(system, m0, tol=1e-10, rtol=1e-10, atol=1e-10)
     assert bool(r.converged)

@@ -151,7 +151,7 @@ def wall_run(alpha, xi, u, t1, n_saves=31):
     x = (np.arange(n) + 0.5) * d
     th = 2 * np.arctan(np.exp((x - L / 4) / delta)) - 2 * np.arctan(np.exp((x - 3 * L / 4) / delta))
     m0 = np.stack([np.cos(th), np.sin(th), 0 * th])[:, :, None, None]
-    relaxed = jm.minimize(system, m0)
+    relaxed = jm.minimise(system, m0)
     ts = np.linspace(0, t1, n_saves)
     traj = jm.simulate(
         system, relaxed.m, t1, ts=ts, snapshot_ts=ts, rtol=1e-7, atol=1e-7, save_energies=False

@@ -4,10 +4,13 @@ import argparse
 import math
 from pathlib import Path
 
+X64 = True
+"""Runs in float64."""
+
 
 def add_parser(sub) -> None:
     """Add the ``hysteresis`` subcommand to the subparsers ``sub``."""
-    from jaxmag.cli._main import parse_triple
+    from jaxmag.cli._args import parse_triple
 
     s = sub.add_parser(
         "hysteresis",

@@ -4,6 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
+X64 = False
+"""Converts files; no float64 switch."""
+
 
 def add_parser(sub) -> None:
     """Add the ``ovf`` subcommand (with ``info`` and ``convert``) to ``sub``."""

@@ -3,6 +3,9 @@
 
 from pathlib import Path
 
+X64 = True
+"""Runs in float64."""
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="run a TOML problem description (mesh, material, stages)")

@@ -22,8 +22,8 @@ from jaxmag.constants import MU0
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._simulate import simulate
 from jaxmag.observables import energy_name
-from jaxmag.statics._relax import minimize
-from jaxmag.vectors import normalize
+from jaxmag.statics._relax import minimise
+from jaxmag.vectors import normalise
 
 _SHAPES = {"cuboid": ("size",), "ellipse": ("diameters",), "disk": ("radius",),
            "cylinder": ("radius", "height")}  # fmt: skip
@@ -67,14 +67,14 @@ def initial_state(cfg: dict, mesh: Mesh):
         m = jnp.asarray(init["m"], dtype=float)
         return jnp.broadcast_to((m / jnp.linalg.norm(m))[:, None, None, None], (3, *mesh.shape))
     if kind == "random":
-        return normalize(jax.random.normal(jax.random.PRNGKey(init["seed"]), (3, *mesh.shape)))
+        return normalise(jax.random.normal(jax.random.PRNGKey(init["seed"]), (3, *mesh.shape)))
     if kind == "vortex":
         x, y, _ = (jnp.asarray(c) for c in mesh.coordinates())
         r2 = x**2 + y**2
         core = (10e-9) ** 2  # a core radius of about 10 nm
         c, p = init["chirality"], init["polarity"]
         m = jnp.stack([-c * y, c * x, p * jnp.sqrt(core) * 2 * jnp.exp(-r2 / core)])
-        return normalize(m)
+        return normalise(m)
     from jaxmag.io import ovf
 
     path = cfg["base"] / init["path"]
@@ -82,7 +82,7 @@ def initial_state(cfg: dict, mesh: Mesh):
     if f.values.shape != (3, *mesh.shape):
         raise ConfigError(f"{cfg['source']}:initial.path: {path} holds {f.values.shape}, "
                           f"the mesh needs {(3, *mesh.shape)}")  # fmt: skip
-    return normalize(jnp.asarray(f.values))
+    return normalise(jnp.asarray(f.values))
 
 
 def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
@@ -137,7 +137,7 @@ def run(cfg: dict, out=None, *, progress: bool = True) -> dict:
         if progress:
             print(f"stage {i}: {stage['kind']} in B = {stage['B_mT']} mT", flush=True)
         if stage["kind"] == "relax":
-            r = minimize(system, m, tol=stage.get("tol"), progress=progress)
+            r = minimise(system, m, tol=stage.get("tol"), progress=progress)
             if not bool(r.converged):
                 print(f"  warning: relaxation stopped at torque {float(r.max_torque):.2e}")
             m = r.m

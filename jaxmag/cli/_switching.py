@@ -4,6 +4,9 @@ import json
 import time
 from pathlib import Path
 
+X64 = True
+"""Runs in float64."""
+
 
 def add_parser(sub) -> None:
     s = sub.add_parser("switching", help="macrospin switching classifier: train, predict")

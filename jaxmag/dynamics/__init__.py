@@ -5,8 +5,8 @@ wraps any diffrax solver, the adaptive and fixed-step runs and the segmented
 from ._fitting import dense_jacobian_jvp as dense_jacobian_jvp
 from ._fixed import simulate_fixed as simulate_fixed
 from ._llg import TIME_UNIT as TIME_UNIT
+from ._llg import field_torque as field_torque
 from ._llg import llg_rhs as llg_rhs
-from ._llg import torque as torque
 from ._rk import RK4FSAL as RK4FSAL
 from ._segmented import simulate_checkpointed as simulate_checkpointed
 from ._simulate import (
@@ -41,5 +41,5 @@ __all__ = [
     "simulate",
     "simulate_checkpointed",
     "simulate_fixed",
-    "torque",
+    "field_torque",
 ]

@@ -16,7 +16,7 @@ from jaxmag._validate import check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import check_finite, mean_m
 from jaxmag.dynamics._solver import ProjectedSolver
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 
 class FixedTrajectory(eqx.Module):
@@ -105,11 +105,11 @@ def _run(system, m0, dtau, n_saves, every, psolver, precession, save_snapshots, 
         block = jax.checkpoint(block)
 
     def observe(y):
-        y = normalize(y)
+        y = normalise(y)
         return mean_m(system, y), (y if save_snapshots else None)
 
     _, ys = jax.lax.scan(block, (jnp.zeros((), dtau.dtype), m0, state0), None, length=n_saves)
     ms = jnp.concatenate([m0[None], ys])
     m_avg, snaps = jax.vmap(observe)(ms)
     ts = jnp.arange(n_saves + 1) * (every * dtau * u)
-    return FixedTrajectory(ts=ts, m_avg=m_avg, snapshots=snaps, m_final=normalize(ms[-1]))
+    return FixedTrajectory(ts=ts, m_avg=m_avg, snapshots=snaps, m_final=normalise(ms[-1]))

@@ -9,15 +9,15 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float, Scalar
 
 from jaxmag._system import System
-from jaxmag.vectors import cross, normalize
+from jaxmag.vectors import cross, normalise
 
 TIME_UNIT: float = 1e-12
 """The solver integrates in picoseconds, so that step sizes and tolerances are O(1)."""
 
 
-def torque(system: System, m: Float[Array, "3 nx ny nz"], t: Scalar | float = 0.0):
+def field_torque(system: System, m: Float[Array, "3 nx ny nz"], t: Scalar | float = 0.0):
     """``m × H`` in A/m (zero in non-magnetic cells)."""
-    m = jnp.where(system.magnetic, normalize(m), 0.0)
+    m = jnp.where(system.magnetic, normalise(m), 0.0)
     return cross(m, system.field(m, t))
 
 
@@ -42,7 +42,7 @@ def llg_rhs(
     - `t`: time in s.
     - `precession`: set ``False`` for damping-only dynamics (relaxation).
     """
-    m = jnp.where(system.magnetic, normalize(m), 0.0)
+    m = jnp.where(system.magnetic, normalise(m), 0.0)
     H = system.field(m, t)
     mxH = cross(m, H)
     alpha = system.material.alpha

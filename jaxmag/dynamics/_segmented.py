@@ -34,7 +34,7 @@ from jaxmag.dynamics._simulate import _check_times, default_controller, default_
 from jaxmag.dynamics._solver import ProjectedSolver
 from jaxmag.io import atomic_write
 from jaxmag.io._model import load_config, load_model, save_model
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 __all__ = ["CheckpointedRun", "load_config", "load_model", "save_model", "simulate_checkpointed"]
 
@@ -93,7 +93,7 @@ class CarryDt(diffrax.AbstractAdaptiveStepSizeController):
 
 
 def _observe(tau, y, args):
-    return mean_m(args, normalize(y))
+    return mean_m(args, normalise(y))
 
 
 def _pieces(solver, rtol, atol):

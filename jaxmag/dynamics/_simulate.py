@@ -12,7 +12,7 @@ from jaxmag._validate import check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
-from jaxmag.vectors import max_abs, normalize
+from jaxmag.vectors import max_abs, normalise
 
 
 class Trajectory(eqx.Module):
@@ -302,7 +302,7 @@ def _solve(
         return scaled_rhs(tau, y, args, precession)
 
     def observe(tau, y, args):
-        m = normalize(y)
+        m = normalise(y)
         out = {"m_avg": mean_m(args, m), "norm_dev": max_norm_deviation(m)}
         if save_energies:
             out["energies"] = args.energies(m, tau * u)
@@ -313,7 +313,7 @@ def _solve(
         diffrax.SubSaveAt(t1=True, fn=lambda tau, y, args: y),
     ]
     if snapshot_ts is not None:
-        subs.append(diffrax.SubSaveAt(ts=snapshot_ts / u, fn=lambda tau, y, args: normalize(y)))
+        subs.append(diffrax.SubSaveAt(ts=snapshot_ts / u, fn=lambda tau, y, args: normalise(y)))
     if stepsize_controller is None:
         stepsize_controller = default_controller(rtol, atol)
     sol = diffrax.diffeqsolve(
@@ -347,7 +347,7 @@ def _solve(
         energies=obs.get("energies"),
         snapshot_ts=None if snapshot_ts is None else sol.ts[2] * u,
         snapshots=None if snapshot_ts is None else sol.ys[2],
-        m_final=normalize(m_final),
+        m_final=normalise(m_final),
         t_final=sol.ts[1][-1] * u,
         norm_dev=obs["norm_dev"],
         final_norm_dev=max_norm_deviation(m_final),

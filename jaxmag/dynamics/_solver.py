@@ -5,7 +5,7 @@ from typing import Any
 import diffrax
 import jax.numpy as jnp
 
-from jaxmag.vectors import dot, normalize
+from jaxmag.vectors import dot, normalise
 
 
 class ProjectedSolver(diffrax.AbstractWrappedSolver):
@@ -67,7 +67,7 @@ class ProjectedSolver(diffrax.AbstractWrappedSolver):
         y1, y_error, dense_info, solver_state, result = self.solver.step(
             terms, t0, t1, y0, args, solver_state, made_jump
         )
-        y1 = normalize(y1)
+        y1 = normalise(y1)
         dense_info = dict(dense_info, y1=y1) if "y1" in dense_info else dense_info
         return y1, y_error, dense_info, solver_state, result
 

@@ -8,7 +8,7 @@ prefactor is −γ/(1 + α²)).
 
 1. *Relaxation.* From m = ẑ, in the field H = 8e4 A/m along (1, 0.715, 0) (normalised,
    so |H| = 8e4 A/m), the state is relaxed. The paper integrates the LLG equation with
-   α = 1; here the energy is minimised directly with :func:`jaxmag.minimize`
+   α = 1; here the energy is minimised directly with :func:`jaxmag.minimise`
    (steepest descent with Barzilai–Borwein steps), which reaches the same ground state
    (both stop at a zero-torque state; the damping sets only the path to it).
 2. *Ringdown.* The field is then changed to 8e4 A/m along (1, 0.7, 0) (normalised), the
@@ -42,7 +42,7 @@ from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
 from jaxmag.dynamics._simulate import mean_m, simulate
-from jaxmag.statics._relax import minimize
+from jaxmag.statics._relax import minimise
 
 SIZE = (120e-9, 120e-9, 10e-9)
 """Film size in m."""
@@ -306,7 +306,7 @@ def run(
     - `cells`: ``(nx, ny, nz)``; the film size is fixed at 120 × 120 × 10 nm.
     - `t1`, `save_every`: ringdown length and sampling interval in s.
     - `rtol`: solver tolerance (rtol = atol, dimensionless).
-    - `relax_tol`: torque tolerance of :func:`jaxmag.minimize` (its default if None).
+    - `relax_tol`: torque tolerance of :func:`jaxmag.minimise` (its default if None).
     - `pad`: zero-padding factor used to refine the peaks (see :func:`peak_frequencies`).
     - `n_peaks`: how many main peaks to locate and map.
     - `compile_first`: compile each stage on the same shapes first and time it apart
@@ -345,11 +345,11 @@ def run(
     compile_s = 0.0
     if compile_first:
         say("fmr: compiling the relaxation and the ringdown")
-        _, c1 = _timed(lambda: minimize(sys_relax, m0, max_iter=1).m)
+        _, c1 = _timed(lambda: minimise(sys_relax, m0, max_iter=1).m)
         _, c2 = _timed(lambda: ringdown(m0, 1e-4).m_avg)
         compile_s = c1 + c2
     say(f"fmr: relaxing {cells} cells from m = z in 8e4 A/m along {DIR_RELAX}")
-    relaxed, relax_s = _timed(lambda: minimize(sys_relax, m0, tol=relax_tol, progress=progress))
+    relaxed, relax_s = _timed(lambda: minimise(sys_relax, m0, tol=relax_tol, progress=progress))
     say(
         f"fmr: relaxed in {relax_s:.2f} s ({int(relaxed.iterations)} iterations, max torque "
         f"{float(relaxed.max_torque):.2e})",

@@ -20,7 +20,7 @@ import numpy as np
 from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
-from jaxmag.statics._relax import RelaxResult, minimize
+from jaxmag.statics._relax import RelaxResult, minimise
 from jaxmag.torques import Slonczewski
 
 SIZE = (160e-9, 80e-9, 5e-9)
@@ -86,4 +86,4 @@ def system(cells=CELLS, *, current: bool = True, alpha: float = ALPHA, **torque_
 
 def relaxed_c_state(cells=CELLS, *, tol: float | None = None) -> RelaxResult:
     """The C-state relaxed in zero field (energy minimisation)."""
-    return minimize(system(cells, current=False), c_state(cells), tol=tol)
+    return minimise(system(cells, current=False), c_state(cells), tol=tol)

@@ -23,7 +23,7 @@ where half of it follows the easy axis, and this is the vortex of the published
 solutions (anisotropy ≈ 0.04 Km L³, i.e. ⟨m_z²⟩ ≈ 0.6). A vortex whose core lies along
 the easy axis (``axis="z"``) is a different, higher-energy state (its swirl lies in
 the hard plane: anisotropy ≈ 0.09 Km L³). Both states are relaxed with
-:func:`jaxmag.minimize`; each relaxed state is checked to still be the intended
+:func:`jaxmag.minimise`; each relaxed state is checked to still be the intended
 state (:func:`classify`), and :class:`StateCollapsed` is raised if it is not.
 
 **Anisotropy convention.** jaxmag's uniaxial term is ``-Ku (m·u)²`` per volume. The
@@ -43,7 +43,7 @@ from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
 from jaxmag.constants import MU0
-from jaxmag.statics._relax import RelaxResult, minimize
+from jaxmag.statics._relax import RelaxResult, minimise
 
 MS = 8.0e5
 """Saturation magnetisation in A/m (arbitrary: only ``L / l_ex`` matters)."""
@@ -211,7 +211,7 @@ def relax_states(
     - `starts`: optional ``{"flower": m, "vortex": m}`` starting states (e.g. the relaxed
       states at a nearby ``L``); missing ones use :func:`flower_start` (with `tilt`, rad)
       and :func:`vortex_start` (about `vortex_axis`).
-    - `tol`, `max_iter`: passed to :func:`~jaxmag.minimize` (max reduced torque;
+    - `tol`, `max_iter`: passed to :func:`~jaxmag.minimise` (max reduced torque;
       default 1e-7 in float64).
     - `check`: raise :class:`StateCollapsed` if a relaxed state is no longer the state
       it started as, and ``RuntimeError`` if a relaxation did not converge.
@@ -233,7 +233,7 @@ def relax_states(
     for state in STATES:
         t = time.perf_counter()
         r: RelaxResult = jax.block_until_ready(
-            minimize(sys, starts[state], tol=tol, max_iter=max_iter)
+            minimise(sys, starts[state], tol=tol, max_iter=max_iter)
         )
         got = classify(r.m)
         e = energies(sys, r.m)

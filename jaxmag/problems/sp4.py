@@ -19,7 +19,7 @@ from jaxmag._system import System, make_system
 from jaxmag.constants import MU0
 from jaxmag.dynamics._simulate import mean_m, simulate
 from jaxmag.io import read_csv
-from jaxmag.statics._relax import minimize
+from jaxmag.statics._relax import minimise
 
 SIZE = (500e-9, 125e-9, 3e-9)
 """Film size in m."""
@@ -111,14 +111,14 @@ def run(
     m0 = initial_state(cells)
     ts = np.arange(int(round(t1 / save_every)) + 1) * save_every
 
-    _, c_relax = _timed(lambda: minimize(sys0, m0, max_iter=1).m)
+    _, c_relax = _timed(lambda: minimise(sys0, m0, max_iter=1).m)
     _, c_dyn = _timed(
         lambda: simulate(sys1, m0, ts[-1] * 1e-3, ts=ts * 1e-3, progress=progress).m_avg
     )
 
     walls_relax, walls_dyn = [], []
     for _ in range(repeats):
-        relaxed, w = _timed(lambda: minimize(sys0, m0, tol=relax_tol, progress=progress))
+        relaxed, w = _timed(lambda: minimise(sys0, m0, tol=relax_tol, progress=progress))
         walls_relax.append(w)
     if not bool(relaxed.converged):
         warnings.warn(

@@ -15,7 +15,7 @@ import numpy as np
 from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
-from jaxmag.statics._relax import RelaxResult, minimize
+from jaxmag.statics._relax import RelaxResult, minimise
 from jaxmag.torques import ZhangLi
 
 SIZE = (100e-9, 100e-9, 10e-9)
@@ -63,7 +63,7 @@ def initial_state(cells=CELLS) -> jax.Array:
 
 def relaxed_vortex(cells=CELLS, *, tol: float | None = None) -> RelaxResult:
     """The vortex relaxed in zero current (energy minimisation)."""
-    return minimize(system(cells, current=False), initial_state(cells), tol=tol)
+    return minimise(system(cells, current=False), initial_state(cells), tol=tol)
 
 
 def compare(ts, m_avg, ref: dict) -> dict:

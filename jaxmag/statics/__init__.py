@@ -7,7 +7,7 @@ from ._hysteresis import hysteresis as hysteresis
 from ._hysteresis import loop_fields as loop_fields
 from ._implicit import equilibrium as equilibrium
 from ._relax import RelaxResult as RelaxResult
-from ._relax import minimize as minimize
+from ._relax import minimise as minimise
 from ._relax import relax_llg as relax_llg
 from ._stoner_wohlfarth import coercive_field as sw_coercive_field
 from ._stoner_wohlfarth import equilibrium as sw_equilibrium
@@ -19,7 +19,7 @@ __all__ = [
     "equilibrium",
     "hysteresis",
     "loop_fields",
-    "minimize",
+    "minimise",
     "relax_llg",
     "sw_coercive_field",
     "sw_equilibrium",

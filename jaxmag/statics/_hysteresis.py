@@ -2,7 +2,7 @@
 
 The applied field ``μ0H = B d`` (``B`` in T along the unit vector ``d``) is a *traced*
 argument: the system is built once, the sweep's own Zeeman term is appended to it, and a
-``lax.scan`` over the field values calls :func:`jaxmag.minimize` from the previous state.
+``lax.scan`` over the field values calls :func:`jaxmag.minimise` from the previous state.
 The scan runs in chunks of a fixed length, so one compilation serves every sweep on
 systems of the same shapes, whatever its length.
 
@@ -33,8 +33,8 @@ from jaxmag._validate import check_real
 from jaxmag.constants import MU0
 from jaxmag.dynamics._simulate import mean_m
 from jaxmag.energy import Zeeman
-from jaxmag.statics._relax import minimize
-from jaxmag.vectors import normalize
+from jaxmag.statics._relax import minimise
+from jaxmag.vectors import normalise
 
 
 class Loop(eqx.Module):
@@ -104,8 +104,8 @@ def _kick_direction(d: np.ndarray) -> np.ndarray:
 def _sweep(system, m, H, kick, tol, max_iter, tau0):
     def step(m, h):
         s = eqx.tree_at(lambda s: s.terms[-1].H, system, h.reshape(3, 1, 1, 1))
-        m = jnp.where(s.magnetic, normalize(m + kick), 0.0)
-        r = minimize(s, m, tol=tol, max_iter=max_iter, tau0=tau0)
+        m = jnp.where(s.magnetic, normalise(m + kick), 0.0)
+        r = minimise(s, m, tol=tol, max_iter=max_iter, tau0=tau0)
         return r.m, (mean_m(s, r.m), r.converged, r.iterations, r.max_torque)
 
     return jax.lax.scan(step, m, H)
@@ -125,7 +125,7 @@ def hysteresis(
     progress: bool = False,
 ) -> Loop:
     """Sweep a uniform applied field through `B_values`, minimising the energy at each
-    step from the previous step's state (:func:`jaxmag.minimize`).
+    step from the previous step's state (:func:`jaxmag.minimise`).
 
     **Arguments:**
 
@@ -135,10 +135,10 @@ def hysteresis(
     - `direction`: field direction, a non-zero 3-vector (normalised here).
     - `B_values`: the applied field μ0H along `direction` at each step, in T, a
       non-empty 1D sequence, e.g. :func:`loop_fields`.
-    - `tol`: the minimiser's torque tolerance (dimensionless, see :func:`minimize`).
+    - `tol`: the minimiser's torque tolerance (dimensionless, see :func:`minimise`).
     - `max_iter`: minimiser iterations per step at most.
     - `tau0`: the minimiser's first and fallback step (dimensionless, see
-      :func:`minimize`, whose default is 1e-2). Leaving an unstable state (negative
+      :func:`minimise`, whose default is 1e-2). Leaving an unstable state (negative
       curvature) the BB step falls back to it at every iteration, so the switching step
       of a symmetric (pitchfork) instability takes ``~ ln(1/kick) / (tau0 · curvature)``
       iterations: 1e2 times more with 1e-2, enough to exhaust `max_iter` in a small

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import lineax as lx
 
 from jaxmag._system import System
-from jaxmag.statics._relax import minimize
+from jaxmag.statics._relax import minimise
 from jaxmag.vectors import dot
 
 
@@ -29,12 +29,12 @@ def _project(m, x):
 
 @eqx.filter_custom_vjp
 def _equilibrium(system, m0, tol, max_iter, cg_tol, cg_max_steps):
-    return minimize(system, m0, tol=tol, max_iter=max_iter).m
+    return minimise(system, m0, tol=tol, max_iter=max_iter).m
 
 
 @_equilibrium.def_fwd
 def _equilibrium_fwd(perturbed, system, m0, tol, max_iter, cg_tol, cg_max_steps):
-    m = minimize(system, m0, tol=tol, max_iter=max_iter).m
+    m = minimise(system, m0, tol=tol, max_iter=max_iter).m
     return m, m
 
 
@@ -81,7 +81,7 @@ def equilibrium(
     cg_tol: float = 1e-10,
     cg_max_steps: int = 10_000,
 ):
-    """The relaxed state reached from ``m0`` (Barzilai–Borwein, :func:`jaxmag.minimize`),
+    """The relaxed state reached from ``m0`` (Barzilai–Borwein, :func:`jaxmag.minimise`),
     differentiable with respect to everything in ``system`` by the implicit function
     theorem (see the module docstring).
 
@@ -91,7 +91,7 @@ def equilibrium(
       applied field, per-cell maps...).
     - `m0`: the starting guess (no gradient flows to it: a stable equilibrium does not
       depend on the guess to first order).
-    - `tol`: torque tolerance of the minimiser (see :func:`jaxmag.minimize`). The
+    - `tol`: torque tolerance of the minimiser (see :func:`jaxmag.minimise`). The
       gradient is as accurate as the equilibrium: keep `tol` small (default 1e-7 in
       float64).
     - `cg_tol`, `cg_max_steps`: the conjugate-gradient solve of the backward pass. It

@@ -1,6 +1,6 @@
 """Energy minimisation: steepest descent with Barzilai–Borwein steps, and damping-only LLG.
 
-The BB minimiser is the method of mumax3's ``minimize`` and magnum.np's ``MinimizerBB``
+The BB minimiser is the method of mumax3's ``minimise`` and magnum.np's ``MinimizerBB``
 (Exl et al., J. Appl. Phys. 115, 17D118 (2014)): ``m ← normalise(m - τ g)`` with
 ``g = m × (m × h)``, ``h = H / max(Ms)``, and ``τ`` alternating between the two BB
 step lengths. It stops when the maximum reduced torque ``|m × H| / max(Ms)`` falls
@@ -18,7 +18,7 @@ from jaxmag._validate import check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, llg_rhs
 from jaxmag.dynamics._simulate import default_controller
 from jaxmag.dynamics._solver import ProjectedSolver
-from jaxmag.vectors import cross, dot, normalize
+from jaxmag.vectors import cross, dot, normalise
 
 
 class RelaxResult(eqx.Module):
@@ -49,7 +49,7 @@ def _bb_iterations(system, m, g, tau, k, tol, k_stop, tau0):
 
     def body(state):
         m, g, tau, k = state
-        m1 = normalize(m - tau * g)
+        m1 = normalise(m - tau * g)
         g1 = _reduced_torque(system, m1)
         s = m1 - m
         y = g1 - g
@@ -64,7 +64,7 @@ def _bb_iterations(system, m, g, tau, k, tol, k_stop, tau0):
     return jax.lax.while_loop(cond, body, (m, g, tau, k))
 
 
-def minimize(
+def minimise(
     system: System,
     m0,
     *,
@@ -105,7 +105,7 @@ def minimize(
             m, g, tau, k = _bb_iterations(system, m, g, tau, k, tol_, stop, tau0_)
             torque = float(_max_norm(g))
             if progress:
-                print(f"minimize: iteration {int(k)}, max torque {torque:.3e}", flush=True)
+                print(f"minimise: iteration {int(k)}, max torque {torque:.3e}", flush=True)
             if torque < tol or int(k) >= max_iter:
                 break
     torque = _max_norm(g)
@@ -156,7 +156,7 @@ def _relax_llg(system, m, tol, t_max, rtol, atol, max_steps):
         return u * llg_rhs(args, y, tau * u, precession=False)
 
     def done(t, y, args, **kwargs):
-        return _max_norm(_reduced_torque(args, normalize(y))) < tol
+        return _max_norm(_reduced_torque(args, normalise(y))) < tol
 
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
@@ -172,7 +172,7 @@ def _relax_llg(system, m, tol, t_max, rtol, atol, max_steps):
         max_steps=max_steps,
         throw=False,
     )
-    m1 = normalize(sol.ys[-1])
+    m1 = normalise(sol.ys[-1])
     torque = _max_norm(_reduced_torque(system, m1))
     return RelaxResult(
         m=m1,

@@ -21,7 +21,7 @@ from jaxmag.thermal._field import (
     check_temperature,
     thermal_field_strength,
 )
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 
 class ThermalTrajectory(eqx.Module):
@@ -205,7 +205,7 @@ def _thermal_solve(
         return scaled_rhs(tau, y, args)
 
     def diffusion(tau, y, args):
-        m = jnp.where(mag, normalize(y), 0.0)
+        m = jnp.where(mag, normalise(y), 0.0)
         sq = jnp.sqrt(u) * strength(tau)
         return lx.FunctionLinearOperator(
             lambda dW: _ll(m, sq * dW, alpha, args.gamma), jax.ShapeDtypeStruct(y.shape, y.dtype)
@@ -223,11 +223,11 @@ def _thermal_solve(
     terms = diffrax.MultiTerm(diffrax.ODETerm(drift), diffrax.ControlTerm(diffusion, bm))
 
     def observe(tau, y, args):
-        out = {"m_avg": mean_m(args, normalize(y)), "norm_dev": max_norm_deviation(y)}
+        out = {"m_avg": mean_m(args, normalise(y)), "norm_dev": max_norm_deviation(y)}
         if save_energies:
-            out["energies"] = args.energies(normalize(y), tau * u)
+            out["energies"] = args.energies(normalise(y), tau * u)
         if snapshots:
-            out["snapshots"] = normalize(y)
+            out["snapshots"] = normalise(y)
         return out
 
     tsu = jnp.clip(ts / u, 0.0, t1 / u)

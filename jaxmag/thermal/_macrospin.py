@@ -21,7 +21,7 @@ from jaxmag.thermal._field import (
     check_temperature,
     thermal_field_strength,
 )
-from jaxmag.vectors import dot, normalize
+from jaxmag.vectors import dot, normalise
 
 
 def _macro_field(m, Hk, u, H):
@@ -63,15 +63,15 @@ def _macrospin_run(
             return unit * _macro_field(m, Hk, u, H) * h + sq * dW
 
         def step(m, dW, h=ds):
-            mn = normalize(m)
+            mn = normalise(m)
             k1 = _ll(mn, X(mn, dW, h), alpha, gamma)
             if solver == "euler":
                 m1 = m + k1
             else:
-                mt = normalize(m + k1)
+                mt = normalise(m + k1)
                 k2 = _ll(mt, X(mt, dW, h), alpha, gamma)
                 m1 = m + 0.5 * (k1 + k2)
-            return normalize(m1) if projected else m1
+            return normalise(m1) if projected else m1
 
         if coupled:  # fine steps ds and coarse steps 2 ds on one Brownian path
 
@@ -114,11 +114,11 @@ def _macrospin_run(
     else:
 
         def drift(t, m, args):
-            m = normalize(m)
+            m = normalise(m)
             return unit * _ll(m, _macro_field(m, Hk, u, H), alpha, gamma)
 
         def diffusion(t, m, args):
-            m = normalize(m)
+            m = normalise(m)
             return lx.FunctionLinearOperator(
                 lambda dW: _ll(m, sq * dW, alpha, gamma), jax.ShapeDtypeStruct(m.shape, m.dtype)
             )
@@ -210,7 +210,7 @@ def _macrospin_inputs(
     Hk = 2 * K / (MU0 * Ms)
     ds = jnp.asarray(t1 / n_steps / TIME_UNIT, dtype=float)  # traced: no recompile per t1
     return (
-        normalize(m0), key, ds, D, Hk, u, H, alpha, gamma, n_steps, n_saves, solver,
+        normalise(m0), key, ds, D, Hk, u, H, alpha, gamma, n_steps, n_saves, solver,
         brownian,
     )  # fmt: skip
 

@@ -3,7 +3,7 @@
 Each film starts saturated along the field direction ``d`` (the mean easy axis, +z by
 default) and the applied field μ0H = B d is stepped through `B_values` (from 0 down to a
 negative field); at each step the energy is minimised from the previous state
-(:func:`jaxmag.minimize`, exchange, demag and the grains' uniaxial anisotropy), after the
+(:func:`jaxmag.minimise`, exchange, demag and the grains' uniaxial anisotropy), after the
 same small tilt ("kick") that :func:`jaxmag.statics.hysteresis` applies so that
 balanced unstable states leave. One compiled branch serves every batch of the same sizes;
 the films of a batch are stacked into one system pytree and mapped with ``vmap``.
@@ -24,8 +24,8 @@ from jaxmag.constants import MU0
 from jaxmag.energy import Zeeman
 from jaxmag.ml.grains._maps import GrainMap, grain_material, grain_switching_fields
 from jaxmag.statics._hysteresis import _kick_direction, _unit_direction
-from jaxmag.statics._relax import minimize
-from jaxmag.vectors import normalize
+from jaxmag.statics._relax import minimise
+from jaxmag.vectors import normalise
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ def _branches(systems, m0, H, d, kick, tol, max_iter, tau0):
     def one(system, m):
         def step(m, h):
             s = eqx.tree_at(lambda s: s.terms[-1].H, system, h.reshape(3, 1, 1, 1))
-            m = jnp.where(s.magnetic, normalize(m + kick), 0.0)
-            r = minimize(s, m, tol=tol, max_iter=max_iter, tau0=tau0)
+            m = jnp.where(s.magnetic, normalise(m + kick), 0.0)
+            r = minimise(s, m, tol=tol, max_iter=max_iter, tau0=tau0)
             par = jnp.einsum("i,i...->...", d, r.m)[..., 0]
             return r.m, (par.astype(jnp.float32), r.converged)
 

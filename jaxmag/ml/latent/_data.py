@@ -24,7 +24,7 @@ from scipy.stats import qmc
 from jaxmag.dynamics._simulate import simulate
 from jaxmag.io._atomic import atomic_write
 from jaxmag.problems import sp4
-from jaxmag.statics._relax import minimize
+from jaxmag.statics._relax import minimise
 
 B_RANGE_MT = (15.0, 45.0)
 ANGLE_RANGE_DEG = (160.0, 200.0)
@@ -62,8 +62,8 @@ def random_fields(n: int, *, seed: int) -> np.ndarray:
 
 
 def relaxed_s_state(cells) -> jax.Array:
-    """The SP4 s-state, relaxed with :func:`jaxmag.minimize` from m ∝ (1, 0.25, 0.1)."""
-    r = minimize(sp4.system(cells), sp4.initial_state(cells))
+    """The SP4 s-state, relaxed with :func:`jaxmag.minimise` from m ∝ (1, 0.25, 0.1)."""
+    r = minimise(sp4.system(cells), sp4.initial_state(cells))
     if not bool(r.converged):
         raise RuntimeError(f"s-state relaxation did not converge (torque {r.max_torque:.2e})")
     return r.m

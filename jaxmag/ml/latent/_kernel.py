@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 FIELD_SCALE_MT = 45.0
 """Fields enter the stepper as ``B / 45 mT``."""
@@ -189,7 +189,7 @@ class KernelStepper(eqx.Module):
         return self.kpca.encode(m.reshape(1, -1))[0]
 
     def decode(self, z: Float[Array, " d"]) -> Float[Array, "3 nx ny"]:
-        return normalize(self.decoder(z[None])[0].reshape(self.shape))
+        return normalise(self.decoder(z[None])[0].reshape(self.shape))
 
     def step(self, z: Float[Array, " d"], field_mT: Float[Array, " 2"]) -> Float[Array, " d"]:
         u = jnp.concatenate([z, jnp.asarray(field_mT) / FIELD_SCALE_MT])

@@ -10,7 +10,7 @@ field ``(Bx, By)`` in mT:
   of the flattened coarse grid (``ceil(nx/4) × ceil(ny/4)``) to ``z``;
 - decoder: a linear map from ``z`` to the coarse grid, then two ×2 upsampling steps
   back to ``(3, 4·ceil(nx/4), 4·ceil(ny/4))``, cropped to ``(3, nx, ny)``, and each
-  cell's vector normalised to unit length (:func:`jaxmag.vectors.normalize`). Each
+  cell's vector normalised to unit length (:func:`jaxmag.vectors.normalise`). Each
   upsampling is a sub-pixel convolution (a 3 × 3 convolution to 4× the channels, then
   depth-to-space): it can express any 4 × 4, stride-2 transposed convolution, but runs at the
   coarse resolution, about twice as fast as ``ConvTranspose2d`` on CPU;
@@ -34,7 +34,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 KIND = "jaxmag.ml.latent.NeuralStepper"
 FIELD_SCALE_MT = 45.0
@@ -140,7 +140,7 @@ class NeuralStepper(eqx.Module):
         """Snapshot of latent ``z``: a unit vector in every cell, shape ``(3, nx, ny)``."""
         nx, ny = self.shape
         raw = _upsample_stack(self.dec_in, self.upconvs, self.coarse, jnp.asarray(z, DTYPE))
-        return normalize(raw[:, :nx, :ny])
+        return normalise(raw[:, :nx, :ny])
 
     def step(self, z: Float[Array, " d"], field_mT: Float[Array, " 2"]) -> Float[Array, " d"]:
         """Latent state one snapshot interval later, under applied field ``(Bx, By)`` (mT)."""

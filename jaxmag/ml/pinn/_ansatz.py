@@ -2,13 +2,13 @@
 constraints, so that ``|m| = 1`` (to round-off) and the initial and boundary conditions
 hold for any weights.
 
-- :class:`MacrospinPINN`: ``m(t; h, ψ, α) = normalize(m0 + (t/T) N(t, ...))`` with ``m0``
+- :class:`MacrospinPINN`: ``m(t; h, ψ, α) = normalise(m0 + (t/T) N(t, ...))`` with ``m0``
   the switching task's start, so ``m(0) = m0`` exactly. The network sees ``t`` and the
   conditioning parameters listed in ``conditioned`` (indices into ``p = (h, ψ°, α)``).
-- :class:`Film1DPINN`: ``m(x, t) = normalize(ẑ + (t/T) N(cos πx, …, cos Kπx, t))``:
+- :class:`Film1DPINN`: ``m(x, t) = normalise(ẑ + (t/T) N(cos πx, …, cos Kπx, t))``:
   ``m(x, 0) = ẑ``, and every ``cos kπx`` has zero slope at x = 0 and 1, so the
   homogeneous Neumann conditions hold exactly.
-- :class:`Film2DPINN`: ``m(x, y) = normalize(m_guess + N(x, y))`` for static problems
+- :class:`Film2DPINN`: ``m(x, y) = normalise(m_guess + N(x, y))`` for static problems
   (free boundaries are the natural boundary condition of the energy; the uniform guess
   picks the basin of the start, as a minimiser's initial state does).
 """
@@ -21,11 +21,11 @@ from jaxtyping import Array, Float
 
 from jaxmag.ml.pinn._network import Net
 from jaxmag.thermal._pulses import TILT_DEG
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 
 def _unit(v):
-    return normalize(v[:, None])[:, 0]
+    return normalise(v[:, None])[:, 0]
 
 
 def task_start(dtype=float) -> Float[Array, " 3"]:

@@ -21,7 +21,7 @@ from jaxmag.ml.pinn._ansatz import MacrospinPINN, task_start
 from jaxmag.ml.pinn._network import Net
 from jaxmag.ml.pinn._residual import macrospin_residual
 from jaxmag.thermal._pulses import pulse_field, reduced_rhs
-from jaxmag.vectors import normalize
+from jaxmag.vectors import normalise
 
 
 class Domain(eqx.Module):
@@ -110,7 +110,7 @@ def reference(p: Float[Array, "P 3"], ts: Float[Array, " T"], k_easy=1.0):
             stepsize_controller=diffrax.PIDController(rtol=1e-12, atol=1e-12),
             max_steps=1_000_000,
         )  # fmt: skip
-        return normalize(sol.ys.T).T
+        return normalise(sol.ys.T).T
 
     return jax.vmap(one)(p)
 

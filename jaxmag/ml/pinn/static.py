@@ -2,7 +2,7 @@
 (2023), in the spirit of their JAX PINN).
 
 A thin rectangular element (one cell thick) with exchange, uniaxial anisotropy, Zeeman
-and demagnetising energy. The PINN ``m(x, y) = normalize(m_guess + N(x, y))``
+and demagnetising energy. The PINN ``m(x, y) = normalise(m_guess + N(x, y))``
 (:class:`~.ansatz.Film2DPINN`) is trained on its total energy:
 
 - exchange ``∫ A |∇m|² dV`` with ``∇m`` by forward-mode autodiff of the network,
@@ -11,7 +11,7 @@ and demagnetising energy. The PINN ``m(x, y) = normalize(m_guess + N(x, y))``
 - anisotropy, Zeeman and demag by jaxmag's own terms on the sampling grid (FFT demag
   with the Newell tensor), from m at the same points.
 
-The reference is :func:`jaxmag.minimize` on the same grid. Two PINN energies are
+The reference is :func:`jaxmag.minimise` on the same grid. Two PINN energies are
 compared with its energy: ``energy_pinn`` (the PINN's own functional, at the cell
 centres) and ``energy_pinn_fd`` (jaxmag's finite-difference energy of the PINN sampled at
 the cell centres, the same functional as the minimiser's).
@@ -29,7 +29,7 @@ from jaxmag._system import System, make_system
 from jaxmag.constants import MU0
 from jaxmag.ml.pinn._ansatz import Film2DPINN
 from jaxmag.ml.pinn._network import Net
-from jaxmag.statics._relax import minimize
+from jaxmag.statics._relax import minimise
 
 SIZE = (100e-9, 50e-9, 5e-9)
 """The element, m."""
@@ -104,8 +104,8 @@ def sampled(model, mesh: Mesh):
 
 
 def reference(system: System, guess) -> dict:
-    """:func:`jaxmag.minimize` from the uniform ``guess``: its state and energy."""
-    r = minimize(system, jnp.asarray(guess, dtype=float))
+    """:func:`jaxmag.minimise` from the uniform ``guess``: its state and energy."""
+    r = minimise(system, jnp.asarray(guess, dtype=float))
     if not bool(r.converged):
         raise RuntimeError(f"the FD reference did not converge (torque {r.max_torque:.2e})")
     return {"m": r.m, "energy": float(system.energy(r.m))}

@@ -12,7 +12,7 @@ an error measure and the model's features for the applicability domain.
   (:mod:`.adapters_homogenisation`).
 
 :func:`trust_report` runs every check on one adapter and returns a JSON-ready dict;
-``python -m jaxmag.ml.trust.adapters --quick`` runs it on all four and prints one JSON
+``jaxmag trust --quick`` runs it on all four and prints one JSON
 object as its last line.
 
 Most of a quick report's time is compilation: the package's training loops compile a
@@ -21,10 +21,7 @@ fresh program per call and per array shape. The quick sizes are multiples of 3, 
 compilation cache, so that repeated fits of one shape and setting compile once.
 """
 
-import argparse
 import contextlib
-import json
-import tempfile
 import time
 from typing import Protocol
 
@@ -192,46 +189,3 @@ def trust_report(
         "domain": domain,
         "seconds": times,
     }
-
-
-def main(argv=None) -> dict:
-    """``python -m jaxmag.ml.trust.adapters [--quick] [--budget B] [--k K] [--only NAME ...]``."""
-    p = argparse.ArgumentParser(description="trust reports of jaxmag's trained models")
-    p.add_argument("--quick", action="store_true", help="small data, seconds per fit")
-    p.add_argument("--budget", type=int, default=2, help="search points per model")
-    p.add_argument("--k", type=int, default=3, help="cross-validation folds")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--only", nargs="*", default=None, help="adapter names to run")
-    args = p.parse_args(argv)
-    jax.config.update("jax_enable_x64", True)
-    # each adapter's key depends on its place among all four, so --only repeats a run
-    chosen = [(i, a) for i, a in enumerate(all_adapters()) if not args.only or a.name in args.only]
-    if not chosen:
-        raise SystemExit(f"no adapter named {args.only}")
-    out = {}
-    with tempfile.TemporaryDirectory() as cache:
-        for i, a in chosen:
-            out[a.name] = trust_report(a, key=jax.random.fold_in(jax.random.key(args.seed), i),
-                                       quick=args.quick, budget=args.budget, k=args.k,
-                                       compile_cache=cache)  # fmt: skip
-    print(json.dumps(out))
-    return out
-
-
-__all__ = [
-    "HomogenisationTrust",
-    "KernelStepperTrust",
-    "NeuralStepperTrust",
-    "SP4Trajectories",
-    "SIGMAS",
-    "SEEDS",
-    "SwitchingTrust",
-    "TrustAdapter",
-    "all_adapters",
-    "compilation_cache",
-    "main",
-    "trust_report",
-]
-
-if __name__ == "__main__":
-    main()
