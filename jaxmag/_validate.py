@@ -55,3 +55,22 @@ def check_shape(name: str, value, allowed: tuple[tuple[int, ...], ...]):
         want = " or ".join(str(s) for s in allowed)
         raise ValueError(f"{name} has shape {shape}, expected {want}")
     return value
+
+
+def check_int(name: str, value, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Check that ``value`` is an integer (not a bool) with ``minimum <= value`` (and
+    ``value <= maximum`` if given); the default is a positive integer.
+
+    Returns it as a Python ``int``.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        if maximum is not None:
+            want = f"an integer in [{minimum}, {maximum}]"
+        else:
+            want = {1: "a positive integer", 0: "a non-negative integer"}.get(
+                minimum, f"an integer >= {minimum}"
+            )
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return int(value)
