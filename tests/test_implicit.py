@@ -42,6 +42,29 @@ def test_stoner_wohlfarth_derivatives():
     np.testing.assert_allclose(g, [np.cos(th) * dth_dH, np.cos(th) * dth_dKu], rtol=1e-6)
 
 
+def _sw_mx_few_iterations(p):
+    """Three minimiser iterations: far from the equilibrium at tol = 1e-13."""
+    H, Ku = p
+    m = jm.equilibrium(_sw_system(H, Ku), jnp.array([0.3, 0.0, 1.0]), tol=1e-13, max_iter=3)
+    return m[0, 0, 0, 0]
+
+
+def test_unconverged_equilibrium_raises():
+    """An unconverged state is refused before a gradient is taken: eagerly (with the
+    torque reached and tol in the message) and under jit, where eqx.error_if raises."""
+    p = jnp.array([2e4, KU])
+    concrete = r"did not converge in max_iter=3 .* = \d\.\d+e[-+]\d+, not below tol = 1\.000e-13"
+    with pytest.raises(RuntimeError, match=concrete):
+        _sw_mx_few_iterations(p)
+    with pytest.raises(RuntimeError, match=concrete):
+        jax.grad(_sw_mx_few_iterations)(p)
+    traced = r"did not converge in max_iter=3 .* >= tol = 1\.000e-13"
+    with pytest.raises(RuntimeError, match=traced):
+        jax.block_until_ready(jax.jit(_sw_mx_few_iterations)(p))
+    with pytest.raises(RuntimeError, match=traced):
+        jax.block_until_ready(jax.jit(jax.grad(_sw_mx_few_iterations))(p))
+
+
 MESH = jm.Mesh((4, 3, 1), (5e-9, 5e-9, 3e-9))
 M0 = jm.normalise(jnp.array([1.0, 0.3, 0.2]).reshape(3, 1, 1, 1) * jnp.ones((3, 4, 3, 1)))
 WEIGHT = jnp.arange(12.0).reshape(4, 3, 1) / 12

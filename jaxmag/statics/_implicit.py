@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import lineax as lx
 
 from jaxmag._system import System
+from jaxmag._validate import is_concrete
 from jaxmag.statics._relax import minimise
 from jaxmag.vectors import dot
 
@@ -27,14 +28,34 @@ def _project(m, x):
     return x - dot(m, x) * m
 
 
+def _relaxed(system, m0, tol, max_iter):
+    """The minimiser's state, refused unless it converged: the implicit gradient is only
+    valid at an equilibrium. With concrete values (also in the forward pass of an eager
+    ``jax.grad``) the error names the torque reached; under ``jit`` it is an
+    ``eqx.error_if``, raised when the compiled function runs."""
+    res = minimise(system, m0, tol=tol, max_iter=max_iter)
+    what = "jaxmag.equilibrium: the minimiser did not converge in max_iter={} iterations"
+    advice = "the implicit gradient is only valid at an equilibrium; raise max_iter or tol"
+    tol_s = f"{float(tol):.3e}" if is_concrete(tol) else "tol"
+    if is_concrete(res.max_torque):
+        if not bool(res.converged):
+            raise RuntimeError(
+                f"{what.format(max_iter)}: max torque |m × H| / max(Ms) = "
+                f"{float(res.max_torque):.3e}, not below tol = {tol_s}; {advice}"
+            )
+        return res.m
+    msg = f"{what.format(max_iter)}: max torque |m × H| / max(Ms) >= tol = {tol_s}; {advice}"
+    return eqx.error_if(res.m, jnp.logical_not(res.converged), msg)
+
+
 @eqx.filter_custom_vjp
 def _equilibrium(system, m0, tol, max_iter, cg_tol, cg_max_steps):
-    return minimise(system, m0, tol=tol, max_iter=max_iter).m
+    return _relaxed(system, m0, tol, max_iter)
 
 
 @_equilibrium.def_fwd
 def _equilibrium_fwd(perturbed, system, m0, tol, max_iter, cg_tol, cg_max_steps):
-    m = minimise(system, m0, tol=tol, max_iter=max_iter).m
+    m = _relaxed(system, m0, tol, max_iter)
     return m, m
 
 
@@ -94,6 +115,10 @@ def equilibrium(
     - `tol`: torque tolerance of the minimiser (see :func:`jaxmag.minimise`). The
       gradient is as accurate as the equilibrium: keep `tol` small (default 1e-7 in
       float64).
+    - `max_iter`: iteration limit of the minimiser. If the torque is still at or above
+      `tol` when it is reached, the state is no equilibrium and its implicit gradient
+      would be wrong: a ``RuntimeError`` naming the torque reached and `tol` is raised
+      in the forward pass (under ``jit``, an ``eqx.error_if`` error when it runs).
     - `cg_tol`, `cg_max_steps`: the conjugate-gradient solve of the backward pass. It
       raises an error if it fails (e.g. at a saddle point, where the Hessian is not
       positive definite), rather than returning a wrong gradient.
