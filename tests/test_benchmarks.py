@@ -1,14 +1,11 @@
 """Every benchmark script runs with --quick and ends with one JSON object."""
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import BENCHMARKS as BENCH
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
 DEDICATED = {
     p.stem.removeprefix("test_benchmarks_")
@@ -17,19 +14,6 @@ DEDICATED = {
 """Scripts whose --quick runs are tested, with their figures, in ``test_benchmarks_<name>.py``."""
 OWN_TEST = {"sp4.py"}
 """Scripts whose --quick run is a test of its own below (one run, not two)."""
-
-
-def _run(script, *args, cwd):
-    """Run a benchmark script; return its closing JSON object."""
-    out = subprocess.run(
-        [sys.executable, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_there_are_benchmarks():
@@ -74,8 +58,8 @@ def test_every_benchmark_has_a_quick_test():
     [p for p in SCRIPTS if p.stem not in DEDICATED and p.name not in OWN_TEST],
     ids=lambda p: p.name,
 )
-def test_benchmark_quick(script, tmp_path):
-    figures = _run(script, "--quick", cwd=tmp_path)
+def test_benchmark_quick(script, bench):
+    figures = bench(script, "--quick").figures
     assert isinstance(figures, dict) and figures
     for key in REQUIRED.get(script.name, ()):
         assert key in figures, key
@@ -110,10 +94,10 @@ def test_benchmark_quick(script, tmp_path):
         assert figures["fft_floor_s"] > 0
 
 
-def test_sp4_benchmark_figures(tmp_path):
+def test_sp4_benchmark_figures(bench, tmp_path):
     """sp4.py's quick run (the parametrised test leaves it to this one)."""
     csv = tmp_path / "f1.csv"
-    f = _run(BENCH / "sp4.py", "--quick", "--out", str(csv), cwd=tmp_path)
+    f = bench("sp4.py", "--quick", "--out", str(csv)).figures
     assert isinstance(f, dict) and f
     for key in (
         "m_relaxed",
@@ -132,9 +116,9 @@ def test_sp4_benchmark_figures(tmp_path):
     assert header == "t_s,mx,my,mz"
 
 
-def test_sp4_benchmark_float32(tmp_path):
+def test_sp4_benchmark_float32(bench, tmp_path):
     """float32 runs relax to their own (looser) default tolerance and stay on the sphere."""
-    f = _run(BENCH / "sp4.py", "--quick", "--dtype", "float32", cwd=tmp_path)
+    f = bench("sp4.py", "--quick", "--dtype", "float32").figures
     assert f["dtype"] == "float32"
     assert f["relax_converged"] and f["relax_max_torque"] < 1e-5
     assert f["max_norm_dev"] <= 1e-6

@@ -1,29 +1,14 @@
 """benchmarks/dmi.py: the DMI standard problem's wire and disk, smoke-run with --quick."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 
 from jaxmag.io import read_csv
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "dmi.py"
 
-
-def _run(*args, cwd):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600, cwd=cwd
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def test_dmi_wire_bulk(tmp_path):
+def test_dmi_wire_bulk(bench, tmp_path):
     """Bulk DMI gives the published interfacial wire turned in spin space."""
     csv = tmp_path / "wire.csv"
-    f = _run("--case", "wire", "--kind", "bulk", "--quick", "--out", str(csv), cwd=tmp_path)
+    f = bench("dmi.py", "--case", "wire", "--kind", "bulk", "--quick", "--out", str(csv)).figures
     assert f["converged"] and f["kind"] == "bulk"
     assert f["max_abs_dm_vs_published_worst"] <= 1e-4
     assert set(f["max_abs_dm_vs_published"]) == {"fidimag", "oommf", "mumax3_pbcy"}
@@ -35,9 +20,9 @@ def test_dmi_wire_bulk(tmp_path):
     np.testing.assert_allclose(rows["mx"] ** 2 + rows["my"] ** 2 + rows["mz"] ** 2, 1, atol=1e-12)
 
 
-def test_dmi_disk_quick(tmp_path):
+def test_dmi_disk_quick(bench, tmp_path):
     csv = tmp_path / "disk.csv"
-    f = _run("--case", "disk", "--kind", "d2d", "--quick", "--out", str(csv), cwd=tmp_path)
+    f = bench("dmi.py", "--case", "disk", "--kind", "d2d", "--quick", "--out", str(csv)).figures
     assert f["converged"] and f["cells"] == [25, 25, 1]
     # 4 nm cells are coarse: a skyrmion, smaller than at 2 nm (21.9 nm) or in the ODE
     assert 19 < f["skyrmion_radius_nm"] < 22.03 and f["mz_centre"] > 0.99

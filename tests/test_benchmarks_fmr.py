@@ -1,26 +1,14 @@
 """benchmarks/fmr.py --quick: the CSV, the PNG and one closing JSON object."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 
 from jaxmag.io import read_csv
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "fmr.py"
 
-
-def test_fmr_benchmark_quick(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--out", "tmp.csv"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = out.stdout.strip().splitlines()
-    assert any("main peaks" in line for line in lines[:-1])
-    f = json.loads(lines[-1])
+def test_fmr_benchmark_quick(bench, tmp_path):
+    run = bench("fmr.py", "--quick", "--out", "tmp.csv")
+    assert any("main peaks" in line for line in run.lines)
+    f = run.figures
     keys = {"peaks_GHz", "f1_GHz", "f2_GHz", "wall_s", "relax_s", "dynamics_s", "compile_s"}
     keys |= {"cells", "t1_s", "fwhm_GHz", "rhs_evals", "dtype", "device", "jax"}
     assert keys <= set(f), keys - set(f)

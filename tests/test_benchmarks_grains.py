@@ -1,25 +1,10 @@
 """benchmarks/grains.py --quick ends with one JSON object holding the issue's keys."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "grains.py"
 
-
-def test_grains_benchmark_quick(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--save", str(tmp_path / "cnn")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    f = json.loads(out.stdout.strip().splitlines()[-1])
+def test_grains_benchmark_quick(bench, tmp_path):
+    f = bench("grains.py", "--quick", "--save", str(tmp_path / "cnn"), timeout=900).figures
     for k in (
         "loop_l1_rel",
         "hc_rel_err",

@@ -1,23 +1,8 @@
 """benchmarks/homogenisation.py --quick ends with one JSON object holding the figures."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "homogenisation.py"
-
-
-def test_homogenisation_benchmark_quick(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    f = json.loads(out.stdout.strip().splitlines()[-1])
+def test_homogenisation_benchmark_quick(bench, tmp_path):
+    f = bench("homogenisation.py", "--quick", timeout=900).figures
     keys = (
         "r2_cnn",
         "r2_baselines",

@@ -1,23 +1,8 @@
 """benchmarks/sp2.py --quick: one bar and a two-point sweep, each ending with one JSON object."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "sp2.py"
-
-
-def _run(*args, cwd):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600, cwd=cwd
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def test_sp2_benchmark_quick(tmp_path):
-    f = _run("--quick", cwd=tmp_path)
+def test_sp2_benchmark_quick(bench, tmp_path):
+    f = bench("sp2.py", "--quick").figures
     for key in ("m_remanent", "Hc_over_Ms", "Hs_over_Ms", "cells", "cell_lex", "field_steps"):
         assert key in f, key
     assert {"wall_s", "dtype", "device"} <= set(f) and f["dtype"] == "float64"
@@ -26,8 +11,8 @@ def test_sp2_benchmark_quick(tmp_path):
     assert abs(f["small_particle_limit_Hc_over_Ms"] - 0.057069478) < 1e-7
 
 
-def test_sp2_benchmark_quick_sweep(tmp_path):
-    f = _run("--quick", "--sweep", "--out", "s.csv", cwd=tmp_path)
+def test_sp2_benchmark_quick_sweep(bench, tmp_path):
+    f = bench("sp2.py", "--quick", "--sweep", "--out", "s.csv").figures
     assert [r["d_lex"] for r in f["rows"]] == [0.5, 1.0]
     header = (tmp_path / "s.csv").read_text().splitlines()[0]
     assert header.startswith("d_lex,mx_rem,my_rem,mz_rem,Hc_over_Ms,Hs_over_Ms")

@@ -1,23 +1,11 @@
 """benchmarks/sp3.py --quick: runs in seconds and ends with one JSON object."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "sp3.py"
 
-
-def test_sp3_benchmark_quick(tmp_path):
+def test_sp3_benchmark_quick(bench, tmp_path):
     png = tmp_path / "sp3.png"
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--png", str(png)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
-    f = json.loads(out.stdout.strip().splitlines()[-1])
+    f = bench("sp3.py", "--quick", "--png", str(png)).figures
     for key in (
         "L_crit_over_lex", "cells_per_edge", "energies", "anisotropy_convention",
         "convergence", "wall_s", "compile_s", "dtype", "device", "jax",

@@ -3,29 +3,14 @@
 (``tests/test_benchmarks.py`` runs the default case, sp5, with --quick.)
 """
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "stt.py"
-
-
-def _run(*args, cwd):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600, cwd=cwd
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 @pytest.mark.parametrize("case", ["slonczewski", "wall"])
-def test_stt_benchmark_quick(case, tmp_path):
+def test_stt_benchmark_quick(case, bench, tmp_path):
     csv = tmp_path / "m.csv"
-    f = _run("--case", case, "--quick", "--out", str(csv), cwd=tmp_path)
+    f = bench("stt.py", "--case", case, "--quick", "--out", str(csv)).figures
     assert f["case"] == case
     assert csv.read_text().splitlines()[0] == "t_s,mx,my,mz"
     if case == "slonczewski":
@@ -43,8 +28,8 @@ def test_stt_benchmark_quick(case, tmp_path):
             )
 
 
-def test_stt_benchmark_sp5_quick_figures(tmp_path):
-    f = _run("--case", "sp5", "--quick", cwd=tmp_path)
+def test_stt_benchmark_sp5_quick_figures(bench, tmp_path):
+    f = bench("stt.py", "--case", "sp5", "--quick").figures
     np.testing.assert_allclose(f["u_m_per_s"], [-72.174, 0, 0], atol=1e-3)
     assert f["relax_converged"] and f["m_relaxed"][2] > 0.02  # a vortex, core along +z
     for key in ("max_abs_dm_vs_magnumnp", "max_abs_dm_vs_mumax2", "mx_min", "t_mx_min_s"):

@@ -1,20 +1,8 @@
 """benchmarks/thermal.py --quick: runs in seconds and ends with one JSON object."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "thermal.py"
-
-
-def test_thermal_benchmark_quick(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
-    f = json.loads(out.stdout.strip().splitlines()[-1])
+def test_thermal_benchmark_quick(bench, tmp_path):
+    f = bench("thermal.py", "--quick").figures
     for key in ("langevin", "escape", "weak_order", "replica_steps_per_s", "device", "dtype"):
         assert key in f, key
     assert f["dtype"] == "float64"

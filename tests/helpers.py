@@ -1,0 +1,39 @@
+"""Shared test machinery."""
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+"""The folder of the benchmark scripts."""
+
+
+@dataclass(frozen=True)
+class BenchmarkRun:
+    """A finished benchmark run: its closing JSON object (`figures`), the lines printed
+    before it (`lines`) and its standard error."""
+
+    figures: dict
+    lines: list[str]
+    stderr: str
+
+
+def run_benchmark(script: str | Path, *args: str, cwd: Path, timeout: float = 600) -> BenchmarkRun:
+    """Run ``benchmarks/<script>`` (a name or a path) with `args` in `cwd`; assert that it
+    exits with 0 and prints one JSON object as its last line."""
+    path = Path(script) if Path(script).is_absolute() else BENCHMARKS / script
+    out = subprocess.run(
+        [sys.executable, str(path), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.strip().splitlines()
+    assert lines, f"{path.name} printed nothing"
+    figures = json.loads(lines[-1])
+    assert isinstance(figures, dict), f"{path.name}'s last line is not a JSON object"
+    return BenchmarkRun(figures=figures, lines=lines[:-1], stderr=out.stderr)
