@@ -116,7 +116,7 @@ def main(argv=None) -> dict:
 
     def film(B_mT):
         s = jm.make_system(mesh, pmat, H=B_mT * 1e-3 / jm.constants.MU0)
-        return jm.simulate_fixed(s, m_s, dt, n_steps, save_every_n=n_steps // 10).m_avg
+        return jm.simulate_fixed(s, m_s, dt, n_steps, save_every=dt * (n_steps // 10)).m_avg
 
     fields = jnp.stack(
         [jnp.array([-24.6, 4.3, 0.0]) + jnp.array([0.2 * i, -0.1 * i, 0.0]) for i in range(B)]

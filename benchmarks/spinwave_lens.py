@@ -47,7 +47,7 @@ class LensConfig:
     dt: float = 5e-12  # time step, s (Heun)
     t1: float = 5e-9  # run length, s
     t_avg: float = 3.5e-9  # average the intensity over [t_avg, t1], s
-    save_every_n: int = 10  # steps between saved snapshots
+    steps_per_save: int = 10  # steps between saved snapshots (save_every = dt * this)
     target: int = 0  # probe to focus on (0: lower, 1: centre, 2: upper)
 
 
@@ -142,9 +142,9 @@ class Lens:
         self.relaxed = jm.minimise(base, (0.0, 0.0, 1.0))
         self.m_eq = self.relaxed.m
         self.system = jm.make_system(mesh, mat, H=H0, extra_terms=(drive, trained))
-        self.n_steps = int(round(cfg.t1 / cfg.dt / cfg.save_every_n)) * cfg.save_every_n
-        n_saves = self.n_steps // cfg.save_every_n
-        self.i_avg = int(np.ceil(cfg.t_avg / (cfg.dt * cfg.save_every_n)))
+        self.n_steps = int(round(cfg.t1 / cfg.dt / cfg.steps_per_save)) * cfg.steps_per_save
+        n_saves = self.n_steps // cfg.steps_per_save
+        self.i_avg = int(np.ceil(cfg.t_avg / (cfg.dt * cfg.steps_per_save)))
         if not 0 < self.i_avg <= n_saves:
             raise ValueError("t_avg must lie inside (0, t1]")
         self._lens_j = jnp.asarray(self.lens)
@@ -176,8 +176,8 @@ class Lens:
         return eqx.tree_at(lambda s: s.terms[-1].H, self.system, H)
 
     def run(self, rho, refine: int = 1, extend: int = 1):
-        """The driven run with the field map of ``rho``: a :class:`jaxmag.FixedTrajectory`
-        with snapshots every ``save_every_n`` steps. ``refine`` divides the step (the same
+        """The driven run with the field map of ``rho``: a :class:`jaxmag.Trajectory`
+        with snapshots every ``steps_per_save`` steps. ``refine`` divides the step (the same
         save times, ``refine`` times the steps: a convergence check); ``extend``
         multiplies the run length."""
         import jaxmag as jm
@@ -188,8 +188,8 @@ class Lens:
             self.m_eq,
             cfg.dt / refine,
             self.n_steps * refine * extend,
-            save_every_n=cfg.save_every_n * refine,
-            save_snapshots=True,
+            save_every=cfg.dt * cfg.steps_per_save,
+            snapshots=True,
             checkpoint=True,
         )
 
@@ -199,7 +199,7 @@ class Lens:
         import jax.numpy as jnp
 
         snaps = self.run(rho, refine, extend).snapshots
-        i0 = self.i_avg if extend == 1 else self.n_steps // self.cfg.save_every_n
+        i0 = self.i_avg if extend == 1 else self.n_steps // self.cfg.steps_per_save
         dm = snaps[i0:, :2, :, :, 0] - self.m_eq[None, :2, :, :, 0]
         return jnp.mean(jnp.sum(dm**2, axis=1), axis=0)
 

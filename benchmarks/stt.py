@@ -281,13 +281,9 @@ def wall_velocity(system, m0, t1, cell, *, n_saves=41, rtol=1e-6):
     snaps = np.linspace(0.0, t1, n_saves)
     kw = dict(rtol=rtol, atol=rtol, save_energies=False)
     _, compile_s = _timed(
-        lambda: (
-            jm.simulate(
-                system, m0, t1 * 1e-3, ts=snaps * 1e-3, snapshot_ts=snaps * 1e-3, **kw
-            ).m_avg
-        )
+        lambda: jm.simulate(system, m0, t1 * 1e-3, ts=snaps * 1e-3, snapshots=True, **kw).m_avg
     )
-    traj, w = _timed(lambda: jm.simulate(system, m0, t1, ts=snaps, snapshot_ts=snaps, **kw))
+    traj, w = _timed(lambda: jm.simulate(system, m0, t1, ts=snaps, snapshots=True, **kw))
     X = wall_positions(traj.snapshots, cell).mean(axis=1)
     late = snaps >= t1 / 2
     v = float(np.polyfit(snaps[late], X[late], 1)[0])

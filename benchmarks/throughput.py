@@ -89,7 +89,7 @@ def run_size(n: int, dtype_name: str, repeats: int) -> dict:
 
     @jax.jit
     def go(system, m0):
-        return jm.simulate_fixed(system, m0, DT, N_STEPS, save_every_n=N_STEPS).m_final
+        return jm.simulate_fixed(system, m0, DT, N_STEPS, save_every=DT * N_STEPS).m_final
 
     t = time.perf_counter()
     compiled = go.lower(system, m0).compile()

@@ -32,7 +32,7 @@ DRIVER = textwrap.dedent(
     import jax.numpy as jnp
     import numpy as np
     import jaxmag
-    from jaxmag.dynamics._segmented import simulate_checkpointed
+    from jaxmag import simulate_checkpointed
     from jaxmag.constants import MU0
     from jaxmag.problems import sp4
 
@@ -44,9 +44,9 @@ DRIVER = textwrap.dedent(
         system, sp4.M_START, 20e-12, checkpoint_dir=folder, checkpoint_every=1e-12,
         save_every=0.25e-12, key=jax.random.key(7),
     )
-    np.save(out + ".m.npy", np.asarray(run.m))
+    np.save(out + ".m.npy", np.asarray(run.m_final))
     np.save(out + ".table.npy", np.asarray(run.m_avg))
-    info = {"resumed_from": run.resumed_from, "n_segments": run.n_segments,
+    info = {"resumed_from": run.resumed_from, "n_segments": run.stats["n_segments"],
             "key": np.asarray(jax.random.key_data(run.key)).tolist()}
     with open(out + ".tmp", "w") as f:
         json.dump(info, f)
@@ -65,7 +65,7 @@ def _driver(tmp_path, name):
 
 def _segment_done(folder: Path) -> int:
     try:
-        return json.loads((folder / ck.META).read_text())["segment"]
+        return json.loads((folder / ck._META).read_text())["segment"]
     except (FileNotFoundError, json.JSONDecodeError, KeyError):
         return 0
 
@@ -126,24 +126,25 @@ RUN = {"checkpoint_every": 1e-12, "save_every": 0.5e-12}
 
 
 def _run(folder, system=None, t1=4e-12, **kw):
-    return ck.simulate_checkpointed(
+    return jaxmag.simulate_checkpointed(
         _system() if system is None else system, M0, t1, checkpoint_dir=folder, **{**RUN, **kw}
     )
 
 
 def test_resume_from_earlier_checkpoint_and_matches_simulate(tmp_path):
     ref = _run(tmp_path / "a")
-    assert ref.resumed_from is None and ref.n_segments == 4 and ref.key is None
+    assert ref.resumed_from is None and ref.stats["n_segments"] == 4 and ref.key is None
     assert sorted(p.name for p in (tmp_path / "a").glob("segment_*")) == [
         "segment_000003",
         "segment_000004",
     ]
     again = _run(tmp_path / "a")  # a finished run: restored, nothing integrated
     assert again.resumed_from == 4
-    assert np.array_equal(again.m, ref.m) and np.array_equal(again.m_avg, ref.m_avg)
+    assert np.array_equal(again.m_final, ref.m_final)
+    assert np.array_equal(again.m_avg, ref.m_avg)
 
     _run(tmp_path / "b")  # point its checkpoint.json back at the previous checkpoint
-    meta_path = tmp_path / "b" / ck.META
+    meta_path = tmp_path / "b" / ck._META
     meta = json.loads(meta_path.read_text())
     old = json.loads(meta_path.read_text())
     meta.update(segment=3, folder="segment_000003")
@@ -155,7 +156,8 @@ def test_resume_from_earlier_checkpoint_and_matches_simulate(tmp_path):
     meta_path.write_text(json.dumps(meta))
     res = _run(tmp_path / "b")
     assert res.resumed_from == 3
-    assert np.array_equal(res.m, ref.m) and np.array_equal(res.m_avg, ref.m_avg)
+    assert np.array_equal(res.m_final, ref.m_final)
+    assert np.array_equal(res.m_avg, ref.m_avg)
     assert res.stats == ref.stats
 
     traj = jaxmag.simulate(_system(), M0, 4e-12, ts=np.asarray(ref.ts))
@@ -175,7 +177,7 @@ def test_segment_function_compiles_once(tmp_path, caplog):
     system = _system(n=(3, 2, 1))  # a shape no other test uses
     with jax.log_compiles(), caplog.at_level("WARNING", logger="jax"):
         run = _run(tmp_path, system, t1=5e-12)
-    assert run.n_segments == 5
+    assert run.stats["n_segments"] == 5
     compiles = [r for r in caplog.records if "Compiling jit(_segment)" in r.getMessage()]
     assert len(compiles) == 1
 
@@ -189,6 +191,7 @@ def test_segment_function_compiles_once(tmp_path, caplog):
         ({"system": _system(H=(-2e4, 0.0, 0.0))}, "system"),
         ({"solver": diffrax.Tsit5()}, "solver"),
         ({"key": jax.random.key(1)}, "key"),
+        ({"snapshots": True}, "snapshots"),
     ],
 )
 def test_checkpoint_of_another_run_is_refused(tmp_path, change, name):
@@ -201,14 +204,16 @@ def test_checkpoint_of_another_run_is_refused(tmp_path, change, name):
 def test_checkpoint_of_another_initial_state_is_refused(tmp_path):
     _run(tmp_path, t1=2e-12)
     with pytest.raises(ValueError, match="different run.*m0"):
-        ck.simulate_checkpointed(_system(), (0.0, 1.0, 0.0), 2e-12, checkpoint_dir=tmp_path, **RUN)
+        jaxmag.simulate_checkpointed(
+            _system(), (0.0, 1.0, 0.0), 2e-12, checkpoint_dir=tmp_path, **RUN
+        )
 
 
 # orbax leaves an asyncio callback behind when a restore fails; it is harmless.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_corrupt_checkpoints_are_refused(tmp_path):
     _run(tmp_path / "a", t1=2e-12)
-    meta = tmp_path / "a" / ck.META
+    meta = tmp_path / "a" / ck._META
     meta.write_text('{"format": "jaxmag.simulate_checkpointed/1", "segm')
     with pytest.raises(ValueError, match="corrupt checkpoint metadata"):
         _run(tmp_path / "a", t1=2e-12)
@@ -221,8 +226,8 @@ def test_corrupt_checkpoints_are_refused(tmp_path):
         _run(tmp_path / "b", t1=2e-12)
 
     _run(tmp_path / "c", t1=2e-12)  # parameters edited by hand: the hash no longer fits
-    text = (tmp_path / "c" / ck.META).read_text().replace("1e-05", "1e-06")
-    (tmp_path / "c" / ck.META).write_text(text)
+    text = (tmp_path / "c" / ck._META).read_text().replace("1e-05", "1e-06")
+    (tmp_path / "c" / ck._META).write_text(text)
     with pytest.raises(ValueError, match="corrupt checkpoint metadata"):
         _run(tmp_path / "c", t1=2e-12)
 
@@ -255,7 +260,7 @@ def test_bad_checkpoint_dir_and_m0(tmp_path):
     with pytest.raises(ValueError, match="not a folder"):
         _run(tmp_path / "file")
     with pytest.raises(ValueError, match="shape"):
-        ck.simulate_checkpointed(
+        jaxmag.simulate_checkpointed(
             _system(), np.ones((3, 5, 2, 1)), 2e-12, checkpoint_dir=tmp_path, **RUN
         )
 
@@ -278,17 +283,17 @@ def test_progress_prints_one_line_per_segment(tmp_path, capsys):
 
 
 def test_model_round_trip(tmp_path):
-    assert ck.save_model is model_checkpoint.save_model
-    assert ck.load_model is model_checkpoint.load_model
+    assert jaxmag.io.save_model is model_checkpoint.save_model
+    assert jaxmag.io.load_model is model_checkpoint.load_model
     config = {"in_size": 3, "out_size": 2, "width_size": 8, "depth": 2}
 
     def build(cfg):
         return eqx.nn.MLP(**cfg, key=jax.random.key(0))
 
     model = eqx.nn.MLP(**config, key=jax.random.key(42))
-    ck.save_model(tmp_path / "model", model, config)
-    assert ck.load_config(tmp_path / "model") == config
-    restored, cfg = ck.load_model(tmp_path / "model", build)
+    jaxmag.io.save_model(tmp_path / "model", model, config)
+    assert jaxmag.io.load_config(tmp_path / "model") == config
+    restored, cfg = jaxmag.io.load_model(tmp_path / "model", build)
     assert cfg == config
     for a, b in zip(jax.tree.leaves(model), jax.tree.leaves(restored), strict=True):
         assert np.array_equal(a, b)

@@ -22,7 +22,7 @@ def system():
 
 
 def test_matches_adaptive(system):
-    fixed = jm.simulate_fixed(system, M0, 1e-13, 400, save_every_n=10)
+    fixed = jm.simulate_fixed(system, M0, 1e-13, 400, save_every=1e-12)
     ref = jm.simulate(system, M0, 4e-11, save_every=1e-12, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(fixed.ts, ref.ts, rtol=1e-12, atol=1e-25)
     assert float(jnp.max(jnp.abs(fixed.m_avg - ref.m_avg))) < 1e-5
@@ -41,7 +41,7 @@ def test_larmor_macrospin():
     )
     m0 = jnp.array([1.0, 0.0, 0.0])
     out = jm.simulate_fixed(
-        s, m0, 2e-13, 500, save_every_n=50, solver=diffrax.Dopri5(), save_snapshots=True
+        s, m0, 2e-13, 500, save_every=1e-11, solver=diffrax.Dopri5(), snapshots=True
     )
     phi = GAMMA_LL * Hz * np.asarray(out.ts)
     np.testing.assert_allclose(out.m_avg[:, 0], np.cos(phi), atol=1e-7)
@@ -54,7 +54,7 @@ def test_order_heun(system):
     errs = []
     dts = [4e-13, 2e-13, 1e-13]
     for dt in dts:
-        out = jm.simulate_fixed(system, M0, dt, int(round(2e-11 / dt)), save_every_n=1)
+        out = jm.simulate_fixed(system, M0, dt, int(round(2e-11 / dt)), save_every=dt)
         errs.append(float(jnp.max(jnp.abs(out.m_final - ref))))
     slope = np.polyfit(np.log(dts), np.log(errs), 1)[0]
     assert 1.8 < slope < 2.3, (errs, slope)
@@ -63,7 +63,7 @@ def test_order_heun(system):
 def test_gradient_with_checkpoint(system):
     def loss(Hx, checkpoint):
         s = jm.make_system(MESH, MAT, H=jnp.array([Hx, 5e3, 0.0]))
-        out = jm.simulate_fixed(s, M0, 2e-13, 60, save_every_n=10, checkpoint=checkpoint)
+        out = jm.simulate_fixed(s, M0, 2e-13, 60, save_every=2e-12, checkpoint=checkpoint)
         return jnp.sum(out.m_avg[:, 1] ** 2)
 
     g1 = jax.grad(loss)(-2e4, True)
@@ -78,7 +78,11 @@ def test_bad_input(system):
     with pytest.raises(ValueError, match="n_steps"):
         jm.simulate_fixed(system, M0, 1e-13, 0)
     with pytest.raises(ValueError, match="multiple"):
-        jm.simulate_fixed(system, M0, 1e-13, 10, save_every_n=3)
+        jm.simulate_fixed(system, M0, 1e-13, 10, save_every=3e-13)
+    with pytest.raises(ValueError, match="whole number of steps"):
+        jm.simulate_fixed(system, M0, 1e-13, 10, save_every=1.5e-13)
+    with pytest.raises(TypeError, match="snapshots"):
+        jm.simulate_fixed(system, M0, 1e-13, 10, snapshots=np.array([0.0, 5e-13]))
     with pytest.raises(ValueError, match="dt"):
         jm.simulate_fixed(system, M0, -1e-13, 10)
 
@@ -88,4 +92,4 @@ def test_nan_field_raises():
     pulse = jm.Zeeman(MESH, mat, H, time_fn=lambda t: jnp.where(t > 5e-12, jnp.nan, 1.0))
     s = jm.System(MESH, mat, (jm.Exchange(MESH, mat), pulse))
     with pytest.raises(RuntimeError, match="t = 6e-12"):
-        jm.simulate_fixed(s, M0, 1e-13, 200, save_every_n=10)
+        jm.simulate_fixed(s, M0, 1e-13, 200, save_every=1e-12)

@@ -345,7 +345,7 @@ def test_snapshots(film):
     snap_ts = np.array([0.0, 3e-12, 7.5e-12, t1])
     ts = np.linspace(0.0, t1, 41)  # contains every snapshot time
     m0 = tilted_state(seed=3)
-    traj = jm.simulate(film, m0, t1, ts=ts, snapshot_ts=snap_ts, save_energies=False)
+    traj = jm.simulate(film, m0, t1, ts=ts, snapshots=snap_ts, save_energies=False)
     np.testing.assert_allclose(np.asarray(traj.snapshot_ts), snap_ts, rtol=1e-14, atol=1e-25)
     snaps = np.asarray(traj.snapshots)
     assert snaps.shape == (4, 3, *SMALL.shape)

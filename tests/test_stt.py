@@ -154,7 +154,7 @@ def wall_run(alpha, xi, u, t1, n_saves=31):
     relaxed = jm.minimise(system, m0)
     ts = np.linspace(0, t1, n_saves)
     traj = jm.simulate(
-        system, relaxed.m, t1, ts=ts, snapshot_ts=ts, rtol=1e-7, atol=1e-7, save_energies=False
+        system, relaxed.m, t1, ts=ts, snapshots=True, rtol=1e-7, atol=1e-7, save_energies=False
     )
     mx = np.asarray(traj.snapshots)[:, 0, :, 0, 0]
     nxt = np.roll(mx, -1, axis=1)

@@ -102,16 +102,17 @@ def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
         snaps = np.arange(int(np.floor(stage["t"] / ovf_every + 1e-9)) + 1) * ovf_every
     ck_every = cfg["output"]["checkpoint_every"]
     if ck_every > 0:
-        from jaxmag.dynamics._segmented import simulate_checkpointed
+        from jaxmag.dynamics import simulate_checkpointed
 
         r = simulate_checkpointed(system, m, stage["t"], checkpoint_dir=out / "checkpoints" /
                                   f"stage{i}", checkpoint_every=ck_every, save_every=every,
                                   solver=solver, rtol=stage["rtol"], atol=stage["rtol"],
                                   progress=progress)  # fmt: skip
         rows = {"t": t_start + np.asarray(r.ts), **_avg(r.m_avg)}
-        return r.m, rows, None, None
-    tr = simulate(system, m, stage["t"], ts=ts, snapshot_ts=snaps, solver=solver,
-                  rtol=stage["rtol"], atol=stage["rtol"], progress=progress)  # fmt: skip
+        return r.m_final, rows, None, None
+    tr = simulate(system, m, stage["t"], ts=ts, snapshots=False if snaps is None else snaps,
+                  solver=solver, rtol=stage["rtol"], atol=stage["rtol"],
+                  progress=progress)  # fmt: skip
     rows = {"t": t_start + np.asarray(tr.ts), **_avg(tr.m_avg)}
     if tr.energies:
         rows["E_total"] = sum(np.asarray(v) for v in tr.energies.values())

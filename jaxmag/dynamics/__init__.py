@@ -10,9 +10,6 @@ from ._llg import llg_rhs as llg_rhs
 from ._rk import RK4FSAL as RK4FSAL
 from ._segmented import simulate_checkpointed as simulate_checkpointed
 from ._simulate import (
-    Trajectory as Trajectory,
-)
-from ._simulate import (
     default_controller as default_controller,
 )
 from ._simulate import (
@@ -26,6 +23,7 @@ from ._simulate import (
 )
 from ._solver import ProjectedSolver as ProjectedSolver
 from ._solver import max_norm_deviation as max_norm_deviation
+from ._trajectory import Trajectory as Trajectory
 
 __all__ = [
     "ProjectedSolver",

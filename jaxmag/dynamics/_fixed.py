@@ -9,24 +9,15 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+import numpy as np
 
 from jaxmag._system import System
-from jaxmag._validate import check_real, is_concrete
+from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import check_finite, mean_m
-from jaxmag.dynamics._solver import ProjectedSolver
+from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
+from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
 from jaxmag.vectors import normalise
-
-
-class FixedTrajectory(eqx.Module):
-    """``ts`` (s, ``(S,)``), ``m_avg`` (``(S, 3)``), ``snapshots`` (``(S, 3, nx, ny, nz)``
-    or None) at the save times, and ``m_final``."""
-
-    ts: Float[Array, " S"]
-    m_avg: Float[Array, "S 3"]
-    snapshots: Float[Array, "S 3 nx ny nz"] | None
-    m_final: Float[Array, "3 nx ny nz"]
 
 
 def simulate_fixed(
@@ -35,13 +26,14 @@ def simulate_fixed(
     dt: float,
     n_steps: int,
     *,
-    save_every_n: int = 1,
+    save_every: float | None = None,
     solver: diffrax.AbstractSolver | None = None,
     precession: bool = True,
-    save_snapshots: bool = False,
+    snapshots: bool = False,
     checkpoint: bool = False,
-) -> FixedTrajectory:
-    """Integrate ``n_steps`` steps of size ``dt`` (s), saving every ``save_every_n`` steps.
+) -> Trajectory:
+    """Integrate ``n_steps`` steps of size ``dt`` (s) from t = 0, saving every
+    ``save_every`` (s).
 
     **Arguments:**
 
@@ -51,23 +43,29 @@ def simulate_fixed(
       that is not enough for Heun, which amplifies pure precession by ~(ω dt)⁴/8 per step:
       keep ``γ H_max dt`` below ~0.2 there (or use a 3rd/4th-order solver, whose
       stability regions include part of the imaginary axis).
-    - `n_steps`: number of steps, a multiple of `save_every_n`.
+    - `n_steps`: number of steps (the run ends at ``t1 = n_steps * dt``).
+    - `save_every`: save interval in s, a whole number of steps `dt` that divides the
+      run (default `dt`: every step). The saves are at ``k * save_every``, t = 0 included.
     - `solver`: any explicit diffrax solver (default ``Heun``, 2nd order), wrapped in
       :class:`ProjectedSolver`.
     - `precession`: ``False`` for damping-only dynamics.
-    - `save_snapshots`: also keep the full m at the save times.
+    - `snapshots`: also keep the full field m at the save times (``True``/``False``).
     - `checkpoint`: rematerialise the steps between saves in reverse mode
       (``jax.checkpoint``): memory of one state per save instead of one per step.
 
-    The saves include t = 0. Raises ``RuntimeError`` if the state becomes non-finite.
+    Returns a :class:`~jaxmag.Trajectory` (no `energies`, no `result`). Raises
+    ``RuntimeError`` if the state becomes non-finite.
     """
     m0 = system.check_magnetisation(m0)
     check_real("dt (s)", dt, positive=True)
-    for name, v in (("n_steps", n_steps), ("save_every_n", save_every_n)):
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    if n_steps % save_every_n:
-        raise ValueError(f"n_steps ({n_steps}) must be a multiple of save_every_n ({save_every_n})")
+    n_steps = check_int("n_steps", n_steps)
+    every = _steps_per_save(dt, save_every)
+    if n_steps % every:
+        raise ValueError(
+            f"n_steps ({n_steps}) must be a multiple of the steps per save "
+            f"(save_every / dt = {every})"
+        )
+    snapshots = snapshot_flag(snapshots, "simulate_fixed")
     solver = diffrax.Heun() if solver is None else solver
     if not isinstance(solver, diffrax.AbstractSolver):
         raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
@@ -75,19 +73,34 @@ def simulate_fixed(
         system,
         m0,
         jnp.asarray(dt / TIME_UNIT, dtype=float),
-        n_steps // save_every_n,
-        save_every_n,
+        n_steps // every,
+        every,
         ProjectedSolver(solver),
         precession,
-        save_snapshots,
+        snapshots,
         checkpoint,
     )
     hint = f" (step {dt:g} s too large, or a non-finite field)" if is_concrete(dt) else ""
     return check_finite(out, out.ts[-1], "fixed-step LLG", hint)
 
 
+def _steps_per_save(dt, save_every) -> int:
+    """``save_every / dt`` (a positive whole number, checked); 1 if `save_every` is None."""
+    if save_every is None:
+        return 1
+    check_real("save_every (s)", save_every, positive=True)
+    if not (is_concrete(dt) and is_concrete(save_every)):
+        raise ValueError("save_every (s) and dt (s) must be concrete numbers, not traced")
+    k = int(round(float(save_every) / float(dt)))
+    if k < 1 or not np.isclose(k * float(dt), float(save_every), rtol=1e-9, atol=0.0):
+        raise ValueError(
+            f"save_every = {save_every!r} s must be a whole number of steps dt = {dt!r} s"
+        )
+    return k
+
+
 @eqx.filter_jit
-def _run(system, m0, dtau, n_saves, every, psolver, precession, save_snapshots, checkpoint):
+def _run(system, m0, dtau, n_saves, every, psolver, precession, snapshots, checkpoint):
     u = TIME_UNIT
     term = diffrax.ODETerm(lambda tau, y, args: scaled_rhs(tau, y, args, precession))
     state0 = psolver.init(term, 0.0, dtau, m0, system)
@@ -105,11 +118,23 @@ def _run(system, m0, dtau, n_saves, every, psolver, precession, save_snapshots, 
         block = jax.checkpoint(block)
 
     def observe(y):
+        dev = max_norm_deviation(y)
         y = normalise(y)
-        return mean_m(system, y), (y if save_snapshots else None)
+        return mean_m(system, y), dev, (y if snapshots else None)
 
     _, ys = jax.lax.scan(block, (jnp.zeros((), dtau.dtype), m0, state0), None, length=n_saves)
     ms = jnp.concatenate([m0[None], ys])
-    m_avg, snaps = jax.vmap(observe)(ms)
+    m_avg, norm_dev, snaps = jax.vmap(observe)(ms)
     ts = jnp.arange(n_saves + 1) * (every * dtau * u)
-    return FixedTrajectory(ts=ts, m_avg=m_avg, snapshots=snaps, m_final=normalise(ms[-1]))
+    n = n_saves * every
+    return Trajectory(
+        ts=ts,
+        m_avg=m_avg,
+        m_final=normalise(ms[-1]),
+        t_final=ts[-1],
+        stats={"num_steps": n, "num_accepted_steps": n, "num_rejected_steps": 0},
+        snapshots=snaps,
+        snapshot_ts=ts if snapshots else None,
+        norm_dev=norm_dev,
+        final_norm_dev=max_norm_deviation(ms[-1]),
+    )

@@ -1,11 +1,8 @@
-"""orbax-checkpoint for models and long simulations.
-
-Models: :func:`save_model`, :func:`load_model`, :func:`load_config` (re-exported from
-:mod:`jaxmag.io`). Simulations: :func:`simulate_checkpointed` integrates
-in segments and checkpoints after each. The solver, controller and step-size state are
-carried across segments and through the checkpoint, and every segment runs one compiled
-function, so a killed run restarted with the same arguments ends bitwise equal to an
-uninterrupted one.
+"""Long simulations checkpointed with orbax: :func:`simulate_checkpointed` integrates
+in segments and checkpoints after each (model checkpoints are in :mod:`jaxmag.io`).
+The solver, controller and step-size state are carried across segments and through the
+checkpoint, and every segment runs one compiled function, so a killed run restarted with
+the same arguments ends bitwise equal to an uninterrupted one.
 
 A checkpoint folder holds ``segment_NNNNNN/`` (orbax writes a temporary folder and
 renames it) and ``checkpoint.json`` (segment index, run parameters, their hash and a
@@ -25,45 +22,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
-from jaxtyping import Array, Float
 
 from jaxmag._system import System
 from jaxmag._validate import check_real
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import _check_times, default_controller, default_solver, mean_m
-from jaxmag.dynamics._solver import ProjectedSolver
+from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
+from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
 from jaxmag.io import atomic_write
-from jaxmag.io._model import load_config, load_model, save_model
 from jaxmag.vectors import normalise
 
-__all__ = ["CheckpointedRun", "load_config", "load_model", "save_model", "simulate_checkpointed"]
+__all__ = ["simulate_checkpointed"]
 
-META = "checkpoint.json"
-FORMAT = "jaxmag.simulate_checkpointed/1"
-MAX_SEGMENTS = 1_000_000
-
-
-class CheckpointedRun(eqx.Module):
-    """The result of :func:`simulate_checkpointed`.
-
-    - `ts`: save times in s, ``(T,)``; `m_avg`: ⟨m⟩ over magnetic cells, ``(T, 3)``.
-    - `m`: the state at `t1` as the projected solver left it, ``(3, nx, ny, nz)``.
-    - `resumed_from`: segments already done in the checkpoint this call resumed from (it
-      ran segments ``resumed_from, ..., n_segments - 1``), or ``None`` for a fresh run.
-    - `n_segments`: segments in the run; `key`: the PRNG key passed through (or ``None``).
-    - `stats`: accepted and rejected steps over the whole run.
-    """
-
-    ts: Float[Array, " T"]
-    m_avg: Float[Array, "T 3"]
-    m: Float[Array, "3 nx ny nz"]
-    resumed_from: int | None
-    n_segments: int
-    key: jax.Array | None
-    stats: dict
+_META = "checkpoint.json"
+_FORMAT = "jaxmag.simulate_checkpointed/1"
+_MAX_SEGMENTS = 1_000_000
 
 
-class CarryDt(diffrax.AbstractAdaptiveStepSizeController):
+class _CarryDt(diffrax.AbstractAdaptiveStepSizeController):
     """Wraps an adaptive controller and adds its latest proposed step to its state, so
     the step size carries into the next segment; the stepping is the inner one's. After
     an accepted step cut short by the segment end, the step proposed before the cut is
@@ -76,7 +52,7 @@ class CarryDt(diffrax.AbstractAdaptiveStepSizeController):
     norm = property(lambda self: self.controller.norm)
 
     def wrap(self, direction):
-        return CarryDt(self.controller.wrap(direction))
+        return _CarryDt(self.controller.wrap(direction))
 
     def init(self, terms, t0, t1, y0, dt0, args, func, error_order):
         tnext, state = self.controller.init(terms, t0, t1, y0, dt0, args, func, error_order)
@@ -100,7 +76,7 @@ def _pieces(solver, rtol, atol):
     return (
         diffrax.ODETerm(scaled_rhs),
         ProjectedSolver(solver),
-        CarryDt(default_controller(rtol, atol)),
+        _CarryDt(default_controller(rtol, atol)),
     )
 
 
@@ -115,11 +91,13 @@ def _init(system, m0, ta, tb, solver, rtol, atol):
 
 
 @eqx.filter_jit
-def _segment(system, carry, ta, tb, ts, solver, rtol, atol, max_steps):
+def _segment(system, carry, ta, tb, ts, solver, rtol, atol, max_steps, snapshots):
     """One segment ``[ta, tb]`` (s) with save times ``ts`` (s); compiled once per run."""
     term, psolver, ctrl = _pieces(solver, rtol, atol)
     y, sstate, cstate, jump = carry
     subs = [diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=_observe), diffrax.SubSaveAt(t1=True)]
+    if snapshots:
+        subs.append(diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=lambda tau, y, args: normalise(y)))
     saveat = diffrax.SaveAt(subs=subs, solver_state=True, controller_state=True, made_jump=True)
     sol = diffrax.diffeqsolve(
         term, psolver, ta / TIME_UNIT, tb / TIME_UNIT, cstate[1], y, system, saveat=saveat,
@@ -129,7 +107,8 @@ def _segment(system, carry, ta, tb, ts, solver, rtol, atol, max_steps):
     carry = (sol.ys[1][-1], sol.solver_state, sol.controller_state, jnp.asarray(sol.made_jump))
     steps = jnp.stack([sol.stats["num_accepted_steps"], sol.stats["num_rejected_steps"]])
     ok = sol.result == diffrax.RESULTS.successful
-    return carry, sol.ys[0], ok, steps, sol.ts[1][-1] * TIME_UNIT
+    obs = (sol.ys[0], sol.ys[2] if snapshots else None)
+    return carry, obs, ok, steps, sol.ts[1][-1] * TIME_UNIT
 
 
 def _digest(tree) -> str:
@@ -185,9 +164,9 @@ def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, 
     for name, v in (("checkpoint_every", checkpoint_every), ("save_every", save_every)):
         if float(v) > span * (1 + 1e-9):
             raise ValueError(f"{name} = {v!r} s exceeds the run length t1 - t0 = {span!r} s")
-    if span / float(checkpoint_every) > MAX_SEGMENTS:
+    if span / float(checkpoint_every) > _MAX_SEGMENTS:
         raise ValueError(
-            f"checkpoint_every = {checkpoint_every!r} s makes over {MAX_SEGMENTS} segments"
+            f"checkpoint_every = {checkpoint_every!r} s makes over {_MAX_SEGMENTS} segments"
         )
     check_real("rtol", rtol, positive=True)
     check_real("atol", atol, positive=True)
@@ -201,12 +180,12 @@ def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, 
 
 def _read_meta(folder: Path, params: dict) -> dict | None:
     """The checkpoint's metadata (``None`` if there is none), checked against ``params``."""
-    path = folder / META
+    path = folder / _META
     if not path.exists():
         return None
     try:
         meta = json.loads(path.read_text())
-        ok = meta["format"] == FORMAT and isinstance(meta["segment"], int)
+        ok = meta["format"] == _FORMAT and isinstance(meta["segment"], int)
         ok = ok and meta["params_hash"] == _hash(meta["params"])
     except (ValueError, UnicodeDecodeError, KeyError, TypeError) as e:
         raise ValueError(f"{path}: corrupt checkpoint metadata ({e!r})") from None
@@ -227,7 +206,7 @@ def _read_meta(folder: Path, params: dict) -> dict | None:
 def _restore(ckptr, folder: Path, meta: dict, target: dict, bounds) -> dict:
     k, path = meta["segment"], folder / str(meta.get("folder"))
     if not 1 <= k < len(bounds) or path.name != f"segment_{k:06d}":
-        raise ValueError(f"{folder / META}: corrupt checkpoint (segment {k!r}, {path.name})")
+        raise ValueError(f"{folder / _META}: corrupt checkpoint (segment {k!r}, {path.name})")
     abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), target)
     try:
         out = jax.tree.map(np.asarray, ckptr.restore(path, abstract))
@@ -247,7 +226,7 @@ def _write(ckptr, folder: Path, k: int, state: dict, meta: dict, prev: int | Non
     ckptr.save(folder / name, state, force=True)
     ckptr.wait_until_finished()
     meta = dict(meta, segment=k, folder=name, digest=_digest(state))
-    with atomic_write(folder / META) as f:
+    with atomic_write(folder / _META) as f:
         f.write(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     keep = {name, None if prev is None else f"segment_{prev:06d}"}
     for p in folder.glob("segment_*"):
@@ -270,7 +249,8 @@ def simulate_checkpointed(
     key: jax.Array | None = None,
     progress: bool = False,
     max_steps: int = 1_000_000,
-) -> CheckpointedRun:
+    snapshots: bool = False,
+) -> Trajectory:
     """Integrate the LLG equation over ``[t0, t1]`` in segments, checkpointing after each.
 
     If `checkpoint_dir` holds a checkpoint of the same run (mesh, material, energy terms,
@@ -286,17 +266,23 @@ def simulate_checkpointed(
     - `checkpoint_dir`: the folder of the checkpoints (created if needed).
     - `checkpoint_every`: simulated time in s between checkpoints (the segment length;
       the last segment may be shorter).
-    - `save_every`: interval in s of the ⟨m⟩ table, from `t0`.
+    - `save_every`: save interval in s: ⟨m⟩ (and the snapshots) at ``t0 + k * save_every``
+      up to `t1`.
     - `solver`: a diffrax solver, wrapped in :class:`ProjectedSolver` (default
       :func:`~jaxmag.dynamics.default_solver`, as :func:`~jaxmag.simulate`).
     - `rtol`, `atol`: tolerances of the step-size controller (as in :func:`simulate`).
     - `key`: a PRNG key, stored in the checkpoint and passed through (may be ``None``).
     - `progress`: print one line per segment (simulated time in s, wall time in s).
     - `max_steps`: the most steps per segment.
+    - `snapshots`: also keep the full field m at the save times (``True``/``False``; they
+      are part of the checkpoint).
 
-    Raises ``RuntimeError`` if a segment fails; the checkpoint before it is kept.
+    Returns a :class:`~jaxmag.Trajectory` with `resumed_from`, `key` and
+    ``stats["n_segments"]`` (no `energies` or `norm_dev`). Raises ``RuntimeError`` if a
+    segment fails; the checkpoint before it is kept.
     """
     solver = default_solver(rtol) if solver is None else solver
+    snapshots = snapshot_flag(snapshots, "simulate_checkpointed")
     _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, max_steps, key)
     folder = Path(checkpoint_dir).absolute()
     if folder.exists() and not folder.is_dir():
@@ -316,8 +302,9 @@ def simulate_checkpointed(
         **{"t0": t0, "t1": t1, "checkpoint_every": every, "save_every": save_every},
         **{"rtol": float(rtol), "atol": float(atol), "solver": type(solver).__name__},
         "key": None if key is None else _digest((key_data, key_impl)),
+        **({"snapshots": True} if snapshots else {}),  # absent: older checkpoints resume
     }
-    base = {"format": FORMAT, "n_segments": n_seg, "params": params, "params_hash": _hash(params)}
+    base = {"format": _FORMAT, "n_segments": n_seg, "params": params, "params_hash": _hash(params)}
     rt, at = np.asarray(rtol, dtype=float), np.asarray(atol, dtype=float)
     shapes = eqx.filter_eval_shape(_init, system, m0, bounds[0], bounds[1], solver, rt, at)
     leaves, treedef = jax.tree.flatten(shapes)
@@ -327,6 +314,8 @@ def simulate_checkpointed(
         "key": key_data,
         "steps": np.zeros(2, np.int64),
     }
+    if snapshots:
+        state["snapshots"] = np.full((len(ts), *m0.shape), np.nan, m0.dtype)
     with ocp.StandardCheckpointer() as ckptr:
         meta = _read_meta(folder, params)
         start = 0 if meta is None else meta["segment"]
@@ -337,8 +326,8 @@ def simulate_checkpointed(
             carry = jax.tree.unflatten(treedef, [state["carry"][k] for k in sorted(state["carry"])])
         for k in range(start, n_seg):
             wall = time.perf_counter()
-            out = _segment(system, carry, *bounds[k : k + 2], pads[k], solver, rt, at, max_steps)
-            carry, obs, ok, steps, t_end = jax.device_get(out)
+            seg = (*bounds[k : k + 2], pads[k], solver, rt, at, max_steps, snapshots)
+            carry, (obs, snaps), ok, steps, t_end = jax.device_get(_segment(system, carry, *seg))
             if not ok or not np.all(np.isfinite(carry[0])):
                 raise RuntimeError(
                     f"LLG integration failed in segment {k} at t = {float(t_end):.6g} s of "
@@ -346,6 +335,8 @@ def simulate_checkpointed(
                     "size collapsed or the field is not finite); earlier checkpoints are kept"
                 )
             state["table"][idx[k]] = obs[: len(idx[k])]
+            if snapshots:
+                state["snapshots"][idx[k]] = snaps[: len(idx[k])]
             state["steps"] = state["steps"] + steps
             state["carry"] = {f"{i:04d}": x for i, x in enumerate(jax.tree.leaves(carry))}
             _write(ckptr, folder, k + 1, state, base, k or None)
@@ -358,13 +349,21 @@ def simulate_checkpointed(
     key_out = None if key_impl is None else jnp.asarray(state["key"])
     if key_impl not in (None, "raw"):
         key_out = jax.random.wrap_key_data(key_out, impl=key_impl)
-    steps = [int(s) for s in state["steps"]]
-    return CheckpointedRun(
+    acc, rej = (int(s) for s in state["steps"])
+    m_final = jnp.asarray(carry[0])
+    return Trajectory(
         ts=jnp.asarray(ts),
         m_avg=jnp.asarray(state["table"]),
-        m=jnp.asarray(carry[0]),
+        m_final=m_final,
+        t_final=jnp.asarray(bounds[-1]),
+        stats={
+            **{"num_steps": acc + rej, "num_accepted_steps": acc, "num_rejected_steps": rej},
+            "n_segments": n_seg,
+        },
+        snapshots=jnp.asarray(state["snapshots"]) if snapshots else None,
+        snapshot_ts=jnp.asarray(ts) if snapshots else None,
+        final_norm_dev=max_norm_deviation(m_final),
+        result=diffrax.RESULTS.successful,
         resumed_from=start if meta is not None else None,
-        n_segments=n_seg,
         key=key_out,
-        stats={"num_accepted_steps": steps[0], "num_rejected_steps": steps[1]},
     )

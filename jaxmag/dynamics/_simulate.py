@@ -12,43 +12,8 @@ from jaxmag._validate import check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
+from jaxmag.dynamics._trajectory import Trajectory
 from jaxmag.vectors import max_abs, normalise
-
-
-class Trajectory(eqx.Module):
-    """The result of :func:`simulate`.
-
-    - `ts`: save times in s, shape ``(T,)``.
-    - `m_avg`: ⟨m⟩ over magnetic cells at each save time, ``(T, 3)``.
-    - `energies`: dict of energy per term in J, each ``(T,)``; ``None`` if not saved.
-    - `snapshot_ts`, `snapshots`: times (s) and fields ``(S, 3, nx, ny, nz)``, or ``None``.
-    - `m_final`: the projected state at `t_final` (s).
-    - `norm_dev`: max ``| |m| - 1 |`` over magnetic cells of the saved (normalised)
-      output at each save time, ``(T,)``: dense interpolation between steps is not
-      unit length by itself, so saved values are normalised (this checks that).
-    - `final_norm_dev`: the same for the solver's own final state, as the projected
-      step left it, with no renormalisation: the check on the projection itself.
-    - `stats`: steps (accepted, rejected) and right-hand-side evaluations.
-    - `result`: diffrax's result code (success or the reason of failure).
-    """
-
-    ts: Float[Array, " T"]
-    m_avg: Float[Array, "T 3"]
-    energies: dict | None
-    snapshot_ts: Float[Array, " S"] | None
-    snapshots: Float[Array, "S 3 nx ny nz"] | None
-    m_final: Float[Array, "3 nx ny nz"]
-    t_final: Float[Array, ""]
-    norm_dev: Float[Array, " T"]
-    final_norm_dev: Float[Array, ""]
-    stats: dict
-    result: diffrax.RESULTS
-
-    @property
-    def max_norm_dev(self):
-        """Max ``| |m| - 1 |`` over every saved time and the final state."""
-        return jnp.maximum(jnp.max(self.norm_dev), self.final_norm_dev)
-
 
 DT_MIN: float = 1e-20
 """Smallest step in s; an integration whose step falls below it fails (a step that
@@ -126,7 +91,7 @@ def simulate(
     t0: float = 0.0,
     save_every: float | None = None,
     ts=None,
-    snapshot_ts=None,
+    snapshots=False,
     solver: diffrax.AbstractSolver | None = None,
     rtol: float = 1e-5,
     atol: float = 1e-5,
@@ -145,9 +110,11 @@ def simulate(
     - `system`: the :class:`System`.
     - `m0`: initial magnetisation, ``(3, nx, ny, nz)`` or ``(3,)`` (uniform); normalised.
     - `t1`, `t0`: end and start time in s.
-    - `save_every`: save interval in s (default: 100 saves over the run); or give `ts`,
-      an explicit array of save times in s.
-    - `snapshot_ts`: optional times in s at which to keep the full field m.
+    - `save_every`: save interval in s: saves at ``t0 + k * save_every`` up to `t1`
+      (default: 100 saves over the run); or give `ts`, an explicit array of save times
+      in s.
+    - `snapshots`: keep the full field m: ``True`` at every save time, or an array of
+      times in s of its own (dense output, within ``[t0, t1]``); ``False`` for none.
     - `solver`: a diffrax solver, wrapped in :class:`ProjectedSolver` (default
       :func:`default_solver`: :class:`~jaxmag.RK4FSAL`, classic RK4 with a free error
       estimate, at rtol >= 1e-6, ``Dopri5`` below; any diffrax
@@ -180,6 +147,7 @@ def simulate(
         n = int(np.floor((t1 - t0) / save_every * (1 + 1e-9))) + 1
         ts = t0 + save_every * np.arange(n)
     _check_times(t0, t1, ts)
+    snapshot_ts = _snapshot_times(snapshots, ts)
     if snapshot_ts is not None:
         _check_times(t0, t1, snapshot_ts)
     check_real("rtol", rtol, positive=True)
@@ -234,6 +202,18 @@ def simulate(
         if is_concrete(t0) and is_concrete(t1)
         else "",
     )
+
+
+def _snapshot_times(snapshots, ts):
+    """The snapshot times (s) that the `snapshots` keyword of :func:`simulate` asks for."""
+    if isinstance(snapshots, bool | np.bool_):
+        return ts if snapshots else None
+    if snapshots is None or isinstance(snapshots, str):
+        raise TypeError(
+            "snapshots must be True (at the save times), False, or an array of times (s), "
+            f"got {snapshots!r}"
+        )
+    return snapshots
 
 
 def check_finite(out, t_last, label: str, hint: str = ""):

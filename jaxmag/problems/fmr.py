@@ -335,7 +335,7 @@ def run(
             m,
             ts[-1] * scale,
             ts=ts * scale,
-            snapshot_ts=ts * scale,
+            snapshots=True,
             rtol=rtol,
             atol=rtol,
             save_energies=False,

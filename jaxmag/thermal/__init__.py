@@ -75,9 +75,6 @@ from ._field import (
     thermal_field_strength as thermal_field_strength,
 )
 from ._grid import (
-    ThermalTrajectory as ThermalTrajectory,
-)
-from ._grid import (
     simulate_thermal as simulate_thermal,
 )
 from ._macrospin import (
@@ -163,7 +160,6 @@ __all__ = [
     "PSI_DEG_RANGE",
     "TAU_RANGE",
     "TILT_DEG",
-    "ThermalTrajectory",
     "brown_asymptotic",
     "brown_eigenvalues",
     "brown_lambda1",

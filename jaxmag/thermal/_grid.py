@@ -7,13 +7,14 @@ import jax
 import jax.numpy as jnp
 import lineax as lx
 import numpy as np
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import PRNGKeyArray
 
 from jaxmag._system import System
 from jaxmag._validate import check_real
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import mean_m
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
+from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
 from jaxmag.thermal._field import (
     _levy,
     _ll,
@@ -22,29 +23,6 @@ from jaxmag.thermal._field import (
     thermal_field_strength,
 )
 from jaxmag.vectors import normalise
-
-
-class ThermalTrajectory(eqx.Module):
-    """The result of :func:`simulate_thermal`.
-
-    - `ts`: save times in s, ``(n,)``.
-    - `m_avg`: ⟨m⟩ over magnetic cells, ``(n, 3)``.
-    - `m_final`: the state at the end, ``(3, nx, ny, nz)``.
-    - `energies`: dict of energy per term in J, each ``(n,)``, or ``None``.
-    - `norm_dev`: max ``| |m| - 1 |`` of the solver state at each save (the saved state
-      is taken on step points, so this checks the projection itself), ``(n,)``.
-    - `stats`: ``num_steps``, ``num_accepted_steps``, ``num_rejected_steps``.
-    - `snapshots`: the normalised field m at every save time, ``(n, 3, nx, ny, nz)``,
-      if asked for (``snapshots=True``), else ``None``.
-    """
-
-    ts: Float[Array, " n"]
-    m_avg: Float[Array, "n 3"]
-    m_final: Float[Array, "3 nx ny nz"]
-    energies: dict | None
-    norm_dev: Float[Array, " n"]
-    stats: dict
-    snapshots: Float[Array, "n 3 nx ny nz"] | None = None
 
 
 def _pow2_tol(span, dt):
@@ -74,7 +52,7 @@ def simulate_thermal(
     brownian_tol: float | None = None,
     save_energies: bool = True,
     snapshots: bool = False,
-) -> ThermalTrajectory:
+) -> Trajectory:
     """The stochastic LLG (Brown's thermal field, Stratonovich) for a grid ``system``.
 
     **Arguments:**
@@ -88,8 +66,9 @@ def simulate_thermal(
       ``T(t)`` (t in s) returning either.
     - `dt`: the fixed step in s, > 0 (required unless `adaptive`; the first step then).
     - `solver`: a diffrax Stratonovich solver (default ``Heun``); see the module docstring.
-    - `save_every` (s) or `ts` (s): save times (default 100 saves); with fixed steps
-      they are rounded to the step grid.
+    - `save_every`: save interval in s: saves at ``k * save_every`` up to `t1` (default
+      100 saves); or give `ts`, an explicit array of save times in s. With fixed steps
+      the save times are rounded to the step grid.
     - `adaptive`: diffrax's ``PIDController`` (`rtol`, `atol`) with a
       ``VirtualBrownianTree``; steps land on the save times.
     - `projected`: normalise after every step (``ProjectedSolver``).
@@ -99,11 +78,15 @@ def simulate_thermal(
     - `brownian_tol`: resolution of the tree in s (default: ``t1/2^k`` <= ``dt/4``; for
       adaptive runs ``t1/2^20``). Equal tolerances are needed for equal paths.
     - `save_energies`: save ``system.energies`` at the save times.
-    - `snapshots`: also keep the whole field m at the save times.
+    - `snapshots`: also keep the whole field m at the save times (``True``/``False``).
+
+    Returns a :class:`~jaxmag.Trajectory` with `norm_dev` of the solver state on step
+    points, `result` and `key`.
     """
     if key is None:
         raise ValueError("a thermal run needs an explicit PRNG key (key=jax.random.key(...))")
     m0 = system.check_magnetisation(m0)
+    snapshots = snapshot_flag(snapshots, "simulate_thermal")
     check_real("t1 (s)", t1, positive=True)
     if brownian not in ("virtual", "unsafe"):
         raise ValueError(f"brownian must be 'virtual' or 'unsafe', got {brownian!r}")
@@ -261,12 +244,17 @@ def _thermal_solve(
     )
     obs, yfin = sol.ys
     stats = {k: sol.stats[k] for k in ("num_steps", "num_accepted_steps", "num_rejected_steps")}
-    return ThermalTrajectory(
+    return Trajectory(
         ts=ts,
         m_avg=obs["m_avg"],
         m_final=yfin[-1],
-        energies=obs.get("energies"),
-        norm_dev=obs["norm_dev"],
+        t_final=sol.ts[1][-1] * u,
         stats=stats,
         snapshots=obs.get("snapshots"),
+        snapshot_ts=ts if snapshots else None,
+        energies=obs.get("energies"),
+        norm_dev=obs["norm_dev"],
+        final_norm_dev=max_norm_deviation(yfin[-1]),
+        result=sol.result,
+        key=key,
     )

@@ -82,7 +82,7 @@ def trajectory_fn(cells, t1: float, dt_save: float, m0, *, rtol: float = 1e-5):
 
     def run(b):
         s = sp4.system(cells, jnp.stack([b[0], b[1], jnp.zeros_like(b[0])]))
-        tr = simulate(s, m0, t1, ts=ts, snapshot_ts=ts, rtol=rtol, atol=rtol,
+        tr = simulate(s, m0, t1, ts=ts, snapshots=True, rtol=rtol, atol=rtol,
                       save_energies=False)  # fmt: skip
         return tr.snapshots[..., 0]
 
