@@ -1,3 +1,11 @@
 """Everything trained: latent steppers, switching classifiers, PINNs, grain and
 homogenisation CNNs, image segmentation and the trust layer. The simulator
-(``jaxmag`` outside this package) never imports it."""
+(``jaxmag`` outside this package) never imports it.
+
+Every model trains with :func:`fit` (one loop: minibatches from an explicit key, AdamW
+with warm-up and cosine decay from :func:`make_optimiser`, validation, early stopping)."""
+
+from ._training import fit as fit
+from ._training import make_optimiser as make_optimiser
+
+__all__ = ["fit", "make_optimiser"]
