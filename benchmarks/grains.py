@@ -28,6 +28,7 @@ jax.config.update("jax_enable_x64", True)
 import numpy as np  # noqa: E402
 from _common import conditions, emit  # noqa: E402
 
+from jaxmag.ml import r2_pooled  # noqa: E402
 from jaxmag.ml.grains import (
     CNN_SPACE,
     FOREST_SPACE,
@@ -47,9 +48,8 @@ from jaxmag.ml.grains import (
     make_grain_dataset,
     per_grain,
     predict_maps,
-    r2,
-    save_grain_cnn,
     save_grain_dataset,
+    save_model,
     score_cnn,
     score_forest,
     sw_baseline,
@@ -169,7 +169,7 @@ def main():
     model = fit_cnn(XL[tr], Y[tr], {**params, "verbose": True}, k_fit)
     t_train = time.time() - t
     if args.save:
-        save_grain_cnn(args.save, model, tuning=search.record(), train_params=params)
+        save_model(args.save, model, metadata={"tuning": search.record(), "train_params": params})
         print(f"saved the grain CNN to {args.save}", flush=True)
 
     # --- the CNN and the baselines on held-out films
@@ -243,7 +243,9 @@ def main():
     # shuffle cannot remove that film edges switch differently
     yr_tr, yr_te = holdout_split(len(tr), 0.25, jax.random.split(k_yr, 3)[0])
     T = Y[tr][:, :2]
-    chance = {"grain_cnn": r2(T[yr_te], np.broadcast_to(np.nanmean(T[yr_tr], 0), T[yr_te].shape))}
+    chance = {
+        "grain_cnn": r2_pooled(T[yr_te], np.broadcast_to(np.nanmean(T[yr_tr], 0), T[yr_te].shape))
+    }
     chance["grain_forest"] = 0.0
     forest_search = cross_validated_search(
         fit_forest, score_forest, Xf, yf, FOREST_SPACE, key=k_f, k=3, budget=args.budget

@@ -31,8 +31,8 @@ def test_grains_benchmark_quick(bench, tmp_path):
     assert f["baselines"]["stoner_wohlfarth"]["grain_hs_mae"] > 0.5
     assert np.isfinite(f["speedup"]) and f["speedup"] > 0
     # the saved model carries the chosen hyper-parameters of the CV search
-    from jaxmag.ml.grains._cnn import load_grain_cnn
+    from jaxmag.ml.grains import load_model
 
-    model, config = load_grain_cnn(tmp_path / "cnn")
-    assert config["tuning"]["chosen"] == f["tuning"]["chosen"]
-    assert config["depth"] == f["tuning"]["chosen"]["depth"] == model.net.depth
+    model, metadata = load_model(tmp_path / "cnn")
+    assert metadata["tuning"]["chosen"] == f["tuning"]["chosen"]
+    assert metadata["train_params"]["depth"] == f["tuning"]["chosen"]["depth"] == model.net.depth

@@ -12,15 +12,17 @@ from jaxmag.ml.grains import (
     grain_field_map,
     grain_fields,
     grain_weights,
+    load_model,
     per_grain,
     predict_maps,
     random_grain_map,
-    save_grain_cnn,
+    save_model,
     train_grain_cnn,
 )
-from jaxmag.ml.grains._cnn import GrainCNN, grain_inputs, load_grain_cnn
+from jaxmag.ml.grains._cnn import GrainCNN, grain_inputs
 from jaxmag.ml.grains._evaluate import film_scores
 from jaxmag.ml.grains._training import _augment
+from jaxmag.ml.imaging import load_model as unet_load_model
 
 
 def _films(n, shape=(8, 8), seed=0):
@@ -133,10 +135,12 @@ def test_fits_a_known_map_and_round_trips(tmp_path):
         sst = np.sum((y[32:, c] - y[32:, c].mean()) ** 2)
         assert 1 - sse / sst > 0.85, (c, 1 - sse / sst)
     assert np.mean(hist["loss"][-20:]) < 0.2 * np.mean(hist["loss"][:20])
-    save_grain_cnn(tmp_path / "cnn", model, note="test")
-    back, config = load_grain_cnn(tmp_path / "cnn")
+    save_model(tmp_path / "cnn", model, metadata={"note": "test"})
+    back, metadata = load_model(tmp_path / "cnn")
     np.testing.assert_array_equal(predict_maps(back, x[32:], data["labels"][32:]), pred)
-    assert config["note"] == "test"
+    assert metadata == {"note": "test"}
+    with pytest.raises(ValueError, match="not a U-Net model"):
+        unet_load_model(tmp_path / "cnn")
 
 
 def test_unstandardised_unet_sees_absolute_values():

@@ -10,10 +10,10 @@ import pytest
 from jaxmag.ml.imaging import (
     UNet,
     iou,
-    load_unet,
+    load_model,
     mean_iou,
     predict_proba,
-    save_unet,
+    save_model,
     segment,
     synthetic_segmentation_set,
     train_unet,
@@ -104,10 +104,10 @@ def test_iou_hand_made():
 
 def test_save_load_round_trip(trained, tmp_path):
     model, _, x_test, _ = trained
-    folder = save_unet(tmp_path / "unet", model, {"note": "test", "steps": 300})
-    back, config = load_unet(folder)
-    assert (config["base"], config["depth"], config["in_channels"]) == (8, 2, 1)
-    assert config["note"] == "test"
+    folder = save_model(tmp_path / "unet", model, metadata={"note": "test", "steps": 300})
+    back, metadata = load_model(folder)
+    assert (back.base, back.depth, back.in_channels) == (8, 2, 1)
+    assert metadata == {"note": "test", "steps": 300}
     np.testing.assert_array_equal(predict_proba(back, x_test), predict_proba(model, x_test))
     with pytest.raises(ValueError, match="not a jaxmag model folder"):
-        load_unet(tmp_path / "nothing")
+        load_model(tmp_path / "nothing")

@@ -23,13 +23,16 @@ from ._cnn import (
     grain_weights as grain_weights,
 )
 from ._cnn import (
+    load_model as load_model,
+)
+from ._cnn import (
     per_grain as per_grain,
 )
 from ._cnn import (
     predict_maps as predict_maps,
 )
 from ._cnn import (
-    save_grain_cnn as save_grain_cnn,
+    save_model as save_model,
 )
 from ._curves import (
     reversed_fraction as reversed_fraction,
@@ -107,9 +110,6 @@ from ._trust import (
     flagged_grain_cnn as flagged_grain_cnn,
 )
 from ._trust import (
-    r2 as r2,
-)
-from ._trust import (
     score_cnn as score_cnn,
 )
 from ._trust import (
@@ -141,14 +141,14 @@ __all__ = [
     "grain_switching_fields",
     "grain_weights",
     "load_grain_dataset",
+    "load_model",
     "make_grain_dataset",
     "per_grain",
     "predict_maps",
-    "r2",
     "random_grain_map",
     "reversed_fraction",
-    "save_grain_cnn",
     "save_grain_dataset",
+    "save_model",
     "score_cnn",
     "score_forest",
     "sw_baseline",

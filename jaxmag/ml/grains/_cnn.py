@@ -35,15 +35,19 @@ exchange, demag, anisotropy and a field along z are invariant under these, so th
 switching-field maps move with the grains.
 """
 
+import os
+from pathlib import Path
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
+from jaxmag.ml._io import load_tagged, save_tagged
 from jaxmag.ml.grains._maps import GrainMap
-from jaxmag.ml.imaging._unet import UNet, _check_int
+from jaxmag.ml.imaging._unet import UNet
 
 KIND = "jaxmag.ml.grains.GrainCNN"
 CHANNELS = ("u_x", "u_y", "u_z", "boundary")
@@ -145,7 +149,7 @@ class GrainCNN(eqx.Module):
         self.grain_head = eqx.nn.MLP(
             base + 1,
             "scalar",
-            _check_int("width", width, 1),
+            check_int("width", width),
             2,
             activation=jax.nn.relu,
             key=k_head,
@@ -250,41 +254,39 @@ def cnn_features(model: GrainCNN, inputs, *, batch_size: int = 64) -> np.ndarray
     return _batched(_features, model, batch_size, _check_batch(model, inputs))
 
 
-def save_grain_cnn(folder, model: GrainCNN, **metadata):
-    """Save `model` with orbax (:mod:`jaxmag.io`) and JSON `metadata`."""
-    from jaxmag.io._model import save_model
-
-    config = {
-        **metadata,
-        "kind": KIND,
+def _structure(model: GrainCNN) -> dict:
+    return {
         "base": model.net.base,
         "depth": model.net.depth,
+        "width": model.grain_head.width_size,
         "offset": model.offset,
         "scale": model.scale,
         "in_mean": list(model.in_mean),
         "in_std": list(model.in_std),
     }
-    return save_model(folder, model, config)
 
 
-def load_grain_cnn(folder) -> tuple[GrainCNN, dict]:
-    """Restore a model written by :func:`save_grain_cnn`; returns ``(model, config)``."""
-    from jaxmag.io._model import load_model
+def _build(c: dict) -> GrainCNN:
+    return GrainCNN(
+        c["base"],
+        c["depth"],
+        offset=c["offset"],
+        scale=c["scale"],
+        in_mean=c["in_mean"],
+        in_std=c["in_std"],
+        width=c["width"],
+        key=jax.random.key(0),
+    )
 
-    def build(c):
-        if c.get("kind") != KIND:
-            raise ValueError(f"{folder}: not a grain CNN (kind {c.get('kind')!r})")
-        try:
-            return GrainCNN(
-                c["base"],
-                c["depth"],
-                offset=c["offset"],
-                scale=c["scale"],
-                in_mean=c["in_mean"],
-                in_std=c["in_std"],
-                key=jax.random.key(0),
-            )
-        except KeyError as e:
-            raise ValueError(f"{folder}: model configuration lacks {e}") from None
 
-    return load_model(folder, build)
+def save_model(folder: str | os.PathLike, model: GrainCNN, *, metadata: dict | None = None) -> Path:
+    """Save `model` (orbax, through :mod:`jaxmag.io`) with its structure and the
+    JSON-serialisable `metadata`. Returns the folder."""
+    if not isinstance(model, GrainCNN):
+        raise ValueError(f"expected a GrainCNN, got {type(model).__name__}")
+    return save_tagged(folder, model, kind=KIND, structure=_structure(model), metadata=metadata)
+
+
+def load_model(folder: str | os.PathLike) -> tuple[GrainCNN, dict]:
+    """``(model, metadata)`` from a folder written by :func:`save_model`."""
+    return load_tagged(folder, kind=KIND, what="grain CNN", build=_build)

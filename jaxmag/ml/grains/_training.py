@@ -2,18 +2,15 @@
 and cosine decay on the mean squared error of both switching-field maps, on random
 symmetries of the square (see :mod:`jaxmag.ml.grains`)."""
 
-import time
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jaxtyping import PRNGKeyArray
 
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
+from jaxmag.ml._training import fit
 from jaxmag.ml.grains._cnn import OUTPUTS, GrainCNN, _check_batch, _check_labels
-from jaxmag.ml.imaging._unet import _check_int
 
 
 def _augment(key, x, y):
@@ -31,6 +28,22 @@ def _augment(key, x, y):
         x = jnp.where(u[2] < 0.5, xt, x)
         y = jnp.where(u[2] < 0.5, jnp.swapaxes(y, 1, 2), y)
     return x, y
+
+
+class _GrainLoss(eqx.Module):
+    """The weighted mean squared error of both standardised maps, on a batch ``(inputs,
+    targets + weights + labels)`` moved by a random symmetry with ``augment``."""
+
+    augment: bool = eqx.field(static=True)
+
+    def __call__(self, model, batch, key):
+        xb, ywb = batch
+        if self.augment:
+            xb, ywb = jax.vmap(_augment)(jax.random.split(key, xb.shape[0]), xb, ywb)
+        k = len(OUTPUTS)
+        yb, wb, lb = ywb[:, :k], ywb[:, k : 2 * k], ywb[:, 2 * k].astype(jnp.int32)
+        err = (jax.vmap(model)(xb, lb) - model.offset) / model.scale - yb
+        return jnp.sum(wb * err**2) / jnp.sum(wb)
 
 
 def train_grain_cnn(
@@ -55,11 +68,13 @@ def train_grain_cnn(
     (:func:`dataset_targets`; NaN entries, cells or grains that never reversed, are left
     out of the loss). `weights`, of the targets'
     shape and non-negative, weight each entry's squared error (for example
-    :func:`grain_weights`, which counts every grain once in the ``grain`` map). Returns
-    ``(model, history)`` with the loss per step and the seconds."""
-    steps = _check_int("steps", steps, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    depth = _check_int("depth", depth, 1, 5)
+    :func:`grain_weights`, which counts every grain once in the ``grain`` map). Trains with
+    :func:`jaxmag.ml.fit` (AdamW, warm-up and cosine decay, random minibatches). Returns
+    ``(model, history)``, the history of :func:`jaxmag.ml.fit` (``loss`` per step,
+    ``seconds``, ...)."""
+    steps = check_int("steps", steps)
+    batch_size = check_int("batch_size", batch_size)
+    depth = check_int("depth", depth, maximum=5)
     check_real("learning_rate", learning_rate, positive=True)
     check_real("weight_decay", weight_decay, nonneg=True)
     x = _check_batch(depth, inputs)
@@ -87,50 +102,18 @@ def train_grain_cnn(
     model = GrainCNN(
         base, depth, offset=offset, scale=scale, in_mean=in_mean, in_std=in_std, key=k_model
     )
-    x = jnp.asarray(x)
     # the label map rides with the targets through the symmetries (exact in float32)
     yw = np.concatenate([np.where(finite, (y - offset) / scale, 0.0), w, lab[:, None]], 1)
-    yw = jnp.asarray(yw)
-    n = x.shape[0]
-    batch_size = min(batch_size, n)
-    schedule = optax.warmup_cosine_decay_schedule(
-        0.0, learning_rate, max(1, steps // 20), steps, end_value=learning_rate / 100
+    return fit(
+        model,
+        _GrainLoss(bool(augment)),
+        (jnp.asarray(x), jnp.asarray(yw)),
+        key=k_train,
+        steps=steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        verbose=verbose,
+        print_every=print_every,
+        label="grain CNN",
     )
-    opt = optax.adamw(schedule, weight_decay=weight_decay)
-    opt_state = opt.init(eqx.filter(model, eqx.is_array))
-
-    @eqx.filter_jit
-    def step(model, opt_state, key):
-        k_idx, k_aug = jax.random.split(key)
-        idx = jax.random.choice(k_idx, n, (batch_size,), replace=False)
-        xb, ywb = x[idx], yw[idx]
-        if augment:
-            xb, ywb = jax.vmap(_augment)(jax.random.split(k_aug, batch_size), xb, ywb)
-        k = len(OUTPUTS)
-        yb, wb, lb = ywb[:, :k], ywb[:, k : 2 * k], ywb[:, 2 * k].astype(jnp.int32)
-
-        def loss_fn(m):
-            err = (jax.vmap(m)(xb, lb) - offset) / scale - yb
-            return jnp.sum(wb * err**2) / jnp.sum(wb)
-
-        loss, grads = eqx.filter_value_and_grad(loss_fn)(model)
-        updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))
-        return eqx.apply_updates(model, updates), opt_state, loss
-
-    losses, t0 = [], time.perf_counter()
-    for i in range(steps):
-        model, opt_state, loss = step(model, opt_state, jax.random.fold_in(k_train, i))
-        losses.append(loss)
-        if verbose and ((i + 1) % print_every == 0 or i == steps - 1):
-            recent = float(jnp.mean(jnp.stack(losses[-print_every:])))
-            print(
-                f"grain CNN step {i + 1}/{steps}: loss {recent:.4f} "
-                f"({time.perf_counter() - t0:.0f} s)",
-                flush=True,
-            )
-    history = {
-        "loss": [float(v) for v in jax.device_get(losses)],
-        "seconds": time.perf_counter() - t0,
-        "steps": steps,
-    }
-    return model, history

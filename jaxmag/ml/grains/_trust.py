@@ -17,6 +17,7 @@ random forest on per-grain features, and the shifted films for the applicability
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
+from jaxmag.ml._metrics import r2_pooled
 from jaxmag.ml.grains._cnn import (
     GrainCNN,
     cnn_features,
@@ -38,15 +39,6 @@ CNN_SPACE = {
 
 FOREST_SPACE = {"n_estimators": [100, 300], "min_samples_leaf": [1, 2, 5]}
 """The declared search space of the per-grain random forest."""
-
-
-def r2(true, pred) -> float:
-    """``1 − SSE / SST`` over the finite entries of `true`."""
-    t = np.asarray(true, float).ravel()
-    p = np.asarray(pred, float).ravel()
-    ok = np.isfinite(t)
-    t, p = t[ok], p[ok]
-    return float(1 - np.sum((p - t) ** 2) / np.sum((t - t.mean()) ** 2))
 
 
 def cnn_inputs(data: dict) -> np.ndarray:
@@ -91,8 +83,9 @@ def predict_cnn(model: GrainCNN, X) -> np.ndarray:
 
 
 def score_cnn(model: GrainCNN, X, y) -> float:
-    """R² of the predicted switching-field maps (both outputs)."""
-    return r2(_split_y(y)[0], predict_cnn(model, X))
+    """R² (:func:`jaxmag.ml.r2_pooled`) of the predicted switching-field maps (both
+    outputs, the cells that reversed)."""
+    return r2_pooled(_split_y(y)[0], predict_cnn(model, X))
 
 
 def flagged_grain_cnn(model: GrainCNN, train_inputs, **domain_options) -> FlaggedPredictor:
@@ -119,5 +112,5 @@ def fit_forest(X, y, params: dict, key) -> RandomForestRegressor:
 
 
 def score_forest(model, X, y) -> float:
-    """R² of the forest's per-grain fields."""
-    return r2(y, model.predict(X))
+    """R² (:func:`jaxmag.ml.r2_pooled`) of the forest's per-grain fields."""
+    return r2_pooled(y, model.predict(X))

@@ -4,7 +4,7 @@ for particle segmentation, and the conversion of a segmentation to a jaxmag mesh
 A typical flow::
 
     pairs = load_image_pairs("data/")                      # or synthetic_segmentation_set
-    model, history = train_unet(images, masks, key=key)     # or load_unet(folder)
+    model, history = train_unet(images, masks, key=key)     # or load_model(folder)
     mask = segment(model, image)                            # (H, W) booleans
     geom = from_image(np.asarray(mask), 2e-9)               # 2 nm pixels
     system = make_system(geom.mesh, Material(8e5, 1.3e-11), mask=geom.mask)
@@ -56,13 +56,13 @@ from ._unet import (
     UNet as UNet,
 )
 from ._unet import (
-    load_unet as load_unet,
+    load_model as load_model,
 )
 from ._unet import (
     predict_proba as predict_proba,
 )
 from ._unet import (
-    save_unet as save_unet,
+    save_model as save_model,
 )
 from ._unet import (
     segment as segment,
@@ -78,12 +78,12 @@ __all__ = [
     "image_to_cells",
     "iou",
     "load_image_pairs",
-    "load_unet",
+    "load_model",
     "mean_iou",
     "predict_proba",
     "render_micrograph",
     "save_image",
-    "save_unet",
+    "save_model",
     "segment",
     "synthetic_segmentation_set",
     "to_image",

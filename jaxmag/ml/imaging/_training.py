@@ -6,10 +6,9 @@ The loss of a batch is the mean binary cross-entropy of the logits plus
 Minibatches are drawn at random (with replacement across steps, without within a batch)
 and, with ``augment``, each image is flipped and (for square images) transposed at random:
 the eight symmetries of the square, which leave a particle mask a valid particle mask.
-The optimiser is AdamW with a warm-up then cosine decay of the learning rate.
+Training runs :func:`jaxmag.ml.fit` (AdamW, warm-up then cosine decay of the learning
+rate).
 """
-
-import time
 
 import equinox as eqx
 import jax
@@ -18,8 +17,9 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from jaxmag._validate import check_real
-from jaxmag.ml.imaging._unet import UNet, _check_int
+from jaxmag._validate import check_int, check_real
+from jaxmag.ml._training import fit
+from jaxmag.ml.imaging._unet import UNet
 
 
 def bce_dice_loss(logits, masks, dice_weight: float = 1.0) -> Float[Array, ""]:
@@ -42,6 +42,20 @@ def _augment(key, image, mask):
         image = jnp.where(u[k] < 0.5, flip(image), image)
         mask = jnp.where(u[k] < 0.5, flip(mask), mask)
     return image, mask
+
+
+class _SegmentationLoss(eqx.Module):
+    """:func:`bce_dice_loss` of a batch ``(images, masks)``, each pair first moved by a
+    random symmetry with ``augment``."""
+
+    dice_weight: float = eqx.field(static=True)
+    augment: bool = eqx.field(static=True)
+
+    def __call__(self, model, batch, key):
+        xb, yb = batch
+        if self.augment:
+            xb, yb = jax.vmap(_augment)(jax.random.split(key, xb.shape[0]), xb, yb)
+        return bce_dice_loss(jax.vmap(model)(xb), yb, self.dice_weight)
 
 
 def _check_data(images, masks, depth: int):
@@ -97,13 +111,12 @@ def train_unet(
       training continues from it).
     - `verbose`, `print_every`: print the mean loss every ``print_every`` steps.
 
-    Returns ``(model, history)``; ``history`` has ``loss`` (one value per step),
-    ``seconds`` (the whole training, compilation included) and ``compile_seconds`` (the
-    first step).
+    Returns ``(model, history)``, the history of :func:`jaxmag.ml.fit` (``loss`` per
+    step, ``seconds``, ``compile_seconds``, ...).
     """
-    steps = _check_int("steps", steps, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    print_every = _check_int("print_every", print_every, 1)
+    steps = check_int("steps", steps)
+    batch_size = check_int("batch_size", batch_size)
+    print_every = check_int("print_every", print_every)
     check_real("learning_rate", learning_rate, positive=True)
     check_real("weight_decay", weight_decay, nonneg=True)
     check_real("dice_weight", dice_weight, nonneg=True)
@@ -112,54 +125,23 @@ def train_unet(
     if model is not None and model.in_channels != 1:
         raise ValueError("train_unet trains single-channel (grayscale) models")
     x, y = _check_data(
-        images, masks, _check_int("depth", depth, 1, 5) if model is None else model.depth
+        images, masks, check_int("depth", depth, maximum=5) if model is None else model.depth
     )
     k_model, k_train = jax.random.split(key)
     if model is None:
         model = UNet(1, base, depth, norm=norm, key=k_model)
     dtype = model.head.weight.dtype
-    x, y = jnp.asarray(x, dtype), jnp.asarray(y, bool)
-    n = x.shape[0]
-    batch_size = min(batch_size, n)
-
-    schedule = optax.warmup_cosine_decay_schedule(
-        0.0, learning_rate, max(1, steps // 20), steps, end_value=learning_rate / 100
+    data = (jnp.asarray(x, dtype), jnp.asarray(y, bool))
+    return fit(
+        model,
+        _SegmentationLoss(float(dice_weight), bool(augment)),
+        data,
+        key=k_train,
+        steps=steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        verbose=verbose,
+        print_every=print_every,
+        label="U-Net",
     )
-    opt = optax.adamw(schedule, weight_decay=weight_decay)
-    opt_state = opt.init(eqx.filter(model, eqx.is_array))
-
-    @eqx.filter_jit
-    def step(model, opt_state, x, y, key):
-        k_idx, k_aug = jax.random.split(key)
-        idx = jax.random.choice(k_idx, n, (batch_size,), replace=False)
-        xb, yb = x[idx], y[idx]
-        if augment:
-            xb, yb = jax.vmap(_augment)(jax.random.split(k_aug, batch_size), xb, yb)
-
-        def loss_fn(m):
-            return bce_dice_loss(jax.vmap(m)(xb), yb, dice_weight)
-
-        loss, grads = eqx.filter_value_and_grad(loss_fn)(model)
-        updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))
-        return eqx.apply_updates(model, updates), opt_state, loss
-
-    losses = []
-    t0 = time.perf_counter()
-    compile_s = 0.0
-    for i in range(steps):
-        model, opt_state, loss = step(model, opt_state, x, y, jax.random.fold_in(k_train, i))
-        losses.append(loss)
-        if i == 0:
-            loss.block_until_ready()
-            compile_s = time.perf_counter() - t0
-        if verbose and ((i + 1) % print_every == 0 or i == steps - 1):
-            recent = float(jnp.mean(jnp.stack(losses[-print_every:])))
-            elapsed = time.perf_counter() - t0
-            print(f"step {i + 1}/{steps}: loss {recent:.4f} ({elapsed:.1f} s)", flush=True)
-    history = {
-        "loss": [float(v) for v in jax.device_get(losses)],
-        "seconds": time.perf_counter() - t0,
-        "compile_seconds": compile_s,
-        "steps": steps,
-    }
-    return model, history

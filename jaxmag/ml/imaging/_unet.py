@@ -15,27 +15,23 @@ Architecture, for ``depth`` levels and ``base`` channels:
 
 ``H`` and ``W`` must be divisible by ``2^depth``. Parameters are float32 by default, also
 when jax's x64 mode is on (CPU speed). :func:`segment` thresholds the sigmoid at 0.5;
-:func:`save_unet` / :func:`load_unet` store a model with orbax through
+:func:`save_model` / :func:`load_model` store a model with orbax through
 :mod:`jaxmag.io`.
 """
 
 import math
-from numbers import Integral
+import os
+from pathlib import Path
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
+from jaxmag._validate import check_int
+from jaxmag.ml._io import load_tagged, save_tagged
+
 KIND = "jaxmag.ml.imaging.UNet"
-
-
-def _check_int(name: str, value, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-    if hi is not None and value > hi:
-        raise ValueError(f"{name} must be at most {hi}, got {value!r}")
-    return int(value)
 
 
 class _Block(eqx.Module):
@@ -150,12 +146,12 @@ class UNet(eqx.Module):
         key: PRNGKeyArray,
         dtype=jnp.float32,
     ):
-        self.in_channels = _check_int("in_channels", in_channels, 1)
-        self.base = _check_int("base", base, 1)
-        self.depth = _check_int("depth", depth, 1, 5)
+        self.in_channels = check_int("in_channels", in_channels)
+        self.base = check_int("base", base)
+        self.depth = check_int("depth", depth, maximum=5)
         self.norm = bool(norm)
         self.standardise = bool(standardise)
-        self.out_channels = _check_int("out_channels", out_channels, 1)
+        self.out_channels = check_int("out_channels", out_channels)
         layers = eqx.filter_eval_shape(  # the structure only: weights are drawn below
             _layers, self.in_channels, self.base, self.depth, self.norm, dtype, self.out_channels
         )
@@ -278,11 +274,8 @@ def segment(
     return predict_proba(model, image, tta=tta) > threshold
 
 
-def unet_config(model: UNet, **extra) -> dict:
-    """What :func:`load_unet` needs to rebuild ``model``, plus ``extra`` metadata."""
+def _structure(model: UNet) -> dict:
     return {
-        **extra,
-        "kind": KIND,
         "in_channels": model.in_channels,
         "base": model.base,
         "depth": model.depth,
@@ -292,34 +285,26 @@ def unet_config(model: UNet, **extra) -> dict:
     }
 
 
-def save_unet(folder, model: UNet, config: dict | None = None):
-    """Save ``model`` (orbax, see :mod:`jaxmag.io`) with its structure and
-    the JSON-serialisable ``config`` metadata (e.g. training settings). Returns the folder."""
-    from jaxmag.io._model import save_model
+def _build(c: dict) -> UNet:
+    return UNet(
+        c["in_channels"],
+        c["base"],
+        c["depth"],
+        norm=c["norm"],
+        standardise=c["standardise"],
+        key=jax.random.key(0),
+        dtype=jnp.dtype(c["dtype"]),
+    )
 
+
+def save_model(folder: str | os.PathLike, model: UNet, *, metadata: dict | None = None) -> Path:
+    """Save `model` (orbax, through :mod:`jaxmag.io`) with its structure and the
+    JSON-serialisable `metadata` (e.g. training settings). Returns the folder."""
     if not isinstance(model, UNet):
         raise ValueError(f"expected a UNet, got {type(model).__name__}")
-    return save_model(folder, model, unet_config(model, **(config or {})))
+    return save_tagged(folder, model, kind=KIND, structure=_structure(model), metadata=metadata)
 
 
-def load_unet(folder) -> tuple[UNet, dict]:
-    """Restore a model written by :func:`save_unet`; returns ``(model, config)``."""
-    from jaxmag.io._model import load_model
-
-    def build(c):
-        if c.get("kind") != KIND:
-            raise ValueError(f"{folder}: not a U-Net model (kind {c.get('kind')!r})")
-        try:
-            return UNet(
-                c["in_channels"],
-                c["base"],
-                c["depth"],
-                norm=c["norm"],
-                standardise=c.get("standardise", True),
-                key=jax.random.key(0),
-                dtype=jnp.dtype(c["dtype"]),
-            )
-        except KeyError as e:
-            raise ValueError(f"{folder}: model configuration lacks {e}") from None
-
-    return load_model(folder, build)
+def load_model(folder: str | os.PathLike) -> tuple[UNet, dict]:
+    """``(model, metadata)`` from a folder written by :func:`save_model`."""
+    return load_tagged(folder, kind=KIND, what="U-Net model", build=_build)
