@@ -123,15 +123,15 @@ def main(argv=None) -> dict:
     import numpy as np
     from _common import conditions, emit
 
-    from jaxmag.ml import latent as latent_data
+    from jaxmag.ml import latent
 
     t_all = time.perf_counter()
-    data = latent_data.sp4_family(args.cache, n_train=args.n_train, n_heldout=args.n_heldout,
-                                  cells=cells, t1=t1, seed=args.seed, progress=True)  # fmt: skip
+    data = latent.sp4_family(args.cache, n_train=args.n_train, n_heldout=args.n_heldout,
+                             cells=cells, t1=t1, seed=args.seed, progress=True)  # fmt: skip
     tef, tem, ts = data["test_fields"], data["test_m"], data["ts"]
     pert = perturbed_fields(tef, args.db, args.dangle)
     print(f"simulating {pert.shape[0] * pert.shape[1]} perturbed fields ...", flush=True)
-    m_pert = latent_data.simulate_fields(
+    m_pert = latent.simulate_fields(
         pert.reshape(-1, 2), cells, t1, float(ts[1] - ts[0]), progress=True
     ).reshape(*pert.shape[:2], *tem.shape[1:])
     per_dir = max_avg_diff(m_pert, tem[None])  # (4, F)

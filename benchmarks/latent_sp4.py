@@ -95,13 +95,11 @@ def main(argv=None) -> dict:
     import jax.numpy as jnp
     from _common import conditions, emit
 
-    from jaxmag.ml import latent as ks
-    from jaxmag.ml import latent as latent_data
-    from jaxmag.ml import latent as neural_stepper
+    from jaxmag.ml import latent
     from jaxmag.vectors import normalise
 
     t_all = time.perf_counter()
-    data = latent_data.sp4_family(
+    data = latent.sp4_family(
         args.cache,
         n_train=args.n_train,
         n_heldout=args.n_heldout,
@@ -120,7 +118,7 @@ def main(argv=None) -> dict:
     # the relaxed s-state is every trajectory's first snapshot (stored as float32; only
     # the timing uses this start)
     m0 = normalise(jnp.asarray(data["train_m"][0, 0], float)[..., None])
-    full = jax.jit(latent_data.trajectory_fn(cells, t1, float(ts[1] - ts[0]), m0))
+    full = jax.jit(latent.trajectory_fn(cells, t1, float(ts[1] - ts[0]), m0))
     t_full = _time_per_trajectory(full, tef[0], repeats=1 if args.quick else 2)
     print(f"full solver: {t_full:.2f} s per trajectory", flush=True)
     n = len(ts) - 1
@@ -139,22 +137,22 @@ def main(argv=None) -> dict:
             if d > L:
                 continue
             t = time.perf_counter()
-            model = ks.fit_kernel_stepper(trm, trf, d=d, n_landmarks=L, lam=args.lam, key=key)
+            model = latent.fit_kernel_stepper(trm, trf, d=d, n_landmarks=L, lam=args.lam, key=key)
             fit_s = time.perf_counter() - t
             r = _metrics(model, tem, tef, ts)
             sweep.append({"d": d, "landmarks": L, "fit_s": fit_s,
                           **{k: v for k, v in r.items() if not k.startswith("m_avg")}})  # fmt: skip
             print(f"  kernel d={d} L={L}: max|Δ<m>| {r['max_avg_err_heldout']:.4f}, "
                   f"rel L2 {r['rel_l2_heldout']:.4f} ({fit_s:.1f} s)", flush=True)  # fmt: skip
-    model = ks.fit_kernel_stepper(trm, trf, d=args.d, n_landmarks=args.landmarks,
-                                  lam=args.lam, key=key)  # fmt: skip
+    model = latent.fit_kernel_stepper(trm, trf, d=args.d, n_landmarks=args.landmarks,
+                                      lam=args.lam, key=key)  # fmt: skip
     kernel = _metrics(model, tem, tef, ts)
     kernel["speedup"] = speed(model)
     print(f"kernel d={args.d}: max|Δ<m>| {kernel['max_avg_err_heldout']:.4f}, "
           f"speed-up {kernel['speedup']:.0f}x", flush=True)  # fmt: skip
 
     print(f"training the neural stepper ({args.neural_seconds:.0f} s budget) ...", flush=True)
-    nmodel, hist = neural_stepper.train_neural_stepper(
+    nmodel, hist = latent.train_neural_stepper(
         data["train_m"],
         data["train_fields"],
         d=args.d,

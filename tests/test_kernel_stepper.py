@@ -127,3 +127,24 @@ def test_bad_hyper_parameters():
         ks.fit_kernel_stepper(m, f, d=2, n_landmarks=4, width_scale=-1.0, key=KEY)
     with pytest.raises(ValueError, match="NaN"):
         ks.fit_kernel_stepper(np.where(m > 0.9, np.nan, m), f, d=2, n_landmarks=4, key=KEY)
+
+
+def test_save_load_round_trip_and_the_common_interface(tmp_path):
+    f = np.array([[-30.0, 0.0], [-20.0, 1.0], [-40.0, -2.0]])
+    model = ks.fit_kernel_stepper(_waves(f, T=8), f, d=3, n_landmarks=20, key=KEY)
+    assert isinstance(model, ks.AbstractLatentStepper) and model.shape == (12, 6)
+    m0, b = jnp.asarray(_waves(f[:1], T=1)[0, 0]), jnp.asarray(f[0])
+    z = model.latent_rollout(model.encode(m0), b, 4)
+    assert z.shape == (5, 3)
+    np.testing.assert_allclose(jax.vmap(model.decode)(z), model.rollout(m0, b, 4), atol=1e-9)
+    with pytest.raises(ValueError, match="n_steps must be a non-negative integer"):
+        model.rollout(m0, b, -1)
+
+    folder = ks.save_model(tmp_path / "kernel", model, metadata={"lam": 1e-6})
+    loaded, metadata = ks.load_model(folder)
+    assert isinstance(loaded, ks.KernelStepper) and metadata == {"lam": 1e-6}
+    assert jax.tree.structure(loaded) == jax.tree.structure(model)
+    for a, c in zip(jax.tree.leaves(loaded), jax.tree.leaves(model), strict=True):
+        assert a.dtype == c.dtype
+        np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(loaded.rollout(m0, b, 4), model.rollout(m0, b, 4))

@@ -9,8 +9,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxmag.ml.latent import NeuralStepper, rollout_error, train_neural_stepper
-from jaxmag.ml.latent import _neural as ns
+from jaxmag.ml.latent import (
+    AbstractLatentStepper,
+    NeuralStepper,
+    load_model,
+    rollout_error,
+    save_model,
+    train_neural_stepper,
+)
 
 SHAPE = (16, 8)
 
@@ -38,6 +44,7 @@ def _all(model, m0, field, n_steps):
 
 def test_shapes_unit_length_and_dtype():
     model = NeuralStepper(SHAPE, 4, 16, key=jax.random.PRNGKey(0))
+    assert isinstance(model, AbstractLatentStepper)
     assert {x.dtype for x in jax.tree.leaves(eqx.filter(model, eqx.is_array))} == {
         np.dtype("float32")
     }
@@ -99,31 +106,35 @@ def test_rollout_gradients_finite_and_nonzero():
 
 def test_save_load_round_trip(tmp_path):
     model = NeuralStepper((12, 9), 4, 16, key=jax.random.PRNGKey(5))
-    folder = ns.save(tmp_path / "stepper", model, note="test")
-    loaded, config = ns.load(folder)
-    assert config["shape"] == [12, 9] and config["d"] == 4 and config["note"] == "test"
+    folder = save_model(tmp_path / "stepper", model, metadata={"note": "test"})
+    loaded, metadata = load_model(folder)
+    assert isinstance(loaded, NeuralStepper) and metadata == {"note": "test"}
+    assert loaded.shape == (12, 9) and loaded.d == 4 and loaded.width == 16
     m0 = np.asarray(rotating_data(n_traj=1, n_time=1, shape=(12, 9))[0][0, 0])
     field = np.array([-30.0, 5.0])
     run = eqx.filter_jit(lambda mdl: mdl.rollout(m0, field, 3))
     np.testing.assert_array_equal(run(loaded), run(model))
 
     path = folder / "config.json"
+    config = json.loads(path.read_text())
     path.write_text(json.dumps({**config, "kind": "jaxmag.ml.switching.SwitchingMLP"}))
-    with pytest.raises(ValueError, match="not a neural stepper"):
-        ns.load(folder)
+    with pytest.raises(ValueError, match="not a latent stepper"):
+        load_model(folder)
     with pytest.raises(ValueError, match="not a jaxmag model folder"):
-        ns.load(tmp_path / "missing")
+        load_model(tmp_path / "missing")
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        save_model(tmp_path / "other", model, metadata=["note"])
 
 
 def test_bad_input():
     key = jax.random.PRNGKey(0)
-    with pytest.raises(ValueError, match="d must be >= 1"):
+    with pytest.raises(ValueError, match="d must be a positive integer"):
         NeuralStepper(SHAPE, 0, 8, key=key)
-    with pytest.raises(ValueError, match="width must be >= 1"):
+    with pytest.raises(ValueError, match="width must be a positive integer"):
         NeuralStepper(SHAPE, 4, 0, key=key)
-    with pytest.raises(ValueError, match=r"shape\[1\] must be >= 4"):
+    with pytest.raises(ValueError, match=r"shape\[1\] must be an integer >= 4"):
         NeuralStepper((16, 3), 4, 8, key=key)
-    with pytest.raises(ValueError, match="must be an integer"):
+    with pytest.raises(TypeError, match="must be an integer"):
         NeuralStepper((16.0, 8), 4, 8, key=key)
     with pytest.raises(ValueError, match="pair"):
         NeuralStepper((16, 8, 1), 4, 8, key=key)
@@ -137,9 +148,9 @@ def test_bad_input():
     bad[1, 2, 0, 3, 4] = np.nan
     with pytest.raises(ValueError, match=r"NaN/inf values \(first at index \(1, 2, 0, 3, 4\)\)"):
         train_neural_stepper(bad, fields, key=key)
-    with pytest.raises(ValueError, match="d must be >= 1"):
+    with pytest.raises(ValueError, match="d must be a positive integer"):
         train_neural_stepper(m, fields, d=0, key=key)
-    with pytest.raises(ValueError, match="width must be >= 1"):
+    with pytest.raises(ValueError, match="width must be a positive integer"):
         train_neural_stepper(m, fields, width=0, key=key)
     with pytest.raises(ValueError, match="rollout=10 needs at least 11"):
         train_neural_stepper(m, fields, key=key)

@@ -1,6 +1,13 @@
-"""Latent-space time steppers for µMAG SP4-like dynamics: the training data, the kernel
-stepper (Nyström kernel PCA + kernel ridge regression) and the neural stepper."""
+"""Latent-space time steppers for µMAG SP4-like dynamics: the training data, the common
+interface (:class:`AbstractLatentStepper`), the kernel stepper (Nyström kernel PCA +
+kernel ridge regression), the neural stepper, their rollout errors and model files."""
 
+from ._base import (
+    FIELD_SCALE_MT as FIELD_SCALE_MT,
+)
+from ._base import (
+    AbstractLatentStepper as AbstractLatentStepper,
+)
 from ._data import (
     ANGLE_RANGE_DEG as ANGLE_RANGE_DEG,
 )
@@ -31,6 +38,18 @@ from ._data import (
 from ._data import (
     trajectory_fn as trajectory_fn,
 )
+from ._evaluate import (
+    rollout_error as rollout_error,
+)
+from ._evaluate import (
+    rollout_errors as rollout_errors,
+)
+from ._io import (
+    load_model as load_model,
+)
+from ._io import (
+    save_model as save_model,
+)
 from ._kernel import (
     KernelStepper as KernelStepper,
 )
@@ -43,22 +62,18 @@ from ._kernel import (
 from ._kernel import (
     fit_kernel_stepper as fit_kernel_stepper,
 )
-from ._kernel import (
-    rollout_errors as rollout_errors,
-)
 from ._neural import (
     NeuralStepper as NeuralStepper,
 )
-from ._neural import (
-    rollout_error as rollout_error,
-)
-from ._neural import (
+from ._neural_training import (
     train_neural_stepper as train_neural_stepper,
 )
 
 __all__ = [
     "ANGLE_RANGE_DEG",
+    "AbstractLatentStepper",
     "B_RANGE_MT",
+    "FIELD_SCALE_MT",
     "KernelStepper",
     "NeuralStepper",
     "NystroemKPCA",
@@ -66,10 +81,12 @@ __all__ = [
     "TEST_FIELDS_MT",
     "fields_from_polar",
     "fit_kernel_stepper",
+    "load_model",
     "random_fields",
     "relaxed_s_state",
     "rollout_error",
     "rollout_errors",
+    "save_model",
     "simulate_fields",
     "sobol_fields",
     "sp4_family",

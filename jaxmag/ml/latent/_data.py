@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.stats import qmc
 
+from jaxmag._validate import check_int
 from jaxmag.dynamics._simulate import simulate
 from jaxmag.io._atomic import atomic_write
 from jaxmag.problems import sp4
@@ -45,8 +46,7 @@ def sobol_fields(n: int, *, seed: int = 0) -> np.ndarray:
     angle ∈ [160°, 200°]. Shape ``(n, 2)``, (Bx, By) in mT. Powers of two keep the
     sequence's balance properties; other ``n`` are allowed (scipy's warning about it is
     silenced here, on purpose)."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    n = check_int("n", n, minimum=1)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
         u = qmc.Sobol(2, scramble=True, seed=seed).random(n)

@@ -24,13 +24,13 @@ import itertools
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from jaxmag._validate import check_int
 from jaxmag.vectors import normalise
 
-FIELD_SCALE_MT = 45.0
-"""Fields enter the stepper as ``B / 45 mT``."""
+from ._base import FIELD_SCALE_MT, AbstractLatentStepper
+from ._evaluate import rollout_errors
 
 
 def sqdist(X: Float[Array, "n D"], Y: Float[Array, "m D"]) -> Float[Array, "n m"]:
@@ -164,49 +164,39 @@ class NystroemKRR(eqx.Module):
 
 
 def _check_dims(d, n_landmarks, n):
-    for name, v in (("d", d), ("n_landmarks", n_landmarks)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    check_int("d", d, minimum=1)
+    check_int("n_landmarks", n_landmarks, minimum=1)
     if n < 2:
         raise ValueError(f"need at least 2 training snapshots, got {n}")
     if d > n_landmarks:
         raise ValueError(f"d = {d} cannot exceed the number of landmarks ({n_landmarks})")
 
 
-class KernelStepper(eqx.Module):
+class KernelStepper(AbstractLatentStepper):
     """Encoder (Nyström KPCA), latent stepper and decoder (both Nyström KRR).
 
-    ``rollout(m0, field_mT, n)`` predicts ``n`` snapshot intervals from ``m0`` in a
-    constant in-plane field (mT) without evaluating any micromagnetic field.
+    Build with :func:`fit_kernel_stepper`. ``rollout(m0, field_mT, n_steps)`` predicts
+    ``n_steps`` snapshot intervals from ``m0`` in a constant in-plane field (mT) without
+    evaluating any micromagnetic field.
+
+    **Fields:** `kpca` (the encoder), `stepper` (``(z, B / 45 mT) -> z_next - z``),
+    `decoder` (``z -> m`` before normalisation) and `shape`, the grid ``(nx, ny)``.
     """
 
     kpca: NystroemKPCA
     stepper: NystroemKRR
     decoder: NystroemKRR
-    shape: tuple = eqx.field(static=True)
+    shape: tuple[int, int] = eqx.field(static=True)
 
     def encode(self, m: Float[Array, "3 nx ny"]) -> Float[Array, " d"]:
         return self.kpca.encode(m.reshape(1, -1))[0]
 
     def decode(self, z: Float[Array, " d"]) -> Float[Array, "3 nx ny"]:
-        return normalise(self.decoder(z[None])[0].reshape(self.shape))
+        return normalise(self.decoder(z[None])[0].reshape(3, *self.shape))
 
     def step(self, z: Float[Array, " d"], field_mT: Float[Array, " 2"]) -> Float[Array, " d"]:
         u = jnp.concatenate([z, jnp.asarray(field_mT) / FIELD_SCALE_MT])
         return z + self.stepper(u[None])[0]
-
-    def latent_rollout(self, m0, field_mT, n_steps: int) -> Float[Array, "n+1 d"]:
-        def body(z, _):
-            z1 = self.step(z, field_mT)
-            return z1, z1
-
-        z0 = self.encode(m0)
-        _, zs = jax.lax.scan(body, z0, None, length=n_steps)
-        return jnp.concatenate([z0[None], zs])
-
-    def rollout(self, m0, field_mT, n_steps: int) -> Float[Array, "n+1 3 nx ny"]:
-        """Predicted m at snapshots 0..n (index 0 is the decoded ``m0``)."""
-        return jax.vmap(self.decode)(self.latent_rollout(m0, field_mT, n_steps))
 
 
 def fit_kernel_stepper(
@@ -257,34 +247,7 @@ def fit_kernel_stepper(
         raise ValueError(f"krr_gamma_scale must be > 0, got {krr_gamma_scale}")
     stepper = NystroemKRR.fit(U, dZ, nc, lam, key=k2, gamma_scale=krr_gamma_scale)
     decoder = NystroemKRR.fit(Z.reshape(-1, d), X, nc, lam, key=k3, gamma_scale=krr_gamma_scale)
-    return KernelStepper(kpca, stepper, decoder, tuple(m.shape[2:]))
-
-
-@eqx.filter_jit
-def _rollouts(model, m0s, fields, n_steps: int):
-    """The model is an argument (not a closure constant), so its arrays are not baked
-    into the compiled program."""
-    return jax.vmap(lambda m0, b: model.rollout(m0, b, n_steps))(m0s, fields)
-
-
-def rollout_errors(model, m_true, fields_mT) -> dict:
-    """Errors of rollouts from each trajectory's first snapshot, ``m_true (F, T, 3, nx, ny)``:
-
-    - ``max_avg_err``: max over t and i of |Δ⟨m_i⟩| per trajectory ``(F,)``;
-    - ``rel_l2``: ``‖m_pred - m‖ / ‖m‖`` over the whole trajectory ``(F,)``;
-    - ``m_avg_pred``: predicted ⟨m⟩(t) ``(F, T, 3)``.
-    """
-    m_true = jnp.asarray(m_true)
-    pred = _rollouts(model, m_true[:, 0], jnp.asarray(fields_mT, dtype=m_true.dtype),
-                     m_true.shape[1] - 1)  # fmt: skip
-    avg_p, avg_t = pred.mean((-2, -1)), m_true.mean((-2, -1))
-    diff = (pred - m_true).reshape(len(pred), -1)
-    return {
-        "max_avg_err": jnp.max(jnp.abs(avg_p - avg_t), axis=(1, 2)),
-        "rel_l2": jnp.linalg.norm(diff, axis=1)
-        / jnp.linalg.norm(m_true.reshape(len(pred), -1), axis=1),
-        "m_avg_pred": avg_p,
-    }
+    return KernelStepper(kpca, stepper, decoder, tuple(m.shape[3:]))
 
 
 def select(
@@ -303,9 +266,7 @@ def select(
     fitted on the rest and scored by the worst max |Δ⟨m_i⟩| of its rollouts. Returns
     one dict per combination, best first."""
     F = len(m)
-    n_val = max(1, F // 4) if n_val is None else n_val
-    if not 1 <= n_val < F:
-        raise ValueError(f"n_val must be in [1, {F - 1}], got {n_val}")
+    n_val = check_int("n_val", max(1, F // 4) if n_val is None else n_val, maximum=F - 1)
     results = []
     for d, L, lam in itertools.product(ds, landmarks, lams):
         if d > L:

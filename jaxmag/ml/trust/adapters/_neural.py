@@ -1,20 +1,14 @@
-"""The trust adapter of the neural latent stepper (:mod:`jaxmag.ml.latent`).
-
-Samples, prediction and score as for the kernel stepper (:mod:`.adapters_kernel`): one
-whole SP4-family trajectory per sample, predicted by a rollout from ``m0`` under the
-field, scored by the pooled rollout R² (a model that ignores the field scores at most 0).
-"""
+"""The trust adapter of the neural latent stepper (:mod:`jaxmag.ml.latent`): samples,
+prediction, score and features as in :mod:`._latent` (the same as for the kernel
+stepper)."""
 
 from dataclasses import dataclass, field
 
-import equinox as eqx
-import jax
-import jax.numpy as jnp
-import numpy as np
 from jaxtyping import PRNGKeyArray
 
-from jaxmag.ml.latent._neural import FIELD_SCALE_MT, NeuralStepper, train_neural_stepper
-from jaxmag.ml.trust.adapters._common import SP4Trajectories, merged, r2, rmse
+from jaxmag.ml.latent import NeuralStepper, train_neural_stepper
+from jaxmag.ml.trust.adapters._common import SP4Trajectories, merged
+from jaxmag.ml.trust.adapters._latent import AbstractStepperTrust
 
 
 def _space() -> dict[str, list]:
@@ -34,19 +28,8 @@ def _default() -> dict:
     }
 
 
-@eqx.filter_jit
-def _latent(model: NeuralStepper, m0, fields, n_steps: int):
-    z0 = jax.vmap(model.encode)(m0)
-    return jax.vmap(lambda z, b: model.latent_rollout(z, b, n_steps))(z0, fields)
-
-
-@eqx.filter_jit
-def _decode(model: NeuralStepper, z):
-    return jax.vmap(jax.vmap(model.decode))(z)
-
-
 @dataclass(frozen=True)
-class NeuralStepperTrust:
+class NeuralStepperTrust(AbstractStepperTrust):
     """`train_neural_stepper` (float32) on the trajectories of `trajectories`, for
     ``epochs`` (a ``max_seconds`` of wall time, compilation included, may cut it short;
     the default ``None`` keeps fits reproducible). `features` are the
@@ -57,12 +40,6 @@ class NeuralStepperTrust:
     space: dict = field(default_factory=_space)
     default: dict = field(default_factory=_default)
     name: str = "neural_stepper"
-
-    def data(self, key: PRNGKeyArray, quick: bool) -> tuple[np.ndarray, np.ndarray]:
-        return self.trajectories.data(key, quick)
-
-    def shifted(self, key: PRNGKeyArray, quick: bool) -> tuple[np.ndarray, np.ndarray]:
-        return self.trajectories.shifted(key, quick)
 
     def fit(self, X, y, params: dict, key: PRNGKeyArray) -> NeuralStepper:
         p = merged(self.default, params, self.name)
@@ -81,28 +58,3 @@ class NeuralStepperTrust:
             max_seconds=None if p["max_seconds"] is None else float(p["max_seconds"]),
         )
         return model
-
-    def _latent(self, model: NeuralStepper, X):
-        fields, m0 = self.trajectories.unpack(X)
-        z = _latent(model, jnp.asarray(m0), jnp.asarray(fields), self.trajectories.n_steps)
-        return z, fields
-
-    def predict(self, model: NeuralStepper, X) -> np.ndarray:
-        """Flattened predicted snapshots ``1 .. T`` ``(n, 3 T nx ny)``."""
-        z, _ = self._latent(model, X)
-        return np.asarray(_decode(model, z[:, 1:]), float).reshape(len(z), -1)
-
-    def score(self, model: NeuralStepper, X, y) -> float:
-        """Pooled rollout R²."""
-        return r2(y, self.predict(model, X))
-
-    def error(self, model: NeuralStepper, X, y) -> float:
-        """RMS error per component and cell over the rollout."""
-        return rmse(y, self.predict(model, X))
-
-    def features(self, model: NeuralStepper, X) -> np.ndarray:
-        """``(B / 45 mT, z_{T/2}, z_T)`` of the latent rollout, ``(n, 2 + 2 d)``."""
-        z, fields = self._latent(model, X)
-        z = np.asarray(z, float)
-        mid = z.shape[1] // 2
-        return np.concatenate([fields / FIELD_SCALE_MT, z[:, mid], z[:, -1]], 1)
