@@ -4,9 +4,10 @@ the Stoner–Wohlfarth reference against closed forms, and the bisection with co
 import numpy as np
 import pytest
 
+from jaxmag.constants import MU0
 from jaxmag.energy import prism_demag_factors
 from jaxmag.problems import sp2
-from jaxmag.statics import equilibrium
+from jaxmag.statics import anisotropy_field, sw_equilibrium, sw_uniaxial_coercive_field
 from jaxmag.statics._hysteresis import bisect_branch
 from jaxmag.statics._stoner_wohlfarth import coercive_field
 
@@ -32,8 +33,32 @@ def test_stoner_wohlfarth_astroid(psi):
     assert r["h_c"] == pytest.approx(astroid if psi <= 45 else np.sin(p) * np.cos(p), abs=1e-7)
 
 
+def test_uniaxial_coercive_field_matches_the_continuation_reference():
+    """The closed form against the branch followed by BFGS with continuation and the
+    bisection of the sign change of m·d."""
+    K = -np.diag([0.0, 0.0, 1.0])  # h in units of μ0 Ms; H_K / Ms = 1
+    for psi_deg in (1.0, 10.0, 30.0, 45.0, 60.0, 80.0):  # at exactly 0 BFGS never leaves
+        psi = np.radians(psi_deg)
+        d = np.array([np.sin(psi), 0.0, np.cos(psi)])
+        ref = coercive_field(K, d, h_step=2e-3)["h_c"]
+        np.testing.assert_allclose(sw_uniaxial_coercive_field(psi), ref, rtol=1e-5, atol=1e-7)
+
+
+def test_uniaxial_coercive_field_special_values_and_axis_symmetry():
+    np.testing.assert_allclose(
+        sw_uniaxial_coercive_field([0.0, np.pi / 4, np.pi / 2]), [1, 0.5, 0], atol=1e-15
+    )
+    psi = np.linspace(0, np.pi / 2, 7)
+    np.testing.assert_allclose(
+        sw_uniaxial_coercive_field(np.pi - psi), sw_uniaxial_coercive_field(psi)
+    )
+    # μ0 H_K of Nd2Fe14B ≈ 6.72 T
+    hk = anisotropy_field(4.3e6, 1.28e6)
+    np.testing.assert_allclose(MU0 * hk, 2 * 4.3e6 / 1.28e6, rtol=1e-12)
+
+
 def test_equilibrium_is_a_minimum_along_the_field():
-    m = equilibrium(np.diag([0.1, 0.2, 0.7]), np.array([0.0, 0.0, 5.0]), np.array([1.0, 0, 0.1]))
+    m = sw_equilibrium(np.diag([0.1, 0.2, 0.7]), np.array([0.0, 0.0, 5.0]), np.array([1.0, 0, 0.1]))
     np.testing.assert_allclose(m, [0, 0, 1], atol=1e-8)
 
 

@@ -9,12 +9,15 @@ from ._implicit import equilibrium as equilibrium
 from ._relax import RelaxResult as RelaxResult
 from ._relax import minimise as minimise
 from ._relax import relax_llg as relax_llg
+from ._stoner_wohlfarth import anisotropy_field as anisotropy_field
 from ._stoner_wohlfarth import coercive_field as sw_coercive_field
 from ._stoner_wohlfarth import equilibrium as sw_equilibrium
+from ._stoner_wohlfarth import uniaxial_coercive_field as sw_uniaxial_coercive_field
 
 __all__ = [
     "Loop",
     "RelaxResult",
+    "anisotropy_field",
     "coercivity",
     "equilibrium",
     "hysteresis",
@@ -23,4 +26,5 @@ __all__ = [
     "relax_llg",
     "sw_coercive_field",
     "sw_equilibrium",
+    "sw_uniaxial_coercive_field",
 ]

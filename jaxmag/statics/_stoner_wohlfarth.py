@@ -11,13 +11,44 @@ The branch is followed by continuation: each equilibrium is the local minimum th
 scipy's BFGS finds from the previous one (on tangent-plane coordinates of the sphere),
 and the field at which ``m·d`` changes sign is found by bisection with continuation
 (:func:`jaxmag.statics._hysteresis.bisect_branch`).
+
+For the uniaxial particle the result is known in closed form
+(:func:`uniaxial_coercive_field`): magnetised along the field direction ``d`` and swept
+along ``−d``, it reverses its ``m·d`` at
+
+    h_c(ψ) = 1 / (cos^(2/3) ψ + sin^(2/3) ψ)^(3/2)      for ψ ≤ π/4 (the astroid, a jump),
+    h_c(ψ) = sin ψ cos ψ                                   for ψ > π/4 (reversibly),
+
+in units of the anisotropy field ``H_K = 2 Ku / (μ0 Ms)`` (:func:`anisotropy_field`),
+where ``ψ`` is the angle between the easy axis and ``d`` (an easy axis and its reverse
+are the same axis, so ``ψ`` is folded into ``[0, π/2]``).
 """
 
 import numpy as np
 from scipy.optimize import minimize as _scipy_minimize
 
 from jaxmag._validate import check_real
+from jaxmag.constants import MU0
 from jaxmag.statics._hysteresis import bisect_branch
+
+
+def anisotropy_field(Ku1: float, Ms: float) -> float:
+    """``H_K = 2 Ku1 / (μ0 Ms)`` in A/m, from `Ku1` in J/m³ and `Ms` in A/m."""
+    check_real("Ku1 (J/m³)", Ku1, positive=True)
+    check_real("Ms (A/m)", Ms, positive=True)
+    return 2 * Ku1 / (MU0 * Ms)
+
+
+def uniaxial_coercive_field(psi) -> np.ndarray:
+    """The closed-form coercive field ``h_c(ψ)`` of a uniaxial particle, in units of
+    ``H_K``, for angles `psi` (rad) between easy axis and field (see the module
+    docstring); :func:`coercive_field` of ``K = −ẑẑᵀ`` is the numerical reference."""
+    check_real("psi (rad)", psi)
+    psi = np.abs(np.asarray(psi, float)) % np.pi
+    psi = np.minimum(psi, np.pi - psi)  # the axis, not its sign
+    c, s = np.cos(psi), np.sin(psi)
+    astroid = 1 / (np.abs(c) ** (2 / 3) + np.abs(s) ** (2 / 3)) ** 1.5
+    return np.where(psi <= np.pi / 4, astroid, s * c)
 
 
 def _tangent_basis(m):

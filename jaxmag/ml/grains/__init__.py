@@ -77,12 +77,6 @@ from ._maps import (
     random_grain_map as random_grain_map,
 )
 from ._stoner_wohlfarth import (
-    anisotropy_field as anisotropy_field,
-)
-from ._stoner_wohlfarth import (
-    sw_coercive_field as sw_coercive_field,
-)
-from ._stoner_wohlfarth import (
     sw_grain_fields as sw_grain_fields,
 )
 from ._training import (
@@ -122,7 +116,6 @@ __all__ = [
     "GrainForest",
     "GrainMap",
     "NdFeB",
-    "anisotropy_field",
     "cnn_features",
     "cnn_inputs",
     "cnn_targets",
@@ -152,7 +145,6 @@ __all__ = [
     "score_cnn",
     "score_forest",
     "sw_baseline",
-    "sw_coercive_field",
     "sw_grain_fields",
     "train_grain_cnn",
 ]
