@@ -91,7 +91,17 @@ def _levy(solver):
     return diffrax.BrownianIncrement
 
 
-def _ll(m, X, alpha, gamma):
-    """The LL operator ``-γ/(1+α²) [m × X + α m × (m × X)]``."""
-    mxX = cross(m, X)
-    return -gamma / (1 + alpha**2) * (mxX + alpha * cross(m, mxX))
+def ll_operator(m, h, alpha, gamma=None):
+    """The Landau–Lifshitz operator ``-γ/(1+α²) [m × h + α m × (m × h)]``, written once
+    for every thermal path: applied to the field it is the drift, applied to a field
+    increment the thermal term.
+
+    **Arguments:** `m`, `h` of shape ``(3, ...)`` (components first); `alpha` (damping)
+    broadcasts against ``m[0]``; `gamma` in m/(A s) with ``h`` in A/m, or ``None`` in
+    reduced units (``γ = 1``, the time unit absorbs it; see :mod:`._pulses`).
+    """
+    mxh = cross(m, h)
+    torque = mxh + alpha * cross(m, mxh)
+    if gamma is None:
+        return -torque / (1 + alpha**2)
+    return -gamma / (1 + alpha**2) * torque

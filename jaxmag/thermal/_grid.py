@@ -17,9 +17,9 @@ from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
 from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
 from jaxmag.thermal._field import (
     _levy,
-    _ll,
     check_solver,
     check_temperature,
+    ll_operator,
     thermal_field_strength,
 )
 from jaxmag.vectors import normalise
@@ -191,7 +191,8 @@ def _thermal_solve(
         m = jnp.where(mag, normalise(y), 0.0)
         sq = jnp.sqrt(u) * strength(tau)
         return lx.FunctionLinearOperator(
-            lambda dW: _ll(m, sq * dW, alpha, args.gamma), jax.ShapeDtypeStruct(y.shape, y.dtype)
+            lambda dW: ll_operator(m, sq * dW, alpha, args.gamma),
+            jax.ShapeDtypeStruct(y.shape, y.dtype),
         )
 
     levy = _levy(solver)

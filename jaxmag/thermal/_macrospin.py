@@ -1,6 +1,8 @@
 """Batches of independent thermal macrospins: fixed-step projected Heun in a ``lax.scan``
 (see :mod:`jaxmag.thermal`)."""
 
+import inspect
+
 import diffrax
 import equinox as eqx
 import jax
@@ -16,9 +18,9 @@ from jaxmag.dynamics._solver import ProjectedSolver
 from jaxmag.thermal._field import (
     _ITO_MSG,
     _levy,
-    _ll,
     check_solver,
     check_temperature,
+    ll_operator,
     thermal_field_strength,
 )
 from jaxmag.vectors import dot, normalise
@@ -64,12 +66,12 @@ def _macrospin_run(
 
         def step(m, dW, h=ds):
             mn = normalise(m)
-            k1 = _ll(mn, X(mn, dW, h), alpha, gamma)
+            k1 = ll_operator(mn, X(mn, dW, h), alpha, gamma)
             if solver == "euler":
                 m1 = m + k1
             else:
                 mt = normalise(m + k1)
-                k2 = _ll(mt, X(mt, dW, h), alpha, gamma)
+                k2 = ll_operator(mt, X(mt, dW, h), alpha, gamma)
                 m1 = m + 0.5 * (k1 + k2)
             return normalise(m1) if projected else m1
 
@@ -115,12 +117,13 @@ def _macrospin_run(
 
         def drift(t, m, args):
             m = normalise(m)
-            return unit * _ll(m, _macro_field(m, Hk, u, H), alpha, gamma)
+            return unit * ll_operator(m, _macro_field(m, Hk, u, H), alpha, gamma)
 
         def diffusion(t, m, args):
             m = normalise(m)
             return lx.FunctionLinearOperator(
-                lambda dW: _ll(m, sq * dW, alpha, gamma), jax.ShapeDtypeStruct(m.shape, m.dtype)
+                lambda dW: ll_operator(m, sq * dW, alpha, gamma),
+                jax.ShapeDtypeStruct(m.shape, m.dtype),
             )
 
         term = diffrax.MultiTerm(diffrax.ODETerm(drift), diffrax.ControlTerm(diffusion, bm))
@@ -275,6 +278,9 @@ def macrospin_sde(
     return jnp.linspace(0.0, t1, n_saves), m
 
 
+_SDE_SIGNATURE = inspect.signature(macrospin_sde)
+
+
 def macrospin_sde_coupled(
     key: PRNGKeyArray,
     m0: Float[Array, "3 B"],
@@ -282,14 +288,7 @@ def macrospin_sde_coupled(
     *,
     n_steps: int,
     n_saves: int = 2,
-    Ms,
-    V,
-    alpha,
-    T,
-    K=0.0,
-    easy_axis=(0.0, 0.0, 1.0),
-    H=(0.0, 0.0, 0.0),
-    gamma: float = GAMMA_LL,
+    **particle,
 ):
     """Projected Heun at steps ``t1/n_steps`` and ``2 t1/n_steps`` on one Brownian path.
 
@@ -304,11 +303,23 @@ def macrospin_sde_coupled(
     the coarse step is in the ``O(h)`` regime (see ``benchmarks/thermal.py``).
 
     Arguments as :func:`macrospin_sde` (hand-written projected Heun, ``"block"`` noise);
-    `n_steps` (fine steps) must be a multiple of ``2 (n_saves - 1)``.
+    `n_steps` (fine steps) must be a multiple of ``2 (n_saves - 1)``. `particle` is the
+    particle and field keywords of :func:`macrospin_sde`, with its defaults: `Ms`, `V`,
+    `alpha`, `T` (required), `K`, `easy_axis`, `H`, `gamma`.
 
     Returns ``(ts, m_fine, m_coarse)``: ``ts`` ``(n_saves,)`` in s, each ``m``
     ``(n_saves, 3, B)``.
     """
+    fixed = sorted(set(particle) & {"solver", "projected", "allow_ito", "brownian"})
+    if fixed:
+        raise TypeError(
+            f"macrospin_sde_coupled() got an unexpected keyword argument {fixed[0]!r} (it "
+            "always runs the hand-written projected Heun with 'block' noise)"
+        )
+    # macrospin_sde's signature is the one list of the particle keywords and defaults
+    kw = _SDE_SIGNATURE.bind(key, m0, t1, n_steps=n_steps, n_saves=n_saves, **particle)
+    kw.apply_defaults()
+    kw = {k: v for k, v in kw.arguments.items() if k != "projected"}
     if isinstance(n_steps, int | np.integer) and not isinstance(n_steps, bool):
         if isinstance(n_saves, int | np.integer) and n_saves >= 2:
             if n_steps % (2 * (n_saves - 1)):
@@ -316,9 +327,6 @@ def macrospin_sde_coupled(
                     f"n_steps={n_steps} must be a multiple of 2 (n_saves - 1) = "
                     f"{2 * (n_saves - 1)} (every coarse step spans two fine steps)"
                 )
-    m0, *rest = _macrospin_inputs(
-        key, m0, t1, n_steps, n_saves, Ms, V, alpha, T, K, easy_axis, H, gamma, "heun",
-        False, "block",
-    )  # fmt: skip
+    m0, *rest = _macrospin_inputs(**kw)
     m = _macrospin_run(jnp.stack([m0, m0]), *rest, coupled=True)
     return jnp.linspace(0.0, t1, n_saves), m[:, 0], m[:, 1]

@@ -38,7 +38,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from jaxmag.constants import GAMMA_LL, K_B, MU0
 from jaxmag.dynamics._solver import ProjectedSolver
-from jaxmag.vectors import cross
+from jaxmag.thermal._field import ll_operator
 
 H_RANGE = (0.0, 2.0)
 PSI_DEG_RANGE = (0.0, 90.0)
@@ -70,9 +70,7 @@ def thermal_torque(m, dW, alpha, delta):
 
     ``m``, ``dW``: shape ``(3, ...)``; ``alpha``, ``delta`` broadcast against ``m[0]``.
     """
-    sdw = jnp.sqrt(alpha / delta) * dW
-    mxw = cross(m, sdw)
-    return -(mxw + alpha * cross(m, mxw)) / (1 + alpha**2)
+    return ll_operator(m, jnp.sqrt(alpha / delta) * dW, alpha)
 
 
 def reduced_rhs(m, h_app, alpha, k_hard=0.0, k_easy=1.0):
@@ -81,8 +79,7 @@ def reduced_rhs(m, h_app, alpha, k_hard=0.0, k_easy=1.0):
     scales the easy-axis anisotropy field (1 in the units of the task; other values
     describe a particle whose anisotropy field is ``k_easy`` field units)."""
     h = h_app + jnp.stack([-k_hard * m[0], jnp.zeros_like(m[1]), k_easy * m[2]])
-    mxh = cross(m, h)
-    return -(mxh + alpha * cross(m, mxh)) / (1 + alpha**2)
+    return ll_operator(m, h, alpha)
 
 
 def pulse_field(h, psi_deg):
