@@ -82,8 +82,9 @@ def test_training_reduces_rollout_error():
         max_seconds=30.0,
     )
     after = rollout_error(model, m, fields)
-    assert after < 0.2 * before, (before, after, hist["train"][-5:])
-    assert len(hist["train"]) == len(hist["val"]) == hist["epochs"]
+    assert after < 0.2 * before, (before, after, hist["loss"][-5:])
+    assert len(hist["val"]) == len(hist["val_step"]) == hist["epochs"]
+    assert len(hist["loss"]) == hist["steps"] and hist["val_step"][-1] == hist["steps"]
     assert min(hist["val"]) == pytest.approx(rollout_error(model, val_m, val_fields), rel=1e-5)
     assert {x.dtype for x in jax.tree.leaves(eqx.filter(model, eqx.is_array))} == {
         np.dtype("float32")

@@ -3,16 +3,14 @@
 multi-step rollout loss (back-propagated through the rollout) and a small
 latent-consistency term, in float32 also when jax's x64 mode is on (CPU speed)."""
 
-import time
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
-from jaxtyping import Float, PRNGKeyArray
+from jaxtyping import Array, Float, PRNGKeyArray
 
 from jaxmag._validate import check_int
+from jaxmag.ml._training import fit
 
 from ._evaluate import check_trajectories, rollout_error
 from ._neural import DTYPE, NeuralStepper, check_grid, to_float32
@@ -43,6 +41,22 @@ def _batch_loss(model, windows, fields_mT, latent_weight):
     return jnp.mean(total), jnp.mean(parts, axis=0)
 
 
+class _WindowLoss(eqx.Module):
+    """The mean loss of a batch of windows, given by their indices ``t0 + starts · i``
+    into the trajectories ``m`` (trajectory ``i``, first snapshot ``t0``)."""
+
+    m: Float[Array, "F T 3 nx ny"]
+    fields: Float[Array, "F 2"]
+    latent_weight: Float[Array, ""]
+    rollout: int = eqx.field(static=True)
+    starts: int = eqx.field(static=True)
+
+    def __call__(self, model: NeuralStepper, idx, key) -> Float[Array, ""]:
+        i, t0 = jnp.divmod(idx, self.starts)
+        windows = self.m[i[:, None], t0[:, None] + jnp.arange(self.rollout + 1)[None, :]]
+        return _batch_loss(model, windows, self.fields[i], self.latent_weight)[0]
+
+
 def train_neural_stepper(
     m: Float[np.ndarray, "F T 3 nx ny"],
     fields: Float[np.ndarray, "F 2"],
@@ -68,8 +82,12 @@ def train_neural_stepper(
     reconstruction MSE of ``decode(encode(m_t))`` over the window, plus the MSE of the
     ``rollout`` decoded predictions from ``encode(m_{t0})`` (gradients flow through the
     whole rollout), plus ``latent_weight`` times the mean ``(z_k - encode(m_{t0+k}))²``.
-    An epoch visits every window once in random minibatches of ``batch``; the optimiser
-    is Adam with gradient clipping (global norm 1) and a cosine-decayed learning rate.
+    Training runs on :func:`jaxmag.ml.fit` (key ``split(key)[1]``): an epoch visits every
+    window once in random minibatches of ``batch`` (``sampling="epoch"``, the last
+    ``n_windows % batch`` windows of each permutation left out); the optimiser is Adam
+    (:func:`jaxmag.ml.make_optimiser` with no weight decay and no warm-up) with gradient
+    clipping (global norm 1) and a learning rate decayed by a cosine from ``lr`` to
+    ``0.05 lr`` over all ``epochs``.
 
     With ``val_m`` and ``val_fields``, the full-length :func:`rollout_error` on them is
     computed after every epoch and the model with the lowest one is returned. ``init``
@@ -77,9 +95,10 @@ def train_neural_stepper(
     then ignored). ``max_seconds`` stops training (after the current minibatch) once that
     much wall time has passed.
 
-    Returns ``(model, history)``: history has per-epoch mean training losses ``"train"``,
-    the validation rollout errors ``"val"`` (if validation data are given), ``"epochs"``
-    (completed, a partial last one counted), ``"seconds"`` and ``"stopped_early"``.
+    Returns ``(model, history)``: the history of :func:`jaxmag.ml.fit` (``"loss"`` per
+    step, the validation rollout errors ``"val"`` at steps ``"val_step"``, ``"steps"``,
+    ``"seconds"``, ``"stopped"``, ...) with ``"epochs"``, the epochs run (a partial last
+    one counted).
     """
     m, fields = _check_data(m, fields)
     if init is None:
@@ -112,63 +131,32 @@ def train_neural_stepper(
         if init.shape != shape:
             raise ValueError(f"init model has grid {init.shape}, the data {shape}")
 
-    k_init, k_shuf = jax.random.split(key)
+    k_init, k_fit = jax.random.split(key)
     model = to_float32(init) if init is not None else NeuralStepper(shape, d, width, key=k_init)
-
     starts = n_time - rollout  # valid t0 per trajectory
     n_windows = n_traj * starts
-    batch = min(batch, n_windows)
-    steps_per_epoch = max(1, n_windows // batch)
-    schedule = optax.cosine_decay_schedule(lr, epochs * steps_per_epoch, alpha=0.05)
-    opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(schedule))
-    state = opt.init(eqx.filter(model, eqx.is_inexact_array))
-    offsets = jnp.arange(rollout + 1)
-    m_dev, f_dev = jnp.asarray(m), jnp.asarray(fields)
-    lw = jnp.asarray(latent_weight, DTYPE)
-
-    @eqx.filter_jit
-    def train_step(model, state, m, fields, i, t0):
-        windows = m[i[:, None], t0[:, None] + offsets[None, :]]  # (B, R+1, 3, nx, ny)
-        (loss, parts), grads = eqx.filter_value_and_grad(_batch_loss, has_aux=True)(
-            model, windows, fields[i], lw
-        )
-        updates, state = opt.update(grads, state, eqx.filter(model, eqx.is_inexact_array))
-        model = eqx.apply_updates(model, to_float32(updates))  # x64 schedules promote
-        return model, state, loss, parts
-
-    history = {"train": [], "epochs": 0, "stopped_early": False}
-    if val_m is not None:
-        history["val"] = []
-    best, best_val = model, np.inf
-    t_start = time.perf_counter()
-    print_every = max(1, epochs // 10)
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(k_shuf)).ravel())
-    for ep in range(epochs):
-        perm = rng.permutation(n_windows)[: steps_per_epoch * batch].reshape(-1, batch)
-        losses = []
-        for idx in perm:
-            i, t0 = np.divmod(idx, starts)
-            model, state, loss, parts = train_step(
-                model, state, m_dev, f_dev, jnp.asarray(i), jnp.asarray(t0)
-            )
-            losses.append(float(loss))
-            if max_seconds is not None and time.perf_counter() - t_start > max_seconds:
-                history["stopped_early"] = True
-                break
-        history["train"].append(float(np.mean(losses)))
-        history["epochs"] = ep + 1
-        msg = f"epoch {ep}: train {history['train'][-1]:.5f}"
-        if val_m is not None:
-            va = rollout_error(model, val_m, val_fields)
-            history["val"].append(va)
-            msg += f", val rollout {va:.5f}"
-            if va < best_val:
-                best, best_val = model, va
-        else:
-            best = model
-        if verbose and (ep % print_every == 0 or ep == epochs - 1 or history["stopped_early"]):
-            print(msg + f" ({time.perf_counter() - t_start:.1f} s)", flush=True)
-        if history["stopped_early"]:
-            break
-    history["seconds"] = time.perf_counter() - t_start
-    return best, history
+    steps_per_epoch = max(1, n_windows // min(batch, n_windows))
+    loss = _WindowLoss(jnp.asarray(m), jnp.asarray(fields), jnp.asarray(latent_weight, DTYPE),
+                       rollout, starts)  # fmt: skip
+    validate = None if val_m is None else (lambda model: rollout_error(model, val_m, val_fields))
+    model, history = fit(
+        model,
+        loss,
+        jnp.arange(n_windows),
+        key=k_fit,
+        steps=epochs * steps_per_epoch,
+        batch_size=batch,
+        sampling="epoch",
+        learning_rate=lr,
+        warmup=0,
+        end_fraction=0.05,
+        clip=1.0,
+        validate=validate,
+        validate_every=steps_per_epoch,
+        max_seconds=max_seconds,
+        verbose=verbose,
+        print_every=steps_per_epoch * max(1, epochs // 10),
+        label="neural stepper",
+    )
+    history["epochs"] = -(-history["steps"] // steps_per_epoch)
+    return model, history
