@@ -203,7 +203,7 @@ def main():
             "unet_iou": unet_iou,
             "n_train": n_train,
             "n_test": n_test,
-            "final_loss": float(hist[-1]),
+            "final_loss": float(np.mean(hist["loss"][-(hist["steps"] // args.epochs) :])),
             "cnn": {
                 "width": args.width,
                 "depth": args.depth,

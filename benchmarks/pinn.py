@@ -69,9 +69,9 @@ def main(argv=None) -> dict:
                         **budget["macrospin"])  # fmt: skip
     grid = mc.test_grid(dom, n_params=32 if q else 256)
     e1 = mc.errors(model, dom, *grid)
-    pio.save(args.out / "macrospin", model, domain=[dom.t_max, dom.h, dom.psi_deg, dom.alpha],
-             rel_l2=e1["rel_l2"])  # fmt: skip
-    back, _ = pio.load(args.out / "macrospin")
+    pio.save_model(args.out / "macrospin", model, metadata={
+        "domain": [dom.t_max, dom.h, dom.psi_deg, dom.alpha], "rel_l2": e1["rel_l2"]})  # fmt: skip
+    back, _ = pio.load_model(args.out / "macrospin")
     reload_diff = float(jnp.max(jnp.abs(mc.predict(back, *grid) - mc.predict(model, *grid))))
     figures |= {"macrospin_rel_l2": e1["rel_l2"], "macrospin_max_err": e1["max_err"],
                 "macrospin_train_s": hist["train_s"], "macrospin_reload_max_diff": reload_diff,
@@ -87,7 +87,7 @@ def main(argv=None) -> dict:
                           chunk=chunk, verbose=True, label="llg1d",
                           **budget["film1d"])  # fmt: skip
     e2 = film1d.errors(model2, n=41 if q else 101)
-    pio.save(args.out / "llg1d", model2, alpha=alpha, rel_l2=e2["rel_l2"])
+    pio.save_model(args.out / "llg1d", model2, metadata={"alpha": alpha, "rel_l2": e2["rel_l2"]})
     figures |= {"llg1d_rel_l2": e2["rel_l2"], "llg1d_max_err": e2["max_err"],
                 "llg1d_train_s": hist2["train_s"], "llg1d_alpha": alpha}  # fmt: skip
     print(f"  llg1d: rel L2 {e2['rel_l2']:.2e} ({hist2['train_s']:.0f} s)", flush=True)
@@ -103,7 +103,7 @@ def main(argv=None) -> dict:
                           chunk=chunk, verbose=True, label="static",
                           **budget["static"])  # fmt: skip
     e3 = static.compare(model3, system, ref)
-    pio.save(args.out / "static", model3, energy_fd_J=e3["energy_fd_J"])
+    pio.save_model(args.out / "static", model3, metadata={"energy_fd_J": e3["energy_fd_J"]})
     figures |= {"static_energy_rel_err": max(e3["energy_rel_err"], e3["energy_fd_rel_err"]),
                 "static_train_s": hist3["train_s"], "static_fd_minimiser_s": fd_s,
                 "static": e3}  # fmt: skip

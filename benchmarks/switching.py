@@ -130,8 +130,8 @@ def main(argv=None) -> dict:
         plot_roc(args.out / "roc.png", split["y_test"], probs, title="deterministic pulses")
     # save with orbax, reload, and score a fresh set drawn with another key
     with tempfile.TemporaryDirectory() as tmp:
-        sw.save(Path(tmp) / "model", info.pop("model"))
-        reloaded, _ = sw.load(Path(tmp) / "model")
+        sw.save_model(Path(tmp) / "model", info.pop("model"))
+        reloaded, _ = sw.load_model(Path(tmp) / "model")
     fresh = make_split(jax.random.fold_in(key, 99), 1, 1, args.n_test)
     auc_fresh = auc(fresh["y_test"], reloaded.predict_proba(fresh["X_test"]))
     print(f"  reloaded DNN on a fresh set: AUC {auc_fresh:.5f}", flush=True)

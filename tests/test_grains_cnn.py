@@ -139,7 +139,7 @@ def test_fits_a_known_map_and_round_trips(tmp_path):
     back, metadata = load_model(tmp_path / "cnn")
     np.testing.assert_array_equal(predict_maps(back, x[32:], data["labels"][32:]), pred)
     assert metadata == {"note": "test"}
-    with pytest.raises(ValueError, match="not a U-Net model"):
+    with pytest.raises(ValueError, match="not a U-Net"):
         unet_load_model(tmp_path / "cnn")
 
 

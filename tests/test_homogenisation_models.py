@@ -10,9 +10,13 @@ from jaxmag.ml.homogenisation import (
     effective_medium,
     effective_permeability,
     load_dataset,
+    load_model,
+    predict,
     r2_components,
     save_dataset,
+    save_model,
     solve_batch,
+    train_cnn,
     two_phase,
 )
 from jaxmag.ml.homogenisation._baselines import image_features
@@ -59,6 +63,27 @@ def test_cnn_weights_stay_float32_under_x64():
     model = PermeabilityCNN((32, 32), 4, 1, 4, key=jax.random.PRNGKey(0))
     dtypes = {leaf.dtype for leaf in jax.tree.leaves(eqx.filter(model, eqx.is_array))}
     assert dtypes == {np.dtype(np.float32)}
+
+
+def test_cnn_trains_by_epochs_and_round_trips(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.random((20, 16, 16)) > 0.6
+    c = np.exp(rng.uniform(np.log(5.0), np.log(100.0), 20))
+    mu = effective_medium(x, c, "maxwell_garnett")  # smooth targets off the Bruggeman base
+    model = PermeabilityCNN((16, 16), 4, 1, 4, key=jax.random.PRNGKey(0))
+    model, hist = train_cnn(model, x, c, mu, key=jax.random.PRNGKey(1), epochs=30,
+                            batch_size=8, learning_rate=5e-3, verbose=False)  # fmt: skip
+    assert hist["steps"] == len(hist["loss"]) == 60  # 20 // 8 = 2 steps per epoch
+    assert np.all(np.isfinite(hist["loss"]))
+    assert np.mean(hist["loss"][-6:]) < 0.5 * np.mean(hist["loss"][:6])
+    folder = save_model(tmp_path / "cnn", model, metadata={"epochs": 30})
+    back, metadata = load_model(folder)
+    assert metadata == {"epochs": 30} and back.shape == (16, 16)
+    np.testing.assert_array_equal(predict(back, x, c), predict(model, x, c))
+    with pytest.raises(ValueError, match="need at least batch_size"):
+        train_cnn(model, x[:4], c[:4], mu[:4], key=jax.random.PRNGKey(1), batch_size=8)
+    with pytest.raises(TypeError, match="width"):
+        PermeabilityCNN((16, 16), 4.0, 1, 4, key=jax.random.PRNGKey(0))
 
 
 def test_baselines_and_r2():

@@ -144,15 +144,15 @@ def test_save_load_round_trip(tmp_path):
     args = {"m": (1.2, jnp.array([0.2, 40.0, 0.1])), "f": (0.3, 1.1),
             "s": (jnp.array([3e-8, 1e-8]),)}  # fmt: skip
     for name, model in models.items():
-        pio.save(tmp_path / name, model, note=name)
-        back, config = pio.load(tmp_path / name)
-        assert config["extra"] == {"note": name}
+        pio.save_model(tmp_path / name, model, metadata={"note": name})
+        back, metadata = pio.load_model(tmp_path / name)
+        assert metadata == {"note": name}
         np.testing.assert_array_equal(back(*args[name]), model(*args[name]))
     (tmp_path / "m" / "config.json").write_text("{not json")
     with pytest.raises(ValueError, match="corrupt"):
-        pio.load(tmp_path / "m")
+        pio.load_model(tmp_path / "m")
     with pytest.raises(ValueError, match="not a jaxmag model folder"):
-        pio.load(tmp_path / "nothing")
+        pio.load_model(tmp_path / "nothing")
 
 
 def test_failure_map_reports_every_cell(tmp_path):
@@ -165,7 +165,7 @@ def test_failure_map_reports_every_cell(tmp_path):
     assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_bad_input():
+def test_bad_input(tmp_path):
     with pytest.raises(ValueError, match="hi > lo"):
         Net([0.0], [0.0], key=KEY)
     with pytest.raises(ValueError, match="kind"):
@@ -192,5 +192,6 @@ def test_bad_input():
     with pytest.raises(ValueError, match="lr"):
         train(mc.loss, model, lambda k: mc.sample(DOM, k, 8), key=KEY, lr=0.0)
     with pytest.raises(TypeError, match="not a jaxmag PINN"):
-        pio.model_config(model.net)
+        pio.save_model(tmp_path / "net", model.net)
+    assert not (tmp_path / "net").exists()
     assert isinstance(model, MacrospinPINN)

@@ -40,30 +40,33 @@ def _model(width=8, dtype=jnp.float32):
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
 def test_save_and_load(tmp_path, dtype):
     model = _model(dtype=dtype)
-    sw.save(tmp_path / "m", model, note="test")
-    sw.save(tmp_path / "m", model, note="again")  # replacing a model works
-    back, config = sw.load(tmp_path / "m")
+    sw.save_model(tmp_path / "m", model, metadata={"note": "test"})
+    sw.save_model(tmp_path / "m", model, metadata={"note": "again"})  # replacing a model works
+    back, metadata = sw.load_model(tmp_path / "m")
     X = jax.random.normal(jax.random.PRNGKey(1), (7, 4))
     np.testing.assert_array_equal(model.predict_proba(X), back.predict_proba(X))
-    assert config["note"] == "again" and config["width"] == 8 and back.mean.dtype == dtype
+    assert metadata["note"] == "again" and back.mlp.width_size == 8 and back.mean.dtype == dtype
+    assert metadata["features"] == list(sw.FEATURES) and set(metadata["domain"]) == set(sw.FEATURES)
     np.testing.assert_array_equal(back.scale, model.scale)
 
 
 def test_load_rejects_bad_folders(tmp_path):
     with pytest.raises(ValueError, match="not a jaxmag model folder"):
-        sw.load(tmp_path)
-    sw.save(tmp_path / "m", _model())
+        sw.load_model(tmp_path)
+    sw.save_model(tmp_path / "m", _model())
     cfg = tmp_path / "m" / "config.json"
     good = cfg.read_text()
     cfg.write_text(good[:20])
     with pytest.raises(ValueError, match="corrupt model configuration"):
-        sw.load(tmp_path / "m")
-    cfg.write_text(json.dumps(dict(json.loads(good), width=16)))
+        sw.load_model(tmp_path / "m")
+    wider = json.loads(good)
+    wider["model"]["width"] = 16
+    cfg.write_text(json.dumps(wider))
     with pytest.raises(ValueError, match="cannot restore|shape"):
-        sw.load(tmp_path / "m")
+        sw.load_model(tmp_path / "m")
     cfg.write_text(json.dumps(dict(json.loads(good), kind="other")))
     with pytest.raises(ValueError, match="not a switching model"):
-        sw.load(tmp_path / "m")
+        sw.load_model(tmp_path / "m")
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +153,7 @@ def test_switching_commands(tmp_path, capsys):
     assert _predict(out, tmp_path / "f.csv", tmp_path / "p.csv") == 0
     table = read_csv(tmp_path / "p.csv")
     assert list(table) == ["h", "psi_deg", "alpha", "tau", "p_switch", "in_domain"]
-    model, _ = sw.load(out)
+    model, _ = sw.load_model(out)
     expected = model.predict_proba(sw.design_matrix(dict(zip(sw.FEATURES, rows.T, strict=True))))
     np.testing.assert_allclose(table["p_switch"], expected, rtol=1e-6)
     assert np.all(table["in_domain"] == 1)

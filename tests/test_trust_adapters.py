@@ -9,6 +9,7 @@ import jax
 import numpy as np
 import pytest
 
+from jaxmag.ml import r2_variance_weighted
 from jaxmag.ml.trust import ApplicabilityDomain, y_randomisation
 from jaxmag.ml.trust.adapters import (
     HomogenisationTrust,
@@ -17,7 +18,6 @@ from jaxmag.ml.trust.adapters import (
     SwitchingTrust,
     trust_report,
 )
-from jaxmag.ml.trust.adapters._common import r2
 from jaxmag.ml.trust.adapters._report import SP4Trajectories
 
 KEY = jax.random.key(0)
@@ -141,7 +141,7 @@ def test_bad_inputs_raise_clear_errors(trajectories):
     with pytest.raises(ValueError, match="overlaps"):
         SwitchingTrust(shift_h=(1.5, 3.0)).shifted(KEY, True)
     with pytest.raises(ValueError, match="vary"):
-        r2(np.ones((4, 2)), np.zeros((4, 2)))
+        r2_variance_weighted(np.ones((4, 2)), np.zeros((4, 2)))
 
 
 class _Ridge:
@@ -169,7 +169,7 @@ class _Ridge:
         return np.c_[X, np.ones(len(X))] @ model
 
     def score(self, model, X, y):
-        return r2(y, self.predict(model, X))
+        return r2_variance_weighted(y, self.predict(model, X))
 
     def error(self, model, X, y):
         return float(np.sqrt(np.mean((self.predict(model, X) - y) ** 2)))

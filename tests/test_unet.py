@@ -111,3 +111,6 @@ def test_save_load_round_trip(trained, tmp_path):
     np.testing.assert_array_equal(predict_proba(back, x_test), predict_proba(model, x_test))
     with pytest.raises(ValueError, match="not a jaxmag model folder"):
         load_model(tmp_path / "nothing")
+    with pytest.raises(TypeError, match="not a U-Net"):
+        save_model(tmp_path / "other", model.head)
+    assert not (tmp_path / "other").exists()

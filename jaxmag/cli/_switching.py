@@ -90,7 +90,7 @@ def _train(args) -> int:
         "cv": info.get("cv"),
         "wall_s": time.perf_counter() - t0,
     }
-    sw.save(args.out, model, training=metrics)
+    sw.save_model(args.out, model, metadata={"training": metrics})
     png = plot_roc(args.out / "roc.png", split["y_test"], probs, title=f"n_train = {args.n}")
     with atomic_write(args.out / "metrics.json") as f:
         json.dump(metrics, f, indent=2)
@@ -107,9 +107,9 @@ def _predict(args) -> int:
 
     if not args.inp.is_file():
         raise ValueError(f"{args.inp}: no such file")
-    model, config = sw.load(args.model)
+    model, metadata = sw.load_model(args.model)
     table = read_csv(args.inp)
-    domain = {k: tuple(v) for k, v in config["domain"].items()}
+    domain = {k: tuple(v) for k, v in metadata["domain"].items()}
     try:
         inside = sw.check_features(table, domain)
     except ValueError as e:

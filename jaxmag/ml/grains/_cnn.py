@@ -283,7 +283,7 @@ def save_model(folder: str | os.PathLike, model: GrainCNN, *, metadata: dict | N
     """Save `model` (orbax, through :mod:`jaxmag.io`) with its structure and the
     JSON-serialisable `metadata`. Returns the folder."""
     if not isinstance(model, GrainCNN):
-        raise ValueError(f"expected a GrainCNN, got {type(model).__name__}")
+        raise TypeError(f"not a grain CNN: {type(model).__name__}")
     return save_tagged(folder, model, kind=KIND, structure=_structure(model), metadata=metadata)
 
 

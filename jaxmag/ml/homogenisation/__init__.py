@@ -67,7 +67,13 @@ from ._solver import (
     solve_fields as solve_fields,
 )
 from ._training import (
+    load_model as load_model,
+)
+from ._training import (
     predict as predict,
+)
+from ._training import (
+    save_model as save_model,
 )
 from ._training import (
     train_cnn as train_cnn,
@@ -85,6 +91,7 @@ __all__ = [
     "hs_trace_margins",
     "inside_hs_bounds",
     "load_dataset",
+    "load_model",
     "make_dataset",
     "maxwell_garnett",
     "permeability_map",
@@ -93,6 +100,7 @@ __all__ = [
     "r2_components",
     "sample_dataset_maps",
     "save_dataset",
+    "save_model",
     "solve_batch",
     "solve_fields",
     "train_cnn",

@@ -23,9 +23,12 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
+from jaxmag._validate import check_int
 from jaxmag.ml.homogenisation._bounds import bruggeman
 from jaxmag.ml.homogenisation._layers import Patchify, PeriodicConv
 from jaxmag.ml.homogenisation._tensors import expm_sym
+
+KIND = "jaxmag.ml.homogenisation.PermeabilityCNN"
 
 LOG_CONTRAST_SCALE = math.log(1000.0)
 
@@ -51,11 +54,11 @@ class PermeabilityCNN(eqx.Module):
     shape: tuple[int, int] = eqx.field(static=True)
 
     def __init__(self, shape=(128, 128), width=16, depth=2, patch=8, *, key: PRNGKeyArray):
+        width, depth = check_int("width", width), check_int("depth", depth)
+        patch = check_int("patch", patch)
         shape = tuple(int(s) for s in shape)
         if len(shape) != 2 or any(s % (2 * patch) for s in shape):
             raise ValueError(f"shape must be 2D and divisible by 2·patch = {2 * patch}")
-        if width < 1 or depth < 1 or patch < 1:
-            raise ValueError("width, depth and patch must be positive integers")
         self.shape = shape
         k = jax.random.split(key, 2 * depth + 4)
         w2 = 2 * width
@@ -119,14 +122,13 @@ def bruggeman_reference(f, contrast):
     return bruggeman(f, 1.0, contrast, 2)
 
 
-def model_config(model: PermeabilityCNN, **extra) -> dict:
-    """What :func:`build_model` needs to rebuild ``model``'s structure, plus metadata."""
+def model_structure(model: PermeabilityCNN) -> dict:
+    """What :func:`build_model` needs to rebuild ``model``'s structure."""
     return {
         "shape": list(model.shape),
         "width": model.stem.weight.shape[-1],
         "depth": len(model.blocks1),
         "patch": model.stem.patch,
-        **extra,
     }
 
 

@@ -1,21 +1,24 @@
 """Training, prediction and persistence for :class:`PermeabilityCNN`."""
 
 import functools
-import time
+import os
+from pathlib import Path
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jaxtyping import PRNGKeyArray
 
-from jaxmag.io._model import load_model, save_model
+from jaxmag._validate import check_int
+from jaxmag.ml._io import load_tagged, save_tagged
+from jaxmag.ml._training import fit
 from jaxmag.ml.homogenisation._cnn import (
+    KIND,
     PermeabilityCNN,
     bruggeman_reference,
     build_model,
-    model_config,
+    model_structure,
 )
 from jaxmag.ml.homogenisation._tensors import d4_transform, logm_spd
 
@@ -33,6 +36,22 @@ def _loss(model, phases, contrasts, targets):
     return jnp.mean(jnp.sum(w * (pred - targets) ** 2, -1))
 
 
+class _TensorLoss(eqx.Module):
+    """The log-tensor misfit of a batch ``(phases, contrasts, targets)``, the batch first
+    moved by one random element of the square's symmetry group with ``augment``."""
+
+    augment: bool = eqx.field(static=True)
+
+    def __call__(self, model, batch, key):
+        x, c, y = batch
+        if self.augment:
+            g = jax.random.randint(key, (), 0, 8)
+            x, y = jax.lax.switch(
+                g, [lambda x, y, i=i: d4_transform(x, y, i) for i in range(8)], x, y
+            )
+        return _loss(model, x, c, y)
+
+
 def train_cnn(
     model: PermeabilityCNN,
     phases,
@@ -47,17 +66,24 @@ def train_cnn(
     augment: bool = True,
     verbose: bool = True,
 ):
-    """Fit ``model`` by AdamW on the log-tensor misfit, with a cosine learning rate.
+    """Fit ``model`` by AdamW on the log-tensor misfit with :func:`jaxmag.ml.fit`: epochs
+    of random minibatches, a warm-up of ``min(200, steps // 10 + 1)`` steps, then cosine
+    decay to 0.
 
     **Arguments:**
 
     - `phases`: boolean maps ``(n, H, W)``; `contrasts`: ``(n,)``, μr of the particles.
     - `mu_eff`: target tensors ``(n, 2, 2)`` from the solver.
+    - `epochs`, `batch_size`: passes over the data and maps per step (``n // batch_size``
+      steps per epoch).
     - `augment`: apply a random element of the square's symmetry group to every batch
       (maps and tensors together; needs square maps).
 
-    **Returns:** ``(model, history)``, the loss per epoch.
+    **Returns:** ``(model, history)``, the history of :func:`jaxmag.ml.fit` (``loss`` per
+    step, ...).
     """
+    epochs = check_int("epochs", epochs)
+    batch_size = check_int("batch_size", batch_size)
     phases = np.asarray(phases, bool)
     contrasts = np.asarray(contrasts, np.float32)
     n = len(phases)
@@ -65,42 +91,25 @@ def train_cnn(
         raise ValueError(f"need at least batch_size = {batch_size} samples, got {n}")
     model.check_input(phases)
     targets = log_targets(mu_eff, phases, contrasts).astype(np.float32)
-    steps = epochs * (n // batch_size)
-    schedule = optax.warmup_cosine_decay_schedule(
-        0.0, learning_rate, min(200, steps // 10 + 1), steps
+    per_epoch = n // batch_size
+    steps = epochs * per_epoch
+    return fit(
+        model,
+        _TensorLoss(bool(augment)),
+        (phases, contrasts, targets),
+        key=key,
+        steps=steps,
+        batch_size=batch_size,
+        sampling="epoch",
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        warmup=min(200, steps // 10 + 1),
+        end_fraction=0.0,
+        chunk=per_epoch,
+        verbose=verbose,
+        print_every=per_epoch * max(1, epochs // 10),
+        label="permeability CNN",
     )
-    opt = optax.adamw(schedule, weight_decay=weight_decay)
-    state = opt.init(eqx.filter(model, eqx.is_array))
-
-    @eqx.filter_jit
-    def step(model, state, x, c, y, g):
-        if augment:
-            x, y = jax.lax.switch(
-                g, [lambda x, y, i=i: d4_transform(x, y, i) for i in range(8)], x, y
-            )
-        loss, grads = eqx.filter_value_and_grad(_loss)(model, x, c, y)
-        updates, state = opt.update(grads, state, eqx.filter(model, eqx.is_array))
-        return eqx.apply_updates(model, updates), state, loss
-
-    history, t0 = [], time.time()
-    for epoch in range(epochs):
-        key, kp, kg = jax.random.split(key, 3)
-        perm = np.asarray(jax.random.permutation(kp, n))
-        group = np.asarray(jax.random.randint(kg, (n // batch_size,), 0, 8))
-        total = 0.0
-        for b in range(n // batch_size):
-            idx = perm[b * batch_size : (b + 1) * batch_size]
-            model, state, loss = step(
-                model, state, phases[idx], contrasts[idx], targets[idx], group[b]
-            )
-            total += float(loss)
-        history.append(total / (n // batch_size))
-        if verbose and (epoch % max(1, epochs // 10) == 0 or epoch == epochs - 1):
-            print(
-                f"  epoch {epoch + 1}/{epochs}: loss {history[-1]:.3e} ({time.time() - t0:.0f} s)",
-                flush=True,
-            )
-    return model, np.array(history)
 
 
 def predict(model: PermeabilityCNN, phases, contrasts, batch_size: int = 256) -> np.ndarray:
@@ -123,10 +132,18 @@ def _apply(model, x, c):
     return model(x, c)
 
 
-def save_cnn(folder, model: PermeabilityCNN, **metadata):
-    """Save with orbax (see :func:`jaxmag.io.save_model`)."""
-    return save_model(folder, model, model_config(model, **metadata))
+def save_model(
+    folder: str | os.PathLike, model: PermeabilityCNN, *, metadata: dict | None = None
+) -> Path:
+    """Save `model` (orbax, through :mod:`jaxmag.io`) with its structure and the
+    JSON-serialisable `metadata`. Returns the folder."""
+    if not isinstance(model, PermeabilityCNN):
+        raise TypeError(f"not a permeability CNN: {type(model).__name__}")
+    return save_tagged(
+        folder, model, kind=KIND, structure=model_structure(model), metadata=metadata
+    )
 
 
-def load_cnn(folder) -> tuple[PermeabilityCNN, dict]:
-    return load_model(folder, build_model)
+def load_model(folder: str | os.PathLike) -> tuple[PermeabilityCNN, dict]:
+    """``(model, metadata)`` from a folder written by :func:`save_model`."""
+    return load_tagged(folder, kind=KIND, what="permeability CNN", build=build_model)

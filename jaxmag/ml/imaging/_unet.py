@@ -301,10 +301,10 @@ def save_model(folder: str | os.PathLike, model: UNet, *, metadata: dict | None 
     """Save `model` (orbax, through :mod:`jaxmag.io`) with its structure and the
     JSON-serialisable `metadata` (e.g. training settings). Returns the folder."""
     if not isinstance(model, UNet):
-        raise ValueError(f"expected a UNet, got {type(model).__name__}")
+        raise TypeError(f"not a U-Net: {type(model).__name__}")
     return save_tagged(folder, model, kind=KIND, structure=_structure(model), metadata=metadata)
 
 
 def load_model(folder: str | os.PathLike) -> tuple[UNet, dict]:
     """``(model, metadata)`` from a folder written by :func:`save_model`."""
-    return load_tagged(folder, kind=KIND, what="U-Net model", build=_build)
+    return load_tagged(folder, kind=KIND, what="U-Net", build=_build)

@@ -6,7 +6,7 @@
 - :mod:`.train`: Adam on resampled collocation points, then L-BFGS;
 - cases: :mod:`.macrospin_case` (conditioned on t, h, ψ, α), :mod:`.film1d`
   (manufactured solution), :mod:`.static` (energy minimisation), :mod:`.failure_map`;
-- :mod:`.io`: save and restore with orbax.
+- :func:`save_model` / :func:`load_model`: save and restore with orbax.
 """
 
 from . import film1d, macrospin_case, static
@@ -29,10 +29,10 @@ from ._failure_map import (
     plot_failure_map as plot_failure_map,
 )
 from ._io import (
-    load as load,
+    load_model as load_model,
 )
 from ._io import (
-    save as save,
+    save_model as save_model,
 )
 from ._network import (
     Net as Net,
@@ -68,13 +68,13 @@ __all__ = [
     "film1d",
     "film1d_residual",
     "from_config",
-    "load",
+    "load_model",
     "macrospin_case",
     "macrospin_residual",
     "manufactured_forcing",
     "manufactured_solution",
     "plot_failure_map",
-    "save",
+    "save_model",
     "static",
     "task_start",
     "time_derivative",

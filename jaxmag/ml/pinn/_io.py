@@ -1,20 +1,22 @@
 """Save and restore PINNs with orbax (through :mod:`jaxmag.io`)."""
 
+import os
+from pathlib import Path
+
 import jax
 import numpy as np
 
-from jaxmag.io._model import load_model, save_model
+from jaxmag.ml._io import load_tagged, save_tagged
 from jaxmag.ml.pinn._ansatz import Film1DPINN, Film2DPINN, MacrospinPINN
 from jaxmag.ml.pinn._network import from_config
 
 KIND = "jaxmag.ml.pinn"
+PINN = MacrospinPINN | Film1DPINN | Film2DPINN
 
 
-def model_config(model, **extra) -> dict:
+def _structure(model) -> dict:
     """The JSON configuration that rebuilds ``model``'s structure."""
-    if not isinstance(model, MacrospinPINN | Film1DPINN | Film2DPINN):
-        raise TypeError(f"not a jaxmag PINN: {type(model).__name__}")
-    c = {"kind": KIND, "net": model.net.config(), "extra": extra}
+    c = {"net": model.net.config()}
     if isinstance(model, MacrospinPINN):
         c |= {"ansatz": "macrospin", "t_max": model.t_max,
               "conditioned": list(model.conditioned),
@@ -27,8 +29,6 @@ def model_config(model, **extra) -> dict:
 
 
 def _build(c: dict):
-    if c.get("kind") != KIND:
-        raise ValueError(f"not a jaxmag PINN folder (kind {c.get('kind')!r})")
     net = from_config(c["net"], key=jax.random.PRNGKey(0))
     if c["ansatz"] == "macrospin":
         return MacrospinPINN(net, np.asarray(c["m0"]), c["t_max"], tuple(c["conditioned"]))
@@ -39,12 +39,15 @@ def _build(c: dict):
     raise ValueError(f"unknown PINN ansatz {c['ansatz']!r}")
 
 
-def save(folder, model, **extra):
-    """Write ``model`` (arrays by orbax, structure as JSON) to ``folder``; ``extra`` is
-    JSON-serialisable metadata (e.g. the training domain and errors)."""
-    return save_model(folder, model, model_config(model, **extra))
+def save_model(folder: str | os.PathLike, model: PINN, *, metadata: dict | None = None) -> Path:
+    """Write ``model`` (arrays by orbax, structure as JSON) to ``folder`` with the
+    JSON-serialisable `metadata` (e.g. the training domain and errors). Returns the
+    folder."""
+    if not isinstance(model, PINN):
+        raise TypeError(f"not a jaxmag PINN: {type(model).__name__}")
+    return save_tagged(folder, model, kind=KIND, structure=_structure(model), metadata=metadata)
 
 
-def load(folder):
-    """``(model, config)`` from a folder written by :func:`save`."""
-    return load_model(folder, _build)
+def load_model(folder: str | os.PathLike) -> tuple[PINN, dict]:
+    """``(model, metadata)`` from a folder written by :func:`save_model`."""
+    return load_tagged(folder, kind=KIND, what="jaxmag PINN", build=_build)

@@ -19,12 +19,9 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from jaxmag._validate import check_int
+
 KINDS = ("tanh", "fourier", "siren")
-
-
-def _check(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 class Net(eqx.Module):
@@ -73,10 +70,10 @@ class Net(eqx.Module):
             raise ValueError(f"the input box needs finite hi > lo, got lo={lo}, hi={hi}")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        _check("width", width, 1)
-        _check("depth", depth, 1)
-        _check("out_size", out_size, 1)
-        _check("n_fourier", n_fourier, 1)
+        check_int("width", width)
+        check_int("depth", depth)
+        check_int("out_size", out_size)
+        check_int("n_fourier", n_fourier)
         if not (sigma > 0 and omega0 > 0):
             raise ValueError(f"sigma and omega0 must be > 0, got {sigma}, {omega0}")
         kf, key = jax.random.split(key)

@@ -1,7 +1,8 @@
 """Training a PINN: Adam on freshly resampled collocation points, then L-BFGS.
 
-- **Adam** (``optax.adam`` on a cosine-decayed learning rate): a new batch of collocation
-  points every step (``sample(key)``), ``chunk`` steps per compiled ``lax.scan``.
+- **Adam** (:func:`jaxmag.ml.fit` with ``data=sample``: Adam on a cosine-decayed learning
+  rate, no warm-up): a new batch of collocation points every step (``sample(key)``),
+  ``chunk`` steps per compiled ``lax.scan``.
 - **L-BFGS** (``optax.lbfgs`` with its zoom line search): a deterministic objective on one
   batch for ``chunk`` iterations, then a new batch and a fresh L-BFGS state, so the
   collocation points keep being resampled.
@@ -22,11 +23,8 @@ import numpy as np
 import optax
 from jaxtyping import PRNGKeyArray
 
-
-def _check_steps(**kw):
-    for k, v in kw.items():
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{k} must be a non-negative integer, got {v!r}")
+from jaxmag._validate import check_int, check_real
+from jaxmag.ml._training import fit
 
 
 def train(
@@ -55,29 +53,65 @@ def train(
     Returns ``(best model, history)`` with ``history = {"step", "loss", "phase",
     "seconds", "train_s"}`` per chunk (``loss`` on the validation batch).
     """
-    _check_steps(adam_steps=adam_steps, lbfgs_steps=lbfgs_steps)
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    adam_steps = check_int("adam_steps", adam_steps, minimum=0)
+    lbfgs_steps = check_int("lbfgs_steps", lbfgs_steps, minimum=0)
+    chunk = check_int("chunk", chunk)
+    check_real("lr", lr, positive=True)
+    if max_seconds is not None:
+        check_real("max_seconds", max_seconds, positive=True)
     params, static = eqx.partition(model, eqx.is_inexact_array)
 
     def f(p, batch):
         return loss(eqx.combine(p, static), batch)
 
-    sched = optax.cosine_decay_schedule(lr, max(adam_steps, 1), alpha=0.01)
-    adam = optax.adam(sched)
+    k_val, k_adam, key = jax.random.split(key, 3)
+    val_batch = sample(k_val)
+    val_loss = jax.jit(lambda p: f(p, val_batch))
+    hist = {"step": [], "loss": [], "phase": [], "seconds": []}
+    best, best_loss = params, np.inf
+    t0 = time.perf_counter()
 
-    @jax.jit
-    def adam_chunk(p, state, key):
-        def body(carry, k):
-            p, state = carry
-            val, g = jax.value_and_grad(f)(p, sample(k))
-            upd, state = adam.update(g, state, p)
-            return (optax.apply_updates(p, upd), state), val
+    def record(phase, step, p):
+        nonlocal best, best_loss
+        val = float(val_loss(p))
+        hist["step"].append(step)
+        hist["loss"].append(val)
+        hist["phase"].append(phase)
+        hist["seconds"].append(time.perf_counter() - t0)
+        if verbose:
+            print(f"  {label} {phase} {step:6d}: loss {val:.3e} ({hist['seconds'][-1]:.0f} s)",
+                  flush=True)  # fmt: skip
+        if np.isfinite(val) and val < best_loss:
+            best, best_loss = p, val
+        return val
 
-        (p, state), vals = jax.lax.scan(body, (p, state), jax.random.split(key, chunk))
-        return p, state, vals[-1]
+    def elapsed():
+        return time.perf_counter() - t0
+
+    def out_of_time():
+        return max_seconds is not None and elapsed() > max_seconds
+
+    step = 0
+    if adam_steps:
+
+        def validate(m):
+            nonlocal step
+            step = min(step + chunk, adam_steps)
+            return record("adam", step, eqx.filter(m, eqx.is_inexact_array))
+
+        fit(
+            model,
+            lambda m, batch, k: loss(m, batch),
+            sample,
+            key=k_adam,
+            steps=adam_steps,
+            learning_rate=lr,
+            warmup=0,
+            end_fraction=0.01,
+            chunk=chunk,
+            validate=validate,
+            max_seconds=None if max_seconds is None else max(max_seconds - elapsed(), 1e-9),
+        )
 
     lbfgs = optax.lbfgs()
 
@@ -99,38 +133,6 @@ def train(
         (p, _), vals = jax.lax.scan(body, (p, lbfgs.init(p)), None, length=chunk)
         return p, jnp.all(jnp.isfinite(vals))
 
-    key, kv = jax.random.split(key)
-    val_batch = sample(kv)
-    val_loss = jax.jit(lambda p: f(p, val_batch))
-    hist = {"step": [], "loss": [], "phase": [], "seconds": []}
-    best, best_loss = params, np.inf
-    t0 = time.perf_counter()
-
-    def record(phase, step, p):
-        nonlocal best, best_loss
-        val = float(val_loss(p))
-        hist["step"].append(step)
-        hist["loss"].append(val)
-        hist["phase"].append(phase)
-        hist["seconds"].append(time.perf_counter() - t0)
-        if verbose:
-            print(f"  {label} {phase} {step:6d}: loss {val:.3e} ({hist['seconds'][-1]:.0f} s)",
-                  flush=True)  # fmt: skip
-        if np.isfinite(val) and val < best_loss:
-            best, best_loss = p, val
-        return val
-
-    def out_of_time():
-        return max_seconds is not None and time.perf_counter() - t0 > max_seconds
-
-    state = adam.init(params)
-    step = 0
-    while step < adam_steps and not out_of_time():
-        key, k = jax.random.split(key)
-        params, state, last = adam_chunk(params, state, k)
-        step += chunk
-        if not (np.isfinite(record("adam", step, params)) and np.isfinite(float(last))):
-            break
     params, done = best, 0
     while done < lbfgs_steps and not out_of_time():
         key, k = jax.random.split(key)

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
+from jaxmag._validate import check_int
 from jaxmag.ml.pinn._ansatz import Film1DPINN
 from jaxmag.ml.pinn._network import Net
 from jaxmag.ml.pinn._residual import (
@@ -35,8 +36,7 @@ def make_model(t_max: float = 1.0, *, n_modes: int = 8, key: PRNGKeyArray, **net
     """A 1D PINN on [0, 1] × [0, t_max]; the network sees ``cos kπx`` (k = 1..n_modes)
     and t; ``net_kw`` go to :class:`~.network.Net`."""
     _check(t_max, 0.0)
-    if isinstance(n_modes, bool) or not isinstance(n_modes, int) or n_modes < 1:
-        raise ValueError(f"n_modes must be a positive integer, got {n_modes!r}")
+    check_int("n_modes", n_modes)
     lo = np.concatenate([-np.ones(n_modes), [0.0]])
     hi = np.concatenate([np.ones(n_modes), [t_max]])
     return Film1DPINN(Net(lo, hi, key=key, **net_kw), float(t_max), n_modes)

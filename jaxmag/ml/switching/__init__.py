@@ -17,10 +17,10 @@ from ._model import (
     design_matrix as design_matrix,
 )
 from ._model import (
-    load as load,
+    load_model as load_model,
 )
 from ._model import (
-    save as save,
+    save_model as save_model,
 )
 from ._model import (
     train_mlp as train_mlp,
@@ -41,10 +41,10 @@ __all__ = [
     "design_matrix",
     "fit_baselines",
     "fit_dnn",
-    "load",
+    "load_model",
     "make_baseline",
     "make_split",
     "plot_roc",
-    "save",
+    "save_model",
     "train_mlp",
 ]

@@ -5,6 +5,9 @@ Inputs are the task features ``h``, ``psi_deg``, ``alpha``, ``tau`` (see
 training set's mean and spread, which are stored in the model.
 """
 
+import os
+from pathlib import Path
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -12,8 +15,12 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from jaxmag._validate import check_int
+from jaxmag.ml._io import load_tagged, save_tagged
+from jaxmag.ml._training import fit
 from jaxmag.thermal._pulses import ALPHA_RANGE, H_RANGE, PSI_DEG_RANGE, TAU_RANGE
 
+KIND = "jaxmag.ml.switching.SwitchingMLP"
 FEATURES = ("h", "psi_deg", "alpha", "tau")
 
 
@@ -60,6 +67,13 @@ def _loss(model, X, y):
     return jnp.mean(optax.sigmoid_binary_cross_entropy(model.logits(X), y))
 
 
+def _batch_loss(model, batch, key):
+    return _loss(model, *batch)
+
+
+_val_loss = eqx.filter_jit(_loss)
+
+
 def train_mlp(
     X,
     y,
@@ -75,53 +89,39 @@ def train_mlp(
     patience: int = 15,
     verbose: bool = False,
 ):
-    """Train with Adam (cosine-decayed learning rate) on minibatches, keeping the model of
-    lowest validation loss and stopping after ``patience`` epochs without improvement.
-    Returns ``(model, history)`` with per-epoch train and validation losses."""
+    """Train with Adam (a cosine-decayed learning rate to 1 %, no warm-up) on epochs of
+    random minibatches (:func:`jaxmag.ml.fit`), keeping the model of lowest validation
+    loss and stopping after ``patience`` epochs without an improvement of 1e-6.
+    Returns ``(model, history)``, the history of :func:`jaxmag.ml.fit` with the training
+    loss per step (``loss``) and the validation loss per epoch (``val``)."""
+    for name, v in (("width", width), ("depth", depth), ("batch", batch),
+                    ("max_epochs", max_epochs), ("patience", patience)):  # fmt: skip
+        check_int(name, v)
     X, X_val = jnp.asarray(X), jnp.asarray(X_val, dtype=X.dtype)
     y, y_val = jnp.asarray(y, dtype=X.dtype), jnp.asarray(y_val, dtype=X.dtype)
-    k_init, k_shuf = jax.random.split(key)
+    k_init, k_fit = jax.random.split(key)
     model = SwitchingMLP(width, depth, X.mean(0), X.std(0) + 1e-12, key=k_init, dtype=X.dtype)
     batch = min(batch, len(X))
-    steps_per_epoch = len(X) // batch
-    opt = optax.adam(optax.cosine_decay_schedule(lr, max_epochs * steps_per_epoch, 0.01))
-    state = opt.init(eqx.filter(model, eqx.is_inexact_array))
-
-    @eqx.filter_jit
-    def epoch(model, state, key):
-        perm = jax.random.permutation(key, len(X))[: steps_per_epoch * batch]
-        idx = perm.reshape(steps_per_epoch, batch)
-
-        params, static = eqx.partition(model, eqx.is_array)
-
-        def step(carry, i):
-            params, state = carry
-            model = eqx.combine(params, static)
-            loss, g = eqx.filter_value_and_grad(_loss)(model, X[i], y[i])
-            upd, state = opt.update(g, state, eqx.filter(model, eqx.is_inexact_array))
-            model = eqx.apply_updates(model, upd)
-            return (eqx.filter(model, eqx.is_array), state), loss
-
-        (params, state), losses = jax.lax.scan(step, (params, state), idx)
-        model = eqx.combine(params, static)
-        return model, state, jnp.mean(losses), _loss(model, X_val, y_val)
-
-    best, best_val, wait = model, np.inf, 0
-    history = {"train": [], "val": []}
-    for ep in range(max_epochs):
-        k_shuf, k = jax.random.split(k_shuf)
-        model, state, tr, va = epoch(model, state, k)
-        history["train"].append(float(tr))
-        history["val"].append(float(va))
-        if verbose and ep % 10 == 0:
-            print(f"epoch {ep}: train {float(tr):.4f}, val {float(va):.4f}", flush=True)
-        if float(va) < best_val - 1e-6:
-            best, best_val, wait = model, float(va), 0
-        else:
-            wait += 1
-            if wait >= patience:
-                break
-    return best, history
+    per_epoch = len(X) // batch
+    return fit(
+        model,
+        _batch_loss,
+        (X, y),
+        key=k_fit,
+        steps=max_epochs * per_epoch,
+        batch_size=batch,
+        sampling="epoch",
+        learning_rate=lr,
+        warmup=0,
+        end_fraction=0.01,
+        chunk=per_epoch,
+        validate=lambda m: _val_loss(m, X_val, y_val),
+        patience=patience,
+        min_delta=1e-6,
+        verbose=verbose,
+        print_every=10 * per_epoch,
+        label="switching MLP",
+    )
 
 
 def cv_search(
@@ -144,8 +144,7 @@ def cv_search(
     from sklearn.metrics import roc_auc_score
 
     X, y = np.asarray(X), np.asarray(y)
-    if folds < 2 or folds > len(X):
-        raise ValueError(f"folds must be in [2, {len(X)}], got {folds}")
+    check_int("folds", folds, minimum=2, maximum=len(X))
     if not grid:
         raise ValueError("empty hyper-parameter grid")
     k_perm, k_train = jax.random.split(key)
@@ -208,36 +207,34 @@ def check_features(features: dict, domain: dict = DOMAIN) -> np.ndarray:
     return inside
 
 
-def model_config(model: SwitchingMLP, **extra) -> dict:
-    """What :func:`load` needs to rebuild ``model``, plus ``extra`` metadata."""
-    n_hidden = len(model.mlp.layers) - 1
+def _structure(model: SwitchingMLP) -> dict:
     return {
-        "kind": "jaxmag.ml.switching.SwitchingMLP",
         "width": int(model.mlp.width_size),
-        "depth": int(n_hidden),
+        "depth": len(model.mlp.layers) - 1,
         "n_features": int(model.mean.shape[0]),
         "dtype": str(model.mean.dtype),
-        "features": list(FEATURES),
-        "domain": {k: list(v) for k, v in DOMAIN.items()},
-        **extra,
     }
 
 
-def save(folder, model: SwitchingMLP, **extra):
-    """Save ``model`` with orbax (see :mod:`jaxmag.io`)."""
-    from jaxmag.io._model import save_model
-
-    return save_model(folder, model, model_config(model, **extra))
+def _build(c: dict) -> SwitchingMLP:
+    z = jnp.zeros(c["n_features"], dtype=c["dtype"])
+    return SwitchingMLP(c["width"], c["depth"], z, z + 1, key=jax.random.PRNGKey(0))
 
 
-def load(folder) -> tuple[SwitchingMLP, dict]:
-    """Restore a model written by :func:`save`; returns ``(model, config)``."""
-    from jaxmag.io._model import load_model
+def save_model(
+    folder: str | os.PathLike, model: SwitchingMLP, *, metadata: dict | None = None
+) -> Path:
+    """Save `model` (orbax, through :mod:`jaxmag.io`) with its structure and the
+    JSON-serialisable `metadata`, to which the feature names (``features``) and the
+    training ranges (``domain``, :data:`DOMAIN`) are added unless given. Returns the
+    folder."""
+    if not isinstance(model, SwitchingMLP):
+        raise TypeError(f"not a switching model: {type(model).__name__}")
+    domain = {k: list(v) for k, v in DOMAIN.items()}
+    metadata = {"features": list(FEATURES), "domain": domain, **(metadata or {})}
+    return save_tagged(folder, model, kind=KIND, structure=_structure(model), metadata=metadata)
 
-    def build(c):
-        if c.get("kind") != "jaxmag.ml.switching.SwitchingMLP":
-            raise ValueError(f"{folder}: not a switching model (kind {c.get('kind')!r})")
-        z = jnp.zeros(c["n_features"], dtype=c["dtype"])
-        return SwitchingMLP(c["width"], c["depth"], z, z + 1, key=jax.random.PRNGKey(0))
 
-    return load_model(folder, build)
+def load_model(folder: str | os.PathLike) -> tuple[SwitchingMLP, dict]:
+    """``(model, metadata)`` from a folder written by :func:`save_model`."""
+    return load_tagged(folder, kind=KIND, what="switching model", build=_build)

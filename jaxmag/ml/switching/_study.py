@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
+from jaxmag._validate import check_int
 from jaxmag.ml.switching._model import SwitchingMLP, cv_search, design_matrix, train_mlp
 from jaxmag.thermal import _pulses as ms
 
@@ -45,8 +46,7 @@ def make_split(
     ``seconds`` for the simulations.
     """
     for name, n in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+        check_int(name, n)
     n = n_train + n_val + n_test
     k_data, k_oracle = jax.random.split(key)
     t = time.perf_counter()

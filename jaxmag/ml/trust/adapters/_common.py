@@ -1,4 +1,4 @@
-"""Pieces shared by the trust adapters: the pooled R², the RMS error, checked
+"""Pieces shared by the trust adapters: the RMS error, checked
 hyper-parameters, and the SP4-family trajectories of the two latent steppers.
 
 A stepper sample is one whole trajectory: the input row is ``(Bx, By, m0)`` (the
@@ -23,17 +23,6 @@ from jaxmag.ml.latent import _data as latent_data
 def seed_of(key: PRNGKeyArray) -> int:
     """A non-negative integer seed drawn from a `jax.random` key."""
     return int(jax.random.randint(key, (), 0, 2**31 - 1))
-
-
-def r2(y_true, y_pred) -> float:
-    """``1 − SSE/SST`` pooled over every output, SST about the mean over samples: a
-    predictor that ignores its inputs scores at most 0."""
-    t = np.asarray(y_true, float).reshape(len(y_true), -1)
-    p = np.asarray(y_pred, float).reshape(t.shape)
-    sst = float(np.sum((t - t.mean(0)) ** 2))
-    if not sst > 0:
-        raise ValueError("R² needs targets that vary across samples")
-    return 1.0 - float(np.sum((t - p) ** 2)) / sst
 
 
 def rmse(y_true, y_pred) -> float:

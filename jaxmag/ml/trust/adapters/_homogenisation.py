@@ -4,7 +4,7 @@ A sample is one periodic two-phase cell from
 :func:`jaxmag.ml.homogenisation.make_dataset`: the input row is ``(log c, map)``
 (the natural log of the particles' μr, then the flattened phase map as 0/1), the target
 the components ``(xx, yy, xy)`` of ``log μ_eff`` (dimensionless, matrix μr = 1) from the
-FFT solver. The score is their pooled R².
+FFT solver. The score is their variance-weighted R² (:func:`jaxmag.ml.r2_variance_weighted`).
 """
 
 from dataclasses import dataclass, field
@@ -15,13 +15,14 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
+from jaxmag.ml._metrics import r2_variance_weighted
 from jaxmag.ml.homogenisation._baselines import LAGS, image_features
 from jaxmag.ml.homogenisation._cnn import PermeabilityCNN
 from jaxmag.ml.homogenisation._dataset import make_dataset
 from jaxmag.ml.homogenisation._microstructures_mix import KINDS
 from jaxmag.ml.homogenisation._tensors import expm_sym, logm_spd
 from jaxmag.ml.homogenisation._training import train_cnn
-from jaxmag.ml.trust.adapters._common import merged, r2, rmse
+from jaxmag.ml.trust.adapters._common import merged, rmse
 
 
 def _space() -> dict[str, list]:
@@ -131,8 +132,8 @@ class HomogenisationTrust:
         return logm_spd(np.concatenate([np.asarray(o, float) for o in out]))
 
     def score(self, model: PermeabilityCNN, X, y) -> float:
-        """Pooled R² of the ``log μ_eff`` components."""
-        return r2(y, self.predict(model, X))
+        """R² (:func:`jaxmag.ml.r2_variance_weighted`) of the ``log μ_eff`` components."""
+        return r2_variance_weighted(y, self.predict(model, X))
 
     def error(self, model: PermeabilityCNN, X, y) -> float:
         """RMS error of the ``log μ_eff`` components."""

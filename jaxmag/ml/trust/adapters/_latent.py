@@ -3,7 +3,7 @@
 A sample is one whole SP4-family trajectory (see :mod:`._common`): input
 ``(Bx, By, m0)``, target the snapshots ``1 .. T``. Any
 :class:`~jaxmag.ml.latent.AbstractLatentStepper` predicts them by a rollout from ``m0``
-under the field alone; the score is the pooled rollout R² (1 − SSE/SST over all
+under the field alone; the score is the variance-weighted rollout R² (1 − SSE/SST over all
 snapshots, components and cells, SST about the held-out mean trajectory), so a model
 that ignores the field scores at most 0.
 """
@@ -16,8 +16,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
+from jaxmag.ml._metrics import r2_variance_weighted
 from jaxmag.ml.latent import FIELD_SCALE_MT, AbstractLatentStepper
-from jaxmag.ml.trust.adapters._common import SP4Trajectories, r2, rmse
+from jaxmag.ml.trust.adapters._common import SP4Trajectories, rmse
 
 
 @eqx.filter_jit
@@ -60,7 +61,7 @@ class AbstractStepperTrust(abc.ABC):
 
     def score(self, model: AbstractLatentStepper, X, y) -> float:
         """Pooled rollout R²."""
-        return r2(y, self.predict(model, X))
+        return r2_variance_weighted(y, self.predict(model, X))
 
     def error(self, model: AbstractLatentStepper, X, y) -> float:
         """RMS error per component and cell over the rollout."""
