@@ -388,7 +388,6 @@ def _grf(shape=S2, ell=2.0, vf=0.3):
         (lambda: place_inclusions(S2, jnp.zeros((3, 3)), radius=2.0), "centres"),
         (lambda: voronoi(K, S2, n_grains=0, volume_fraction=0.3), "n_grains"),
         (lambda: voronoi(K, S2, n_grains=1, volume_fraction=0.3), "n_grains"),
-        (lambda: voronoi(K, S2, n_grains=4.5, volume_fraction=0.3), "n_grains"),
         (lambda: voronoi(K, S2, n_grains=8, volume_fraction=1.5), "volume_fraction"),
         (lambda: laminate(K, S2, volume_fraction=-0.1), "volume_fraction"),
         (lambda: laminate(K, (6, 48), volume_fraction=0.3, max_index=3), "max_index"),
@@ -402,3 +401,8 @@ def _grf(shape=S2, ell=2.0, vf=0.3):
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_non_integer_counts_raise_type_errors():
+    with pytest.raises(TypeError, match="n_grains"):
+        voronoi(K, S2, n_grains=4.5, volume_fraction=0.3)

@@ -19,7 +19,7 @@ import numpy as np
 
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 from jaxmag.constants import MU0
 from jaxmag.energy import Zeeman
 from jaxmag.ml.grains._maps import GrainMap, grain_material, grain_switching_fields
@@ -100,8 +100,7 @@ def demagnetisation_curves(
     B = np.asarray(B_values, float)
     if B.ndim != 1 or B.size < 2:
         raise ValueError(f"B_values must be a 1D sequence of >= 2 fields, got shape {B.shape}")
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"batch must be an integer >= 1, got {batch!r}")
+    check_int("batch", batch)
     d = _unit_direction(direction)
     H = jnp.asarray(B[:, None] * d / MU0)
     kick_ = jnp.asarray(kick * _kick_direction(d)).reshape(3, 1, 1, 1)

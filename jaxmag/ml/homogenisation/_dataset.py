@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 from jaxmag.io import atomic_write, read_npz
 from jaxmag.ml.homogenisation._microstructures_mix import KINDS, sample_dataset_maps
 from jaxmag.ml.homogenisation._phases import two_phase
@@ -50,8 +50,7 @@ def solve_batch(
     check_real("contrasts", contrasts, positive=True)
     if batch_size is None:
         batch_size = 1 if jax.default_backend() == "cpu" else 64
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    batch_size = check_int("batch_size", batch_size)
     n, order = len(phases), np.argsort(contrasts, kind="stable")
     out = np.empty((n, phases.ndim - 1, phases.ndim - 1))
     t0 = last = time.time()

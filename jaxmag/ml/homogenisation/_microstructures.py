@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Int, PRNGKeyArray
 
-from jaxmag._validate import check_real, is_concrete
+from jaxmag._validate import check_int, check_real, is_concrete
 
 
 def check_grid(shape) -> tuple[int, ...]:
@@ -38,15 +38,6 @@ def check_grid(shape) -> tuple[int, ...]:
         if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"shape entries must be positive integers, got {shape!r}")
     return tuple(int(n) for n in dims)
-
-
-def check_count(name: str, value, minimum: int = 1) -> int:
-    """A static integer parameter ``>= minimum``, or a ``ValueError``."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a (static) integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def check_scalar(name: str, value, *, positive: bool = False, fraction: bool = False):
@@ -165,7 +156,7 @@ def voronoi_labels(
     tessellation of ``n_grains`` uniform random seeds (minimum-image distances). A seed's
     grain can miss every pixel centre, so fewer than ``n_grains`` labels may occur."""
     shape = check_grid(shape)
-    n_grains = check_count("n_grains", n_grains)
+    n_grains = check_int("n_grains", n_grains)
     return _voronoi_labels(key, shape, n_grains, n_grains)
 
 
@@ -187,7 +178,7 @@ def voronoi(
     - `volume_fraction`: the target fraction ``φ`` of phase 1, in ``(0, 1)``.
     """
     shape = check_grid(shape)
-    n_grains = check_count("n_grains", n_grains, minimum=2)
+    n_grains = check_int("n_grains", n_grains, minimum=2)
     check_scalar("volume_fraction", volume_fraction, fraction=True)
     return _voronoi(key, shape, n_grains, n_grains, volume_fraction)
 
@@ -271,7 +262,7 @@ def laminate(
     """
     shape = check_grid(shape)
     check_scalar("volume_fraction", volume_fraction, fraction=True)
-    max_index = check_count("max_index", max_index)
+    max_index = check_int("max_index", max_index)
     if 2 * max_index >= min(shape):
         raise ValueError(
             f"max_index must be below min(shape)/2 = {min(shape) / 2}, got {max_index}"

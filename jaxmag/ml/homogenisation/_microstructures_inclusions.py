@@ -13,9 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
-from jaxmag._validate import check_real, is_concrete
+from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.ml.homogenisation._microstructures import (
-    check_count,
     check_grid,
     check_scalar,
     minimum_image,
@@ -172,7 +171,7 @@ def inclusions(
     _check_inclusion_shape(shape, radius, aspect_ratio)
     if angle is not None:
         check_scalar("angle (rad)", angle)
-    max_count = check_count("max_count", max_count)
+    max_count = check_int("max_count", max_count)
     if is_concrete(volume_fraction) and is_concrete(radius):
         need = math.ceil(
             float(inclusion_count(shape, volume_fraction=volume_fraction, radius=radius))

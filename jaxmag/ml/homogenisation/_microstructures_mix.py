@@ -18,11 +18,11 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
+from jaxmag._validate import check_int
 from jaxmag.ml.homogenisation._microstructures import (
     _grf,
     _random_laminate,
     _voronoi,
-    check_count,
     check_grid,
     check_scalar,
 )
@@ -174,7 +174,7 @@ def sample_dataset_maps(
     ``maps.mean``), and the kind-specific ones (``wavevector`` has shape ``(n, d)``), NaN
     where they do not apply.
     """
-    n = check_count("n", n)
+    n = check_int("n", n)
     shape = check_grid(shape)
     if min(shape) < 3:
         raise ValueError(f"shape sides must be >= 3 for the mixture, got {shape!r}")
@@ -189,7 +189,7 @@ def sample_dataset_maps(
         raise ValueError(f"length_scale={scale:g} makes inclusions too large for shape {shape}")
     if batch_size is None:
         batch_size = max(1, min(64, PIXEL_BUDGET // math.prod(shape)))
-    batch_size = check_count("batch_size", batch_size)
+    batch_size = check_int("batch_size", batch_size)
 
     size = min(batch_size, 1 << (n - 1).bit_length())  # one compiled size per call
     index = jnp.arange(size * -(-n // size))  # padded too, so n = 9 and n = 12 share code

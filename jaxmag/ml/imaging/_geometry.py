@@ -11,14 +11,13 @@ The top-left pixel lands in cell ``(0, ny - 1)``, the bottom-left one in ``(0, 0
 :func:`to_image` is the inverse, for plotting a jaxmag field as the image was shown.
 """
 
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 from jaxtyping import Bool, Int
 
 from jaxmag._mesh import Mesh
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 
 
 class ImageGeometry(NamedTuple):
@@ -101,9 +100,7 @@ def from_image(mask_or_labels, pixel_size, *, thickness: float | None = None, nz
     if a.size == 0:
         raise ValueError(f"mask_or_labels is empty (shape {a.shape})")
     dx, dy = _pixel(pixel_size)
-    if isinstance(nz, bool) or not isinstance(nz, Integral) or nz < 1:
-        raise ValueError(f"nz must be a positive integer, got {nz!r}")
-    nz = int(nz)
+    nz = check_int("nz", nz)
     if thickness is None:
         thickness = nz * min(dx, dy)
     check_real("thickness (m)", thickness, positive=True)

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
-from jaxmag._validate import check_real, is_concrete
+from jaxmag._validate import check_int, check_real, is_concrete
 
 BLUR_PX_RANGE = (0.5, 1.5)
 """Standard deviation of the Gaussian point-spread function, in pixels."""
@@ -247,8 +247,7 @@ def synthetic_segmentation_set(
     ``(n, H, W)``. Shapes and rendering parameters are drawn from the ranges defined in
     this module.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_int("n", n)
     shape = tuple(shape)
     if len(shape) != 2 or not all(isinstance(s, int | np.integer) and s >= 16 for s in shape):
         raise ValueError(f"shape must be (H, W) with integers >= 16, got {shape!r}")

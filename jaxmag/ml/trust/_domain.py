@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 
 
 def _features(name, X, n_features=None) -> np.ndarray:
@@ -52,8 +52,7 @@ class ApplicabilityDomain:
         check_real("quantile", quantile, positive=True)
         if not quantile < 1:
             raise ValueError(f"quantile must lie in (0, 1), got {quantile}")
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < len(X):
-            raise ValueError(f"k must be an integer in [1, n_train - 1] = [1, {len(X) - 1}]")
+        check_int("k", k, maximum=len(X) - 1)
         mean = X.mean(0)
         scale = X.std(0)
         scale = np.where(scale > 0, scale, 1.0)  # a constant feature carries no distance

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
+from jaxmag._validate import check_int
+
 
 def kfold_indices(key, n: int, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``k`` (train, validation) index pairs of a random partition of ``range(n)``."""
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 2 <= k <= n:
-        raise ValueError(f"k must be an integer in [2, n] = [2, {n}], got {k!r}")
+    check_int("k", k, minimum=2, maximum=n)
     perm = np.asarray(jax.random.permutation(key, n))
     folds = np.array_split(perm, k)
     return [(np.concatenate(folds[:i] + folds[i + 1 :]), folds[i]) for i in range(k)]
@@ -57,8 +58,7 @@ def cross_validated_search(
     better). `X` and `y` are arrays (or pytrees of arrays) with a leading sample axis."""
     if not space or not all(isinstance(v, list | tuple) and v for v in space.values()):
         raise ValueError("space must map each hyper-parameter name to a non-empty list")
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise ValueError(f"budget must be an integer >= 1, got {budget!r}")
+    check_int("budget", budget)
     names = list(space)
     grid = [dict(zip(names, v, strict=True)) for v in itertools.product(*space.values())]
     k_pick, k_fold, k_fit = jax.random.split(key, 3)
