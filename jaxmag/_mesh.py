@@ -10,7 +10,7 @@ import math
 import equinox as eqx
 import numpy as np
 
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 
 
 class Mesh(eqx.Module):
@@ -39,10 +39,7 @@ class Mesh(eqx.Module):
         if len(cell) != 3:
             raise ValueError(f"Mesh cell must have 3 entries (dx, dy, dz) in m, got {cell!r}")
         for axis, k in zip("xyz", n, strict=True):
-            if isinstance(k, bool) or not isinstance(k, int | np.integer):
-                raise TypeError(f"Mesh n{axis} must be an integer, got {k!r}")
-            if k <= 0:
-                raise ValueError(f"Mesh n{axis} must be positive, got {k!r}")
+            check_int(f"Mesh n{axis}", k)
         for axis, d in zip("xyz", cell, strict=True):
             check_real(f"Mesh d{axis} (m)", d, positive=True)
         self.n = tuple(int(k) for k in n)
@@ -54,13 +51,9 @@ class Mesh(eqx.Module):
         for axis, p in zip("xyz", pbc, strict=True):
             if p == math.inf:
                 out.append(math.inf)
-            elif isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0:
-                raise ValueError(
-                    f"Mesh pbc along {axis} must be 0 (open), a number of images P > 0 or "
-                    f"math.inf, got {p!r}"
-                )
             else:
-                out.append(int(p))
+                name = f"Mesh pbc along {axis} (0: open, P > 0 images, or math.inf)"
+                out.append(check_int(name, p, minimum=0))
         self.pbc = tuple(out)
 
     @property

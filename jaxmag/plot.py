@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jaxmag._validate import check_int
 from jaxmag.io._atomic import atomic_write
 
 
@@ -170,12 +171,8 @@ def plot_magnetisation_map(
     if not np.all(np.isfinite(a)):
         raise ValueError("m contains NaN or inf")
     nz = a.shape[3]
-    if isinstance(layer, bool) or not isinstance(layer, int | np.integer):
-        raise TypeError(f"layer must be an integer, got {layer!r}")
-    if not 0 <= layer < nz:
-        raise ValueError(f"layer must lie in [0, {nz}), got {layer}")
-    if isinstance(arrows, bool) or not isinstance(arrows, int | np.integer) or arrows < 1:
-        raise ValueError(f"arrows must be an integer >= 1, got {arrows!r}")
+    check_int("layer", layer, minimum=0, maximum=nz - 1)
+    check_int("arrows", arrows)
     if cell is not None:
         cell = np.asarray(cell, dtype=float).reshape(-1)
         if cell.shape != (3,) or not np.all(np.isfinite(cell) & (cell > 0)):

@@ -134,7 +134,7 @@ def test_progress(capsys):
         ({"kick": -1e-3}, ValueError, "kick"),
         ({"kick": 0.5}, ValueError, "kick must be <= 0.1"),
         ({"chunk": 0}, ValueError, "chunk"),
-        ({"max_iter": 2.5}, ValueError, "max_iter"),
+        ({"max_iter": 2.5}, TypeError, "max_iter"),
         ({"tol": 0.0}, ValueError, "tol must be positive"),
         ({"system": lambda H: None}, TypeError, "jaxmag System"),
     ],

@@ -50,14 +50,14 @@ def run(args) -> int:
     from jaxmag._material import Material
     from jaxmag._mesh import Mesh
     from jaxmag._system import make_system
+    from jaxmag._validate import check_int
     from jaxmag.io import write_csv
     from jaxmag.plot import plot_hysteresis
     from jaxmag.statics._hysteresis import coercivity, hysteresis, loop_fields
 
     if not (math.isfinite(args.Bmax) and args.Bmax > 0):
         raise ValueError(f"--Bmax must be positive (mT), got {args.Bmax}")
-    if args.steps < 1:
-        raise ValueError(f"--steps must be >= 1, got {args.steps}")
+    check_int("--steps", args.steps)
     d = np.asarray(args.direction, dtype=float)
     if not (np.all(np.isfinite(d)) and np.any(d != 0)):
         raise ValueError(f"--direction must be a finite non-zero vector, got {args.direction}")

@@ -24,7 +24,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 
 from jaxmag._system import System
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import _check_times, default_controller, default_solver, mean_m
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
@@ -172,8 +172,7 @@ def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, 
     check_real("atol", atol, positive=True)
     if not isinstance(solver, diffrax.AbstractSolver):
         raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+    check_int("max_steps", max_steps)
     if key is not None and not isinstance(key, jax.Array | np.ndarray):
         raise TypeError(f"key must be a JAX PRNG key or None, got {type(key).__name__}")
 

@@ -41,6 +41,7 @@ from jaxtyping import Array, Float
 from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
+from jaxmag._validate import check_int
 from jaxmag.dynamics._simulate import mean_m, simulate
 from jaxmag.statics._relax import minimise
 
@@ -139,9 +140,7 @@ def spectrum(
         raise ValueError(f"my must have the shape of ts {np.shape(ts)}, got {y.shape}")
     if not np.all(np.isfinite(y)):
         raise ValueError("my contains NaN or inf")
-    if int(pad) != pad or pad < 1:
-        raise ValueError(f"pad must be an integer >= 1, got {pad!r}")
-    n = int(pad) * y.size
+    n = check_int("pad", pad) * y.size
     power = np.abs(np.fft.rfft(y - y.mean(), n=n)) ** 2
     return np.fft.rfftfreq(n, dt), power
 
@@ -174,8 +173,7 @@ def peaks(
     df = f[1] - f[0]
     if not df > 0 or np.max(np.abs(np.diff(f) - df)) > 1e-6 * df:
         raise ValueError("freqs must be uniformly spaced and increasing")
-    if int(n) != n or n < 1:
-        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    check_int("n", n)
     i = 1 + np.nonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:]))[0]
     if i.size < n:
         raise ValueError(f"the spectrum has {i.size} local maxima, fewer than n = {n}")

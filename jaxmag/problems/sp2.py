@@ -33,7 +33,7 @@ import numpy as np
 from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 from jaxmag.constants import MU0
 from jaxmag.energy._prism import prism_demag_factors
 from jaxmag.statics._hysteresis import bisect_branch, hysteresis
@@ -143,8 +143,8 @@ def run(
     ``iterations``, ``unconverged`` (steps that stopped at `max_iter`) and ``wall_s``.
     """
     d = _check_d(d_lex)
-    cells = cells_for(d, cell_lex) if cells is None else tuple(int(c) for c in cells)
-    if len(cells) != 3 or min(cells) < 1:
+    cells = cells_for(d, cell_lex) if cells is None else tuple(check_int("cells", c) for c in cells)
+    if len(cells) != 3:
         raise ValueError(f"cells must be 3 positive integers, got {cells!r}")
     for name, v in (("h_step", h_step), ("h_tol", h_tol), ("h_max", h_max)):
         check_real(name, v, positive=True)

@@ -42,6 +42,7 @@ from jaxtyping import Array, Float
 from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
+from jaxmag._validate import check_int
 from jaxmag.constants import MU0
 from jaxmag.statics._relax import RelaxResult, minimise
 
@@ -67,11 +68,7 @@ class StateCollapsed(RuntimeError):
 
 
 def _check_cells(cells_per_edge) -> int:
-    if isinstance(cells_per_edge, bool) or not isinstance(cells_per_edge, int | np.integer):
-        raise TypeError(f"cells_per_edge must be an integer, got {cells_per_edge!r}")
-    if cells_per_edge < 2:
-        raise ValueError(f"cells_per_edge must be >= 2, got {cells_per_edge}")
-    return int(cells_per_edge)
+    return check_int("cells_per_edge", cells_per_edge, minimum=2)
 
 
 def _check_length(L_over_lex) -> float:

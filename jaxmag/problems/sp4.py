@@ -16,6 +16,7 @@ import numpy as np
 from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
+from jaxmag._validate import check_int
 from jaxmag.constants import MU0
 from jaxmag.dynamics._simulate import mean_m, simulate
 from jaxmag.io import read_csv
@@ -105,8 +106,7 @@ def run(
     problem (``compile_s``), then timed ``repeats`` times (wall times in s, the run
     blocked until ready). Returns the relaxed state, the trajectory and the figures.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    check_int("repeats", repeats)
     sys0, sys1 = system(cells), system(cells, field_mT)
     m0 = initial_state(cells)
     ts = np.arange(int(round(t1 / save_every)) + 1) * save_every

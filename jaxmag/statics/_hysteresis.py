@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxmag._system import System
-from jaxmag._validate import check_real
+from jaxmag._validate import check_int, check_real
 from jaxmag.constants import MU0
 from jaxmag.dynamics._simulate import mean_m
 from jaxmag.energy import Zeeman
@@ -74,8 +74,7 @@ def loop_fields(B_max: float, steps: int) -> np.ndarray:
     - `steps`: field steps per branch (>= 1); ``2 steps + 1`` values are returned.
     """
     check_real("B_max (T)", B_max, positive=True)
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    check_int("steps", steps)
     down = np.linspace(B_max, -B_max, steps + 1)
     return np.concatenate([down, -down[1:]])
 
@@ -162,9 +161,8 @@ def hysteresis(
     check_real("kick (rad)", kick, nonneg=True)
     if kick > 0.1:
         raise ValueError(f"kick must be <= 0.1 rad (a small tilt), got {kick}")
-    for name, v in (("chunk", chunk), ("max_iter", max_iter)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    check_int("chunk", chunk)
+    check_int("max_iter", max_iter)
     m = system.check_magnetisation(m0)
     if tol is None:
         tol = 1e-7 if m.dtype == jnp.float64 else 1e-5

@@ -11,7 +11,7 @@ import lineax as lx
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from jaxmag._validate import check_real, is_concrete
+from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.constants import GAMMA_LL, MU0
 from jaxmag.dynamics._llg import TIME_UNIT
 from jaxmag.dynamics._solver import ProjectedSolver
@@ -168,13 +168,9 @@ def _macrospin_inputs(
         a = np.asarray(m0)
         if not np.all(np.isfinite(a)) or np.any(np.sum(a * a, axis=0) == 0):
             raise ValueError("m0 must be finite and non-zero in every column")
-    for name, v in (("n_steps", n_steps), ("n_saves", n_saves)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise TypeError(f"{name} must be an integer, got {v!r}")
-    if n_steps <= 0:
-        raise ValueError(f"n_steps must be > 0 (the step t1/n_steps must be > 0), got {n_steps}")
-    if n_saves < 2 or n_steps % (n_saves - 1):
-        raise ValueError(f"n_saves must be >= 2 and n_saves - 1 divide n_steps={n_steps}")
+    n_steps, n_saves = check_int("n_steps", n_steps), check_int("n_saves", n_saves, minimum=2)
+    if n_steps % (n_saves - 1):
+        raise ValueError(f"n_saves - 1 must divide n_steps={n_steps}, got n_saves={n_saves}")
     check_real("t1 (s)", t1, positive=True)
     check_real("gamma (m/(A s))", gamma, positive=True)
     shapes = ((), (B,))
@@ -320,13 +316,12 @@ def macrospin_sde_coupled(
     kw = _SDE_SIGNATURE.bind(key, m0, t1, n_steps=n_steps, n_saves=n_saves, **particle)
     kw.apply_defaults()
     kw = {k: v for k, v in kw.arguments.items() if k != "projected"}
-    if isinstance(n_steps, int | np.integer) and not isinstance(n_steps, bool):
-        if isinstance(n_saves, int | np.integer) and n_saves >= 2:
-            if n_steps % (2 * (n_saves - 1)):
-                raise ValueError(
-                    f"n_steps={n_steps} must be a multiple of 2 (n_saves - 1) = "
-                    f"{2 * (n_saves - 1)} (every coarse step spans two fine steps)"
-                )
+    n_steps, n_saves = check_int("n_steps", n_steps), check_int("n_saves", n_saves, minimum=2)
+    if n_steps % (2 * (n_saves - 1)):
+        raise ValueError(
+            f"n_steps={n_steps} must be a multiple of 2 (n_saves - 1) = "
+            f"{2 * (n_saves - 1)} (every coarse step spans two fine steps)"
+        )
     m0, *rest = _macrospin_inputs(**kw)
     m = _macrospin_run(jnp.stack([m0, m0]), *rest, coupled=True)
     return jnp.linspace(0.0, t1, n_saves), m[:, 0], m[:, 1]

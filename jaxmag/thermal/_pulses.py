@@ -36,6 +36,7 @@ import lineax as lx
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from jaxmag._validate import check_int
 from jaxmag.constants import GAMMA_LL, K_B, MU0
 from jaxmag.dynamics._solver import ProjectedSolver
 from jaxmag.thermal._field import ll_operator
@@ -173,8 +174,7 @@ def simulate_pulses(
     thermal = delta is not None
     if n_steps is None:
         n_steps = 1000 if thermal else 200
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps <= 0:
-        raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
+    check_int("n_steps", n_steps)
     if not np.isfinite(k_hard) or k_hard < 0:
         raise ValueError(f"k_hard must be finite and >= 0, got {k_hard!r}")
     if thermal:
@@ -222,8 +222,7 @@ def switching_labels(
     Without noise (``delta=None``) the label is deterministic and ``replicas`` must be 1.
     With noise each replica has its own thermal-field path, drawn from ``key``.
     """
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
-        raise ValueError(f"replicas must be a positive integer, got {replicas!r}")
+    check_int("replicas", replicas)
     if delta is None and replicas != 1:
         raise ValueError("replicas > 1 only make sense with a thermal field (delta)")
     n = len(features["h"])

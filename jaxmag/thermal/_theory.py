@@ -35,6 +35,7 @@ import numpy as np
 from numpy.polynomial import legendre as npleg
 from scipy import linalg, special
 
+from jaxmag._validate import check_int
 from jaxmag.constants import GAMMA_LL, K_B, MU0
 
 __all__ = [
@@ -217,8 +218,7 @@ def brown_eigenvalues(sigma: float, h: float = 0.0, n: int = 4) -> np.ndarray:
     - `n`: how many (≥ 2).
     """
     sigma, h = _check_sigma_h(sigma, h)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    check_int("n", n, minimum=2)
     ev = _spectrum(sigma, h, int(max(40, 3 * sigma + 30, n + 20)), n)
     ev[0] = 0.0  # the equilibrium; numerically ~1e-13
     return ev
