@@ -12,14 +12,21 @@ _SCALARS = ("Ms", "A", "alpha", "Ku1", "Ku2", "Kc1")
 _AXES = ("anis_u", "anis_c1", "anis_c2")
 
 
-def _unit(name: str, v):
+def unit_vector(name: str, v, shapes: tuple[tuple[int, ...], ...] | None = None):
+    """``v / |v|`` for vectors with 3 components first (an axis ``(3,)`` or a per-cell
+    field ``(3, nx, ny, nz)``): real and finite, of one of `shapes` if given, and
+    non-zero everywhere, else an error naming `name` (and where the zero vector is)."""
     check_real(name, v)
+    if shapes is not None:
+        check_shape(name, v, shapes)
     v = jnp.asarray(v, dtype=float)
     if v.shape[:1] != (3,):
         raise ValueError(f"{name} must have 3 components first, got shape {v.shape}")
     norm = jnp.sqrt(jnp.sum(v**2, axis=0))
     if is_concrete(norm) and not np.all(np.asarray(norm) > 0):
-        raise ValueError(f"{name} must be a non-zero vector, got {np.asarray(v).tolist()}")
+        where = tuple(int(i) for i in np.argwhere(~(np.asarray(norm) > 0))[0])
+        got = np.asarray(v).tolist() if v.ndim == 1 else f"a zero vector at {where}"
+        raise ValueError(f"{name} must be a non-zero vector, got {got}")
     return v / norm
 
 
@@ -82,9 +89,9 @@ class Material(eqx.Module):
         self.Ku1 = jnp.asarray(Ku1, dtype=float)
         self.Ku2 = jnp.asarray(Ku2, dtype=float)
         self.Kc1 = jnp.asarray(Kc1, dtype=float)
-        self.anis_u = _unit("anis_u", anis_u)
-        self.anis_c1 = _unit("anis_c1", anis_c1)
-        self.anis_c2 = _unit("anis_c2", anis_c2)
+        self.anis_u = unit_vector("anis_u", anis_u)
+        self.anis_c1 = unit_vector("anis_c1", anis_c1)
+        self.anis_c2 = unit_vector("anis_c2", anis_c2)
         dot = jnp.sum(self.anis_c1 * self.anis_c2, axis=0)
         if is_concrete(dot) and np.any(np.abs(np.asarray(dot)) > 1e-6):
             raise ValueError("anis_c1 and anis_c2 must be orthogonal")

@@ -6,26 +6,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
 
-from jaxmag._material import Material, per_cell
+from jaxmag._material import Material, per_cell, unit_vector
 from jaxmag._mesh import Mesh
 from jaxmag._validate import check_real, check_shape, is_concrete
 from jaxmag.constants import E_CHARGE, GAMMA_LL, HBAR, MU0
 from jaxmag.torques._base import AbstractTorque
 from jaxmag.torques._zhang_li import _check_range, check_time_fn
 from jaxmag.vectors import cross, dot, safe_inverse
-
-
-def _unit_vector(name: str, v, shape):
-    check_real(name, v)
-    check_shape(name, v, ((3,), (3, *shape)))
-    v = jnp.asarray(v, dtype=float)
-    if v.ndim == 1:
-        v = v.reshape(3, 1, 1, 1)
-    norm = jnp.sqrt(dot(v, v))
-    if is_concrete(norm) and not np.all(np.asarray(norm) > 0):
-        where = tuple(int(i) for i in np.argwhere(~(np.asarray(norm) > 0))[0])
-        raise ValueError(f"{name} must be a non-zero vector, got a zero vector at {where}")
-    return v / norm
 
 
 class Slonczewski(AbstractTorque):
@@ -96,7 +83,8 @@ class Slonczewski(AbstractTorque):
                 f"Lambda must be >= 1 (as OOMMF's Oxs_SpinXferEvolve requires), got "
                 f"{np.min(np.asarray(Lambda))!r}"
             )
-        self.mp = _unit_vector("mp", mp, mesh.shape)
+        mp = unit_vector("mp", mp, ((3,), (3, *mesh.shape)))
+        self.mp = mp.reshape(3, 1, 1, 1) if mp.ndim == 1 else mp
         if thickness is None:
             thickness = mesh.size[2]
         check_real("thickness (m)", thickness, positive=True)
