@@ -1,6 +1,8 @@
 """Shared test machinery."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -36,4 +38,9 @@ def run_benchmark(script: str | Path, *args: str, cwd: Path, timeout: float = 60
     assert lines, f"{path.name} printed nothing"
     figures = json.loads(lines[-1])
     assert isinstance(figures, dict), f"{path.name}'s last line is not a JSON object"
+    keep = os.environ.get("JAXMAG_BENCH_OUT")  # a folder: keep each run's figures there
+    if keep:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", " ".join([path.stem, *map(str, args)]))[:120]
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        (Path(keep) / f"{name}.json").write_text(lines[-1])
     return BenchmarkRun(figures=figures, lines=lines[:-1], stderr=out.stderr)
