@@ -79,7 +79,6 @@ def test_training_reduces_rollout_error():
         batch=12,
         val_m=val_m,
         val_fields=val_fields,
-        max_seconds=30.0,
     )
     after = rollout_error(model, m, fields)
     assert after < 0.2 * before, (before, after, hist["loss"][-5:])
