@@ -116,3 +116,69 @@ def test_the_schedule_warms_up_then_decays():
     assert rates[0] == 0.0 and rates[10] == pytest.approx(1.0, rel=1e-3)
     assert rates[100] == pytest.approx(0.1, rel=1e-3) and np.all(np.diff(rates[10:]) <= 1e-7)
     assert make_optimiser(1.0, 1).init(params) is not None  # the warm-up fits in one step
+
+
+def test_a_schedule_reproduces_a_hand_written_loop():
+    """Explicit rows and loss keys: fit runs the same steps as a plain optax loop fed the
+    same batches (to float32 rounding), whatever the chunk; the loss sees the schedule's
+    loss keys."""
+    rows = np.asarray(jax.random.randint(jax.random.key(7), (12, 8), 0, 50))
+    weights = np.linspace(0.5, 2.0, 12).astype(np.float32)
+
+    def loss(model, batch, w):
+        return w * _mse(model, batch, None)
+
+    def schedule(start, length):
+        return rows[start : start + length], weights[start : start + length]
+
+    opt = make_optimiser(0.05, 12, warmup=0)
+    params, static = eqx.partition(MODEL, eqx.is_inexact_array)
+    state = opt.init(params)
+    step = jax.jit(jax.value_and_grad(lambda p, b, w: loss(eqx.combine(p, static), b, w)))
+    for i in range(12):
+        _, g = step(params, (X[rows[i]], Y[rows[i]]), weights[i])
+        upd, state = opt.update(g, state, params)
+        params = eqx.apply_updates(params, upd)
+    for c in (1, 4):
+        model, _ = fit(MODEL, loss, (X, Y), key=jax.random.key(0), steps=12, batch_size=8,
+                       learning_rate=0.05, warmup=0, schedule=schedule, chunk=c)  # fmt: skip
+        np.testing.assert_allclose(model.weight, params.weight, rtol=1e-6, atol=0)
+        np.testing.assert_allclose(model.bias, params.bias, rtol=1e-6, atol=0)
+    with pytest.raises(ValueError, match="schedule"):
+        fit(MODEL, loss, (X, Y), key=jax.random.key(0), steps=12, batch_size=4,
+            schedule=schedule)  # fmt: skip
+
+
+def test_split_chain_and_epoch_schedule():
+    from jaxmag.ml._training import epoch_schedule, split_chain
+
+    key, expected = jax.random.PRNGKey(3), []
+    for _ in range(4):
+        key, a, b = jax.random.split(key, 3)
+        expected.append((a, b))
+    np.testing.assert_array_equal(split_chain(jax.random.PRNGKey(3), 4, 3), np.array(expected))
+    drawn = []
+
+    def draw(epoch):
+        drawn.append(epoch)
+        return np.arange(6).reshape(3, 2) + 10 * epoch, np.arange(3) + 100 * epoch
+
+    rows, keys = epoch_schedule(draw, 3)(2, 3)  # steps 2, 3, 4: epochs 0, 1, 1
+    np.testing.assert_array_equal(rows, [[4, 5], [10, 11], [12, 13]])
+    np.testing.assert_array_equal(keys, [2, 100, 101])
+    assert drawn == [0, 1]
+
+
+def test_the_switching_mlp_keeps_its_runs_from_before_the_shared_loop():
+    """The validation losses of a small run, as the hand-written loop of commit 001d3f7
+    (before :func:`fit`) gave them: the schedule keeps the old batch order."""
+    from jaxmag.ml.switching import train_mlp
+
+    rng = np.random.default_rng(0)
+    x, xv = rng.normal(size=(700, 4)), rng.normal(size=(200, 4))
+    y, yv = (x[:, 0] + 0.3 * x[:, 1] > 0) * 1.0, (xv[:, 0] + 0.3 * xv[:, 1] > 0) * 1.0
+    _, hist = train_mlp(x, y, xv, yv, key=jax.random.PRNGKey(3), width=16, depth=2,
+                        batch=128, max_epochs=20, patience=5)  # fmt: skip
+    old = [0.6821950292151854, 0.6618038875480747, 0.639432634486229, 0.6139289492037969,
+           0.5850675629713594]  # fmt: skip
+    np.testing.assert_allclose(hist["val"][:5], old, rtol=1e-12)

@@ -19,6 +19,14 @@ rows), by ``sampling``:
 With ``batch_size=None`` every step sees the whole `data`; with a callable
 ``data(k_batch) -> batch`` every step draws a fresh batch (a PINN's collocation points).
 
+**An explicit schedule** replaces these draws: ``schedule(start, length)`` gives
+``(draws, loss_keys)`` for steps ``start … start + length - 1`` (called once per chunk, in
+order), each an array with a leading axis of ``length`` or ``None`` (fit's own draw):
+``draws`` the rows of each step's minibatch ``(length, batch_size)`` (array `data`) or
+the key passed to a callable `data`, and ``loss_keys`` the third argument of each step's
+loss call. A model keeps the batch order and augmentation draws of its own published
+runs this way, on the shared loop.
+
 **Compilation.** ``chunk`` steps run as one compiled ``lax.scan`` (one step per call with
 the default ``chunk=1``). The compiled chunk is cached on the loss, the optimiser's
 settings, the data's shapes and the model's structure, so a second :func:`fit` with the
@@ -69,10 +77,16 @@ def make_optimiser(
     steps = check_int("steps", steps)
     warmup = max(1, steps // 20) if warmup is None else check_int("warmup", warmup, minimum=0)
     warmup = min(warmup, steps - 1)
-    schedule = optax.warmup_cosine_decay_schedule(
-        0.0, learning_rate, warmup, steps, end_value=learning_rate * end_fraction
-    )
-    opt = optax.adamw(schedule, weight_decay=weight_decay)
+    if warmup:
+        schedule = optax.warmup_cosine_decay_schedule(
+            0.0, learning_rate, warmup, steps, end_value=learning_rate * end_fraction
+        )
+    else:  # the same curve, with end_fraction exactly (not end_value / peak_value)
+        schedule = optax.cosine_decay_schedule(learning_rate, steps, alpha=end_fraction)
+    if weight_decay:
+        opt = optax.adamw(schedule, weight_decay=weight_decay)
+    else:
+        opt = optax.adam(schedule)
     return opt if clip is None else optax.chain(optax.clip_by_global_norm(clip), opt)
 
 
@@ -94,28 +108,32 @@ def _optimiser(spec: _Spec) -> optax.GradientTransformation:
 
 
 def _batch(spec: _Spec, data, k_batch, rows):
+    """The batch of one step: `rows` (a key for callable data) from the schedule or the
+    epoch's permutation, else fit's own draw from `k_batch`."""
     if spec.sampling == "sample":
-        return data(k_batch)
+        return data(k_batch if rows is None else rows)
     if spec.sampling == "full":
         return data
-    if spec.sampling == "random":
+    if rows is None:
         rows = jax.random.choice(k_batch, spec.n, (spec.batch_size,), replace=False)
     return jax.tree.map(lambda a: a[rows], data)
 
 
 @eqx.filter_jit
-def _chunk(model, opt_state, data, key, start, rows, loss, spec: _Spec, length: int):
-    """Steps ``start … start + length - 1``; returns the model, the optimiser state and
-    the loss of each step."""
+def _chunk(model, opt_state, data, key, start, draws, loss, spec: _Spec, length: int):
+    """Steps ``start … start + length - 1`` (``draws``: each step's rows or data key and
+    loss key, ``None`` for fit's own); returns the model, the optimiser state and the
+    loss of each step."""
     opt = _optimiser(spec)
     params, static = eqx.partition(model, eqx.is_inexact_array)
 
     def step(carry, xs):
         params, opt_state = carry
-        i, rows_i = xs
+        i, (rows_i, loss_key_i) = xs
         model = eqx.combine(params, static)
         k_batch, k_loss = jax.random.split(jax.random.fold_in(key, i))
         batch = _batch(spec, data, k_batch, rows_i)
+        k_loss = k_loss if loss_key_i is None else loss_key_i
         value, grads = eqx.filter_value_and_grad(loss)(model, batch, k_loss)
         updates, opt_state = opt.update(grads, opt_state, params)
         # keep each parameter's dtype (an x64 schedule must not promote float32 weights)
@@ -124,11 +142,11 @@ def _chunk(model, opt_state, data, key, start, rows, loss, spec: _Spec, length: 
 
     steps = start + jnp.arange(length)
     if length == 1:  # one step, as written: no scan around it
-        rows0 = None if rows is None else rows[0]
-        (params, opt_state), value = step((params, opt_state), (steps[0], rows0))
+        draws0 = jax.tree.map(lambda a: a[0], draws)
+        (params, opt_state), value = step((params, opt_state), (steps[0], draws0))
         values = value[None]
     else:
-        (params, opt_state), values = jax.lax.scan(step, (params, opt_state), (steps, rows))
+        (params, opt_state), values = jax.lax.scan(step, (params, opt_state), (steps, draws))
     return eqx.combine(params, static), opt_state, values
 
 
@@ -170,6 +188,7 @@ def fit(
     warmup: int | None = None,
     end_fraction: float = 0.01,
     clip: float | None = None,
+    schedule: Callable[[int, int], tuple[Any, Any]] | None = None,
     chunk: int = 1,
     validate: Callable[[Model], float] | None = None,
     validate_every: int | None = None,
@@ -195,6 +214,8 @@ def fit(
       ``None``: all of them); `sampling`: ``"random"`` or ``"epoch"``.
     - `learning_rate`, `weight_decay`, `warmup`, `end_fraction`, `clip`: the optimiser
       (:func:`make_optimiser`, whose schedule spans `steps`).
+    - `schedule`: ``schedule(start, length) -> (draws, loss_keys)``, explicit minibatch
+      draws and loss keys (module docstring); ``None``: fit's own.
     - `chunk`: steps per compiled call.
     - `validate`, `validate_every` (steps, a multiple of `chunk`; default `chunk`),
       `patience` (validations; ``None``: never), `min_delta`: validation and early stopping.
@@ -236,11 +257,26 @@ def fit(
     per_epoch = n // batch_size if mode == "epoch" else 0
     perm = (-1, None)  # (epoch, its permutation)
 
+    def scheduled(start, length):
+        """``(draws, loss_keys)`` of steps ``start …`` from `schedule`, shapes checked."""
+        draws, loss_keys = schedule(start, length)
+        for name, a in (("draws", draws), ("loss_keys", loss_keys)):
+            if a is not None and jnp.shape(a)[:1] != (length,):
+                raise ValueError(f"schedule({start}, {length}) gave {name} of shape "
+                                 f"{jnp.shape(a)}, needs a leading axis of {length}")  # fmt: skip
+        if mode != "sample" and draws is not None and jnp.shape(draws) != (length, batch_size):
+            raise ValueError(f"schedule({start}, {length}) gave rows of shape "
+                             f"{jnp.shape(draws)}, needs ({length}, {batch_size})")  # fmt: skip
+        return draws, loss_keys
+
     def rows_of(start, length):
-        """The rows ``(length, batch_size)`` of steps ``start …`` in ``"epoch"`` sampling."""
+        """``(draws, loss_keys)`` of steps ``start …``: the schedule's, or in ``"epoch"``
+        sampling the rows ``(length, batch_size)`` of the epochs' permutations."""
         nonlocal perm
+        if schedule is not None:
+            return scheduled(start, length)
         if mode != "epoch":
-            return None
+            return None, None
         out, i = [], start
         while i < start + length:
             epoch, j = divmod(i, per_epoch)
@@ -249,7 +285,7 @@ def fit(
             take = min(per_epoch - j, start + length - i)
             out.append(perm[1][j * batch_size : (j + take) * batch_size])
             i += take
-        return np.concatenate(out).reshape(length, batch_size)
+        return np.concatenate(out).reshape(length, batch_size), None
 
     hist = {"loss": [], "val": [], "val_step": [], "best_step": None, "steps": 0,
             "seconds": 0.0, "compile_seconds": 0.0, "stopped": None}  # fmt: skip
@@ -313,3 +349,36 @@ def fit(
         hist["best_step"] = done
         return model, hist
     return best, hist
+
+
+def split_chain(key: PRNGKeyArray, count: int, num: int = 2) -> Array:
+    """The keys of a loop that runs ``key, *ks = jax.random.split(key, num)`` `count`
+    times: an array ``(count, num - 1)`` of the ``ks`` of each pass (for a `schedule`
+    that keeps a hand-written loop's draws)."""
+    count = check_int("count", count, minimum=0)
+
+    def link(key, _):
+        key, *ks = jax.random.split(key, num)
+        return key, jnp.stack(ks)
+
+    return jax.lax.scan(link, key, None, length=count)[1]
+
+
+def epoch_schedule(draw: Callable[[int], tuple[Any, Any]], per_epoch: int):
+    """A `schedule` for :func:`fit` from whole epochs: ``draw(epoch)`` gives the epoch's
+    ``(rows, loss_keys)``, each with a leading axis of ``per_epoch`` steps (or ``None``);
+    any chunk size then takes its steps from them."""
+    per_epoch = check_int("per_epoch", per_epoch)
+    cache = {}
+
+    def schedule(start, length):
+        parts = []
+        for i in range(start, start + length):
+            epoch, j = divmod(i, per_epoch)
+            if epoch not in cache:
+                cache.clear()
+                cache[epoch] = draw(epoch)
+            parts.append(jax.tree.map(lambda a, j=j: a[j], cache[epoch]))
+        return jax.tree.map(lambda *a: jnp.stack(a), *parts)
+
+    return schedule

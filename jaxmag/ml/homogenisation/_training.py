@@ -12,7 +12,7 @@ from jaxtyping import PRNGKeyArray
 
 from jaxmag._validate import check_int
 from jaxmag.ml._io import load_tagged, save_tagged
-from jaxmag.ml._training import fit
+from jaxmag.ml._training import epoch_schedule, fit, split_chain
 from jaxmag.ml.homogenisation._cnn import (
     KIND,
     PermeabilityCNN,
@@ -38,18 +38,26 @@ def _loss(model, phases, contrasts, targets):
 
 class _TensorLoss(eqx.Module):
     """The log-tensor misfit of a batch ``(phases, contrasts, targets)``, the batch first
-    moved by one random element of the square's symmetry group with ``augment``."""
+    moved by the element ``g`` (0 … 7, drawn per step by the schedule) of the square's
+    symmetry group with ``augment``."""
 
     augment: bool = eqx.field(static=True)
 
-    def __call__(self, model, batch, key):
+    def __call__(self, model, batch, g):
         x, c, y = batch
         if self.augment:
-            g = jax.random.randint(key, (), 0, 8)
             x, y = jax.lax.switch(
                 g, [lambda x, y, i=i: d4_transform(x, y, i) for i in range(8)], x, y
             )
         return _loss(model, x, c, y)
+
+
+_permutation = eqx.filter_jit(jax.random.permutation)
+
+
+@eqx.filter_jit
+def _group(key, count: int):
+    return jax.random.randint(key, (count,), 0, 8)
 
 
 def train_cnn(
@@ -68,7 +76,9 @@ def train_cnn(
 ):
     """Fit ``model`` by AdamW on the log-tensor misfit with :func:`jaxmag.ml.fit`: epochs
     of random minibatches, a warm-up of ``min(200, steps // 10 + 1)`` steps, then cosine
-    decay to 0.
+    decay to 0. Epoch ``e`` draws its permutation and the symmetry element of each of
+    its steps from the keys of ``key, k_perm, k_group = split(key, 3)`` run ``e + 1``
+    times.
 
     **Arguments:**
 
@@ -93,6 +103,13 @@ def train_cnn(
     targets = log_targets(mu_eff, phases, contrasts).astype(np.float32)
     per_epoch = n // batch_size
     steps = epochs * per_epoch
+    epoch_keys = split_chain(key, epochs, 3)  # (k_perm, k_group) of each epoch
+
+    def draw(epoch):  # a permutation of the maps, a group element per step
+        k_perm, k_group = epoch_keys[epoch]
+        perm = _permutation(k_perm, n)[: per_epoch * batch_size]
+        return perm.reshape(per_epoch, batch_size), _group(k_group, per_epoch)
+
     return fit(
         model,
         _TensorLoss(bool(augment)),
@@ -100,12 +117,12 @@ def train_cnn(
         key=key,
         steps=steps,
         batch_size=batch_size,
-        sampling="epoch",
+        schedule=epoch_schedule(draw, per_epoch),
         learning_rate=learning_rate,
         weight_decay=weight_decay,
         warmup=min(200, steps // 10 + 1),
         end_fraction=0.0,
-        chunk=per_epoch,
+        chunk=1,
         verbose=verbose,
         print_every=per_epoch * max(1, epochs // 10),
         label="permeability CNN",

@@ -10,7 +10,7 @@ import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from jaxmag._validate import check_int
-from jaxmag.ml._training import fit
+from jaxmag.ml._training import epoch_schedule, fit
 
 from ._evaluate import check_trajectories, rollout_error
 from ._neural import DTYPE, NeuralStepper, check_grid, to_float32
@@ -82,9 +82,10 @@ def train_neural_stepper(
     reconstruction MSE of ``decode(encode(m_t))`` over the window, plus the MSE of the
     ``rollout`` decoded predictions from ``encode(m_{t0})`` (gradients flow through the
     whole rollout), plus ``latent_weight`` times the mean ``(z_k - encode(m_{t0+k}))²``.
-    Training runs on :func:`jaxmag.ml.fit` (key ``split(key)[1]``): an epoch visits every
-    window once in random minibatches of ``batch`` (``sampling="epoch"``, the last
-    ``n_windows % batch`` windows of each permutation left out); the optimiser is Adam
+    Training runs on :func:`jaxmag.ml.fit`: an epoch visits every window once in random
+    minibatches of ``batch`` (permutations from ``numpy.random.default_rng`` seeded with
+    the key data of ``split(key)[1]``; the last ``n_windows % batch`` windows of each
+    permutation left out); the optimiser is Adam
     (:func:`jaxmag.ml.make_optimiser` with no weight decay and no warm-up) with gradient
     clipping (global norm 1) and a learning rate decayed by a cosine from ``lr`` to
     ``0.05 lr`` over all ``epochs``.
@@ -131,11 +132,17 @@ def train_neural_stepper(
         if init.shape != shape:
             raise ValueError(f"init model has grid {init.shape}, the data {shape}")
 
-    k_init, k_fit = jax.random.split(key)
+    k_init, k_shuf = jax.random.split(key)
     model = to_float32(init) if init is not None else NeuralStepper(shape, d, width, key=k_init)
     starts = n_time - rollout  # valid t0 per trajectory
     n_windows = n_traj * starts
-    steps_per_epoch = max(1, n_windows // min(batch, n_windows))
+    batch = min(batch, n_windows)
+    steps_per_epoch = max(1, n_windows // batch)
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(k_shuf)).ravel())
+
+    def draw(epoch):  # called once per epoch, in order: rng's next permutation
+        return rng.permutation(n_windows)[: steps_per_epoch * batch].reshape(-1, batch), None
+
     loss = _WindowLoss(jnp.asarray(m), jnp.asarray(fields), jnp.asarray(latent_weight, DTYPE),
                        rollout, starts)  # fmt: skip
     validate = None if val_m is None else (lambda model: rollout_error(model, val_m, val_fields))
@@ -143,10 +150,10 @@ def train_neural_stepper(
         model,
         loss,
         jnp.arange(n_windows),
-        key=k_fit,
+        key=k_shuf,
         steps=epochs * steps_per_epoch,
         batch_size=batch,
-        sampling="epoch",
+        schedule=epoch_schedule(draw, steps_per_epoch),
         learning_rate=lr,
         warmup=0,
         end_fraction=0.05,

@@ -3,6 +3,10 @@
 - **Adam** (:func:`jaxmag.ml.fit` with ``data=sample``: Adam on a cosine-decayed learning
   rate, no warm-up): a new batch of collocation points every step (``sample(key)``),
   ``chunk`` steps per compiled ``lax.scan``.
+
+Keys: ``key, k_val = split(key)`` gives the validation batch; then every chunk of either
+phase takes ``key, k = split(key)``: an Adam chunk samples step ``j`` from
+``split(k, chunk)[j]``, an L-BFGS round its batch from ``k``.
 - **L-BFGS** (``optax.lbfgs`` with its zoom line search): a deterministic objective on one
   batch for ``chunk`` iterations, then a new batch and a fresh L-BFGS state, so the
   collocation points keep being resampled.
@@ -64,7 +68,7 @@ def train(
     def f(p, batch):
         return loss(eqx.combine(p, static), batch)
 
-    k_val, k_adam, key = jax.random.split(key, 3)
+    key, k_val = jax.random.split(key)
     val_batch = sample(k_val)
     val_loss = jax.jit(lambda p: f(p, val_batch))
     hist = {"step": [], "loss": [], "phase": [], "seconds": []}
@@ -99,12 +103,18 @@ def train(
             step = min(step + chunk, adam_steps)
             return record("adam", step, eqx.filter(m, eqx.is_inexact_array))
 
+        def schedule(start, length):  # per chunk: key, k = split(key); step keys split(k, chunk)
+            nonlocal key
+            key, k = jax.random.split(key)
+            return jax.random.split(k, chunk)[:length], None
+
         fit(
             model,
             lambda m, batch, k: loss(m, batch),
             sample,
-            key=k_adam,
+            key=key,
             steps=adam_steps,
+            schedule=schedule,
             learning_rate=lr,
             warmup=0,
             end_fraction=0.01,

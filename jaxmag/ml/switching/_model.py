@@ -17,7 +17,7 @@ from jaxtyping import Array, Float, PRNGKeyArray
 
 from jaxmag._validate import check_int
 from jaxmag.ml._io import load_tagged, save_tagged
-from jaxmag.ml._training import fit
+from jaxmag.ml._training import epoch_schedule, fit, split_chain
 from jaxmag.thermal._pulses import ALPHA_RANGE, H_RANGE, PSI_DEG_RANGE, TAU_RANGE
 
 KIND = "jaxmag.ml.switching.SwitchingMLP"
@@ -74,6 +74,9 @@ def _batch_loss(model, batch, key):
 _val_loss = eqx.filter_jit(_loss)
 
 
+_permutation = eqx.filter_jit(jax.random.permutation)
+
+
 def train_mlp(
     X,
     y,
@@ -90,8 +93,10 @@ def train_mlp(
     verbose: bool = False,
 ):
     """Train with Adam (a cosine-decayed learning rate to 1 %, no warm-up) on epochs of
-    random minibatches (:func:`jaxmag.ml.fit`), keeping the model of lowest validation
-    loss and stopping after ``patience`` epochs without an improvement of 1e-6.
+    random minibatches (:func:`jaxmag.ml.fit`; epoch ``e`` shuffles with the key of
+    ``k_shuf, k = split(k_shuf)`` run ``e + 1`` times, ``k_shuf = split(key)[1]``),
+    keeping the model of lowest validation loss and stopping after ``patience`` epochs
+    without an improvement of 1e-6.
     Returns ``(model, history)``, the history of :func:`jaxmag.ml.fit` with the training
     loss per step (``loss``) and the validation loss per epoch (``val``)."""
     for name, v in (("width", width), ("depth", depth), ("batch", batch),
@@ -99,18 +104,24 @@ def train_mlp(
         check_int(name, v)
     X, X_val = jnp.asarray(X), jnp.asarray(X_val, dtype=X.dtype)
     y, y_val = jnp.asarray(y, dtype=X.dtype), jnp.asarray(y_val, dtype=X.dtype)
-    k_init, k_fit = jax.random.split(key)
+    k_init, k_shuf = jax.random.split(key)
     model = SwitchingMLP(width, depth, X.mean(0), X.std(0) + 1e-12, key=k_init, dtype=X.dtype)
     batch = min(batch, len(X))
     per_epoch = len(X) // batch
+    epoch_keys = split_chain(k_shuf, max_epochs)[:, 0]
+
+    def draw(epoch):  # the first rows of a permutation
+        perm = _permutation(epoch_keys[epoch], len(X))
+        return perm[: per_epoch * batch].reshape(per_epoch, batch), None
+
     return fit(
         model,
         _batch_loss,
         (X, y),
-        key=k_fit,
+        key=k_shuf,
         steps=max_epochs * per_epoch,
         batch_size=batch,
-        sampling="epoch",
+        schedule=epoch_schedule(draw, per_epoch),
         learning_rate=lr,
         warmup=0,
         end_fraction=0.01,
