@@ -43,6 +43,9 @@ def test_shared_argument():
     m0 = jm.normalise(jnp.ones((3, 3, 2, 1)))
     out = vmap_simulation(_run, in_axes=(0, None, None))(Hs, 8e5, m0)
     assert out.shape == (3, 11, 3)
+    for i in range(3):  # the shared Ms and m0 reach every member unchanged
+        np.testing.assert_allclose(out[i], _run(Hs[i], 8e5, m0), atol=1e-7)
+    assert float(jnp.max(jnp.abs(out[0] - out[-1]))) > 1e-3  # the fields do differ
 
 
 def test_mismatched_batch_sizes():

@@ -1,4 +1,6 @@
-"""Every benchmark script runs with --quick and ends with one JSON object."""
+"""Every benchmark script runs with --quick and ends with one JSON object whose figures
+are checked at quick-mode tolerances. The runs are CI's slow set (``pytest -m slow``);
+the checks of the scripts' structure are fast."""
 
 from pathlib import Path
 
@@ -16,8 +18,18 @@ OWN_TEST = {"sp4.py"}
 """Scripts whose --quick run is a test of its own below (one run, not two)."""
 
 
-def test_there_are_benchmarks():
-    assert SCRIPTS
+def test_every_benchmark_takes_quick_and_prints_json_last():
+    """Each script has a --quick flag and ends by printing one JSON object (through
+    ``_common.emit`` or ``json.dumps``), and each dedicated test file runs its script
+    with --quick."""
+    assert len(SCRIPTS) >= 20, [p.name for p in SCRIPTS]
+    for p in SCRIPTS:
+        src = p.read_text()
+        assert '"--quick"' in src, p.name
+        assert "emit(" in src or "json.dumps(" in src, p.name
+    for name in DEDICATED:
+        text = (Path(__file__).parent / f"test_benchmarks_{name}.py").read_text()
+        assert f'"{name}.py"' in text and '"--quick"' in text, name
 
 
 REQUIRED = {
@@ -47,12 +59,76 @@ REQUIRED = {
 """Figures an issue asks a benchmark to report."""
 
 
+def _batched(f):
+    """vmap gives every system the same path as a run of its own."""
+    for case in ("macrospin", "sp4"):
+        assert f[case]["batch"] == f["batch"] == 4
+        assert f[case]["max_abs_diff_batched_vs_sequential"] <= 1e-12, case
+        assert f[case]["throughput_batched"] > 0 and f[case]["throughput_sequential"] > 0
+
+
+def _field_angle(f):
+    """The adjoint gradient agrees with finite differences; 20 Adam steps cut the loss."""
+    assert f["grad_vs_fd_rel_err"] < 1e-4
+    assert f["final_loss"] < 0.1 * f["initial_loss"] and f["iterations"] == 20
+    assert 0.99 < np.linalg.norm(f["m_final"]) <= 1 + 1e-12  # a cell average of unit vectors
+
+
+def _gradients(f):
+    """Reverse-mode gradients of the SP4 loss agree with 4th-order finite differences."""
+    assert f["fd_rel_err"] < 1e-5 and set(f["fd_rel_err_by_param"]) >= {"Ms", "A", "alpha"}
+    assert f["relax_converged"] and f["loss"] > 0
+    assert f["grad_rel_diff_between_checkpoints"] < 1e-10
+    for run in f["by_checkpoints"].values():
+        assert run["loss_rel_diff_vs_forward"] < 1e-12
+
+
+def _latent_sp4(f):
+    """The kernel stepper and its neural variant roll out the held-out fields finitely
+    (the quick sizes are too small to be accurate: |Δ<m>| < 2 bounds any rollout)."""
+    per_field = f["max_avg_err_per_field"]
+    assert len(per_field) == f["n_test"] and f["max_avg_err_heldout"] == max(per_field)
+    assert 0 < f["max_avg_err_heldout"] < 1.5 and 0 < f["rel_l2_heldout"] < 1
+    assert f["best_sweep_d_le_8"]["d"] <= 8
+    assert f["best_sweep_d_le_8"]["max_avg_err_heldout"] == min(
+        r["max_avg_err_heldout"] for r in f["sweep"] if r["d"] <= 8
+    )
+    assert 0 < f["neural"]["max_avg_err_heldout"] < 2 and f["speedup"] > 0
+
+
+def _sp4_field_recovery(f):
+    """Levenberg–Marquardt recovers SP4's field 1 from its own <m>(t) within 0.1 mT."""
+    assert f["converged"] and f["error_mT"] < f["target_mT"] == 0.1
+    np.testing.assert_allclose(f["recovered_mT"], f["truth_mT"], atol=0.1)
+    assert f["jacobian_vs_fd_rel_err"] < 1e-4 and f["final_loss"] < 1e-6 * f["initial_loss"]
+
+
+def _spinwave_lens(f):
+    """Two steps of gradient descent on the lens raise the target probe's share."""
+    assert f["loss_after"] < f["loss_before"] and f["ratio_gain"] > 1.5
+    i = f["target_probe"]
+    assert f["I_after"][i] > f["I_before"][i]
+    assert abs(f["wavelength_m"] / f["wavelength_infinite_film_m"] - 1) < 0.3
+
+
+CHECKS = {
+    "batched.py": _batched,
+    "field_angle.py": _field_angle,
+    "gradients.py": _gradients,
+    "latent_sp4.py": _latent_sp4,
+    "sp4_field_recovery.py": _sp4_field_recovery,
+    "spinwave_lens.py": _spinwave_lens,
+}
+"""The figures each benchmark exists for, at quick-mode tolerances."""
+
+
 def test_every_benchmark_has_a_quick_test():
     """Each script is run with --quick here or in its own test file."""
     assert DEDICATED <= {p.stem for p in SCRIPTS}, DEDICATED - {p.stem for p in SCRIPTS}
     assert OWN_TEST <= {p.name for p in SCRIPTS}, OWN_TEST - {p.name for p in SCRIPTS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script",
     [p for p in SCRIPTS if p.stem not in DEDICATED and p.name not in OWN_TEST],
@@ -81,6 +157,8 @@ def test_benchmark_quick(script, bench):
         sens = np.asarray(figures["sensitivity"])
         assert sens.shape == (figures["n_test"],) and np.all(sens > 0)
         assert figures["n_below_target"] == int((sens <= figures["target"]).sum())
+    if script.name in CHECKS:
+        CHECKS[script.name](figures)
     if script.name == "peers.py":
         codes = figures["codes"]
         assert set(codes) == {"jaxmag", "magnum.np", "neuralmag"}
@@ -94,6 +172,7 @@ def test_benchmark_quick(script, bench):
         assert figures["fft_floor_s"] > 0
 
 
+@pytest.mark.slow
 def test_sp4_benchmark_figures(bench, tmp_path):
     """sp4.py's quick run (the parametrised test leaves it to this one)."""
     csv = tmp_path / "f1.csv"
@@ -116,6 +195,7 @@ def test_sp4_benchmark_figures(bench, tmp_path):
     assert header == "t_s,mx,my,mz"
 
 
+@pytest.mark.slow
 def test_sp4_benchmark_float32(bench, tmp_path):
     """float32 runs relax to their own (looser) default tolerance and stay on the sphere."""
     f = bench("sp4.py", "--quick", "--dtype", "float32").figures

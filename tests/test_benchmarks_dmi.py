@@ -1,8 +1,11 @@
 """benchmarks/dmi.py: the DMI standard problem's wire and disk, smoke-run with --quick."""
 
 import numpy as np
+import pytest
 
 from jaxmag.io import read_csv
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
 
 
 def test_dmi_wire_bulk(bench, tmp_path):

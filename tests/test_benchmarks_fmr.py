@@ -1,8 +1,11 @@
 """benchmarks/fmr.py --quick: the CSV, the PNG and one closing JSON object."""
 
 import numpy as np
+import pytest
 
 from jaxmag.io import read_csv
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
 
 
 def test_fmr_benchmark_quick(bench, tmp_path):

@@ -1,6 +1,9 @@
 """benchmarks/grains.py --quick ends with one JSON object holding the issue's keys."""
 
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
 
 
 def test_grains_benchmark_quick(bench, tmp_path):

@@ -1,5 +1,9 @@
 """benchmarks/homogenisation.py --quick ends with one JSON object holding the figures."""
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
+
 
 def test_homogenisation_benchmark_quick(bench, tmp_path):
     f = bench("homogenisation.py", "--quick", timeout=900).figures

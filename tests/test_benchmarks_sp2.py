@@ -1,5 +1,9 @@
 """benchmarks/sp2.py --quick: one bar and a two-point sweep, each ending with one JSON object."""
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
+
 
 def test_sp2_benchmark_quick(bench, tmp_path):
     f = bench("sp2.py", "--quick").figures

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
+
 
 def test_sp3_benchmark_quick(bench, tmp_path):
     png = tmp_path / "sp3.png"

@@ -6,6 +6,8 @@
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
+
 
 @pytest.mark.parametrize("case", ["slonczewski", "wall"])
 def test_stt_benchmark_quick(case, bench, tmp_path):

@@ -1,5 +1,9 @@
 """benchmarks/thermal.py --quick: runs in seconds and ends with one JSON object."""
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
+
 
 def test_thermal_benchmark_quick(bench, tmp_path):
     f = bench("thermal.py", "--quick").figures

@@ -123,11 +123,18 @@ def test_homogenisation_contrast_shift_is_flagged(cells):
 
 
 def test_homogenisation_cnn_fits_and_scores(cells):
+    """Training lowers the error on the training maps below the untrained network's (the
+    same initial weights), the score is the R² of the predictions, and the same key
+    gives the same model."""
     a, X, y, Xs, ys = cells
-    params = {"width": 4, "epochs": 3, "batch_size": 8, "augment": False}
+    params = {"width": 4, "epochs": 20, "batch_size": 4, "augment": False}
     model = a.fit(X[:12], y[:12], params, KEY)
-    assert np.isfinite(a.score(model, X[12:], y[12:]))
-    assert a.predict(model, X[12:]).shape == (4, 3)
+    untrained = a.fit(X[:12], y[:12], params | {"learning_rate": 1e-30}, KEY)
+    assert a.error(model, X[:12], y[:12]) < 0.9 * a.error(untrained, X[:12], y[:12])
+    pred = a.predict(model, X[12:])
+    assert pred.shape == (4, 3) and np.all(np.isfinite(pred))
+    assert a.score(model, X[12:], y[12:]) == pytest.approx(r2_variance_weighted(y[12:], pred))
+    np.testing.assert_array_equal(a.predict(a.fit(X[:12], y[:12], params, KEY), X[12:]), pred)
     hidden = a.hidden_features(model, X)
     assert hidden.shape == (16, 2 * 4 + 2) and np.all(np.isfinite(hidden))
 
