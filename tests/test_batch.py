@@ -92,6 +92,8 @@ SHARDED = textwrap.dedent(
 )
 
 
+# fast companion: test_vmap_over_fields_params_states, test_shard_batch_divisibility
+@pytest.mark.slow
 def test_sharded_equals_unsharded(tmp_path):
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
     out = subprocess.run(

@@ -81,6 +81,8 @@ def _load(tmp_path, name):
     return info, np.load(f"{out}.m.npy"), np.load(f"{out}.table.npy")
 
 
+# fast companion: test_resume_from_earlier_checkpoint_and_matches_simulate
+@pytest.mark.slow
 def test_killed_run_resumes_bitwise(tmp_path):
     full = _driver(tmp_path, "full")  # uninterrupted, in its own folder, alongside
     killed = _driver(tmp_path, "killed")

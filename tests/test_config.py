@@ -24,6 +24,8 @@ def _small(tmp_path, cells="[20, 5, 1]", t="5e-11"):
     return path
 
 
+# fast companion: test_cli.py::test_sp4_command, test_regions_shapes_and_initial_states
+@pytest.mark.slow
 def test_run_reproduces_sp4_command(tmp_path):
     cfg = _small(tmp_path)
     assert main(["run", str(cfg), "--out", str(tmp_path / "run"), "--quiet"]) == 0

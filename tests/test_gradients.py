@@ -247,15 +247,26 @@ def derivatives(case_name) -> Derivatives:
     return Derivatives(CASES[case_name])
 
 
-CASE_PARAMS = [(c, p) for c in CASES for p in PARAMS[c]]
-IDS = [f"{c}-{p}" for c, p in CASE_PARAMS]
+SLOW_CASES = {"film"}
+"""The film's derivatives (demag and exchange; ~60 s to compile and run) are CI's slow
+set; the macrospin's cover the same code path (reverse, forward and finite differences
+through ``simulate``) in the fast suite, with exchange and demag gradients checked fast by
+``test_implicit.py::test_film_gradient_matches_finite_differences`` and
+``test_pbc.py::test_vmap_and_grad_through_a_periodic_system``."""
+
+
+def _marks(case):
+    return [pytest.mark.slow] if case in SLOW_CASES else []
+
+
+CASE_PARAMS = [pytest.param(c, p, marks=_marks(c), id=f"{c}-{p}") for c in CASES for p in PARAMS[c]]
 
 
 def _rel(a, b):
     return abs(a - b) / abs(b)
 
 
-@pytest.mark.parametrize(("case", "param"), CASE_PARAMS, ids=IDS)
+@pytest.mark.parametrize(("case", "param"), CASE_PARAMS)
 def test_reverse_mode_matches_finite_differences(case, param):
     r = derivatives(case)
     i = r.index(param)
@@ -265,14 +276,14 @@ def test_reverse_mode_matches_finite_differences(case, param):
     assert _rel(r.reverse[i], r.fd[i]) < FD_RTOL, (param, r.reverse[i], r.fd[i])
 
 
-@pytest.mark.parametrize(("case", "param"), CASE_PARAMS, ids=IDS)
+@pytest.mark.parametrize(("case", "param"), CASE_PARAMS)
 def test_forward_mode_matches_finite_differences(case, param):
     r = derivatives(case)
     i = r.index(param)
     assert _rel(r.forward[i], r.fd[i]) < FD_RTOL, (param, r.forward[i], r.fd[i])
 
 
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case", [pytest.param(c, marks=_marks(c)) for c in CASES])
 def test_reverse_mode_matches_forward_mode(case):
     """The same discrete map, differentiated exactly both ways: equal to round-off."""
     r = derivatives(case)

@@ -156,6 +156,8 @@ def test_converges_with_refinement():
     assert steps[-1] < 0.3 * steps[0] and steps[-1] < 5e-3 * np.abs(values[-1]).max()
 
 
+# fast companion: test_checkerboard_primal_and_dual_bracket_it
+@pytest.mark.slow
 def test_random_samples_inside_hs_bounds():
     for seed in range(4):
         phase, mu = random_two_phase(seed, c=[10.0, 100.0, 1000.0, 300.0][seed])

@@ -73,6 +73,9 @@ def _waves(fields, T=40, shape=(12, 6)):
     return np.asarray(out)
 
 
+# fast companion: test_save_load_round_trip_and_the_common_interface,
+# test_krr_with_all_centres_is_kernel_ridge
+@pytest.mark.slow
 def test_learns_a_field_dependent_dynamics():
     rng = np.random.default_rng(2)
     train_f = np.stack([rng.uniform(-45, -15, 24), rng.uniform(-8, 8, 24)], 1)

@@ -155,6 +155,9 @@ def test_save_load_round_trip(tmp_path):
         pio.load_model(tmp_path / "nothing")
 
 
+# fast companion: test_pinn.py::test_training_reduces_the_error (the same train path); the failure
+# map's cells are that run repeated
+@pytest.mark.slow
 def test_failure_map_reports_every_cell(tmp_path):
     res = fm.failure_map([1.0], [0.1, 2.0], t_max=2.0, key=KEY, net_kw=dict(width=8, depth=1),
                          train_kw=dict(adam_steps=100, lbfgs_steps=0, chunk=100))  # fmt: skip

@@ -312,6 +312,8 @@ def test_torques_under_jit_and_vmap():
         np.testing.assert_allclose(np.asarray(jax.jit(fn)(Js[1])), loop[1], rtol=1e-13, atol=1e-3)
 
 
+# fast companion: test_torques_under_jit_and_vmap; test_gradients.py's macrospin cases
+@pytest.mark.slow
 def test_gradient_through_simulate_matches_finite_differences():
     """d⟨m_y⟩(t1)/d(J_inplane, J_perp) through 10 ps of LLG with both torques, by
     reverse mode (RecursiveCheckpointAdjoint), against central differences of the same

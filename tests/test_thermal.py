@@ -239,6 +239,7 @@ def _cells(n, alpha=0.5, xi=5.0):
     )
 
 
+@pytest.mark.slow  # fast companion: test_fast_heun_equals_diffrax_heun_and_jit_vmap
 def test_weak_order_heun_projected():
     # E[mz(t1)] from m0 = x: dt = t1/8 … t1/32 against t1/256, all on the same
     # VirtualBrownianTree (same key, same resolution), so the differences have a small
@@ -284,6 +285,17 @@ def _one_tree():
     return sysm, t1, kw, run
 
 
+def test_one_key_one_repeatable_path():
+    """Fast companion of the slow test below: one compile, the path repeats bitwise with
+    its key and changes with another key."""
+    _, _, _, run = _one_tree()
+    ref = run(16)
+    np.testing.assert_array_equal(run(16), ref)
+    assert np.max(np.abs(run(16, key=jax.random.key(9)) - ref)) > 1e-3
+    np.testing.assert_allclose(np.linalg.norm(ref, axis=0), 1.0, atol=1e-12)
+
+
+@pytest.mark.slow  # fast companion: test_one_key_one_repeatable_path
 def test_same_key_same_path_at_any_step():
     sysm, t1, kw, run = _one_tree()
 

@@ -85,6 +85,8 @@ def test_stepper_samples_are_whole_trajectories(trajectories):
     np.testing.assert_allclose(np.linalg.norm(m, axis=2), 1, atol=1e-5)
 
 
+# fast companion: test_kernel_stepper.py::test_save_load_round_trip_and_the_common_interface
+@pytest.mark.slow
 def test_kernel_stepper_fits_and_scores(trajectories):
     X, y, Xs, ys = trajectories
     a = KernelStepperTrust(TINY_TRAJ)
@@ -95,6 +97,7 @@ def test_kernel_stepper_fits_and_scores(trajectories):
     assert a.features(model, X[:3]).shape == (3, 2 + 2 * 2)
 
 
+@pytest.mark.slow  # fast companion: test_neural_stepper.py::test_training_reduces_rollout_error
 def test_neural_stepper_fits_and_scores(trajectories):
     X, y, Xs, ys = trajectories
     a = NeuralStepperTrust(TINY_TRAJ)
@@ -122,6 +125,8 @@ def test_homogenisation_contrast_shift_is_flagged(cells):
     assert rates["detection_rate"] > rates["false_flag_rate"]
 
 
+# fast companion: test_homogenisation_models.py::test_cnn_trains_by_epochs_and_round_trips
+@pytest.mark.slow
 def test_homogenisation_cnn_fits_and_scores(cells):
     """Training lowers the error on the training maps below the untrained network's (the
     same initial weights), the score is the R² of the predictions, and the same key
