@@ -254,8 +254,14 @@ def fit(
     opt_args = (float(learning_rate), steps, float(weight_decay), warmup, float(end_fraction))
     spec = _Spec((*opt_args, None if clip is None else float(clip)), mode, n, batch_size)
     opt_state = _optimiser(spec).init(eqx.filter(model, eqx.is_inexact_array))
-    per_epoch = n // batch_size if mode == "epoch" else 0
-    perm = (-1, None)  # (epoch, its permutation)
+    if schedule is None and mode == "epoch":  # the first rows of a permutation per epoch
+        per_epoch = n // batch_size
+
+        def draw(epoch):
+            perm = np.asarray(_permutation(key, jnp.int32(epoch * per_epoch), n))
+            return perm[: per_epoch * batch_size].reshape(per_epoch, batch_size), None
+
+        schedule = epoch_schedule(draw, per_epoch)
 
     def scheduled(start, length):
         """``(draws, loss_keys)`` of steps ``start …`` from `schedule`, shapes checked."""
@@ -270,22 +276,9 @@ def fit(
         return draws, loss_keys
 
     def rows_of(start, length):
-        """``(draws, loss_keys)`` of steps ``start …``: the schedule's, or in ``"epoch"``
-        sampling the rows ``(length, batch_size)`` of the epochs' permutations."""
-        nonlocal perm
-        if schedule is not None:
-            return scheduled(start, length)
-        if mode != "epoch":
-            return None, None
-        out, i = [], start
-        while i < start + length:
-            epoch, j = divmod(i, per_epoch)
-            if perm[0] != epoch:
-                perm = (epoch, np.asarray(_permutation(key, jnp.int32(epoch * per_epoch), n)))
-            take = min(per_epoch - j, start + length - i)
-            out.append(perm[1][j * batch_size : (j + take) * batch_size])
-            i += take
-        return np.concatenate(out).reshape(length, batch_size), None
+        """``(draws, loss_keys)`` of steps ``start …``: the schedule's (in ``"epoch"``
+        sampling, the epochs' permutations), else fit's own draws."""
+        return (None, None) if schedule is None else scheduled(start, length)
 
     hist = {"loss": [], "val": [], "val_step": [], "best_step": None, "steps": 0,
             "seconds": 0.0, "compile_seconds": 0.0, "stopped": None}  # fmt: skip
@@ -372,13 +365,17 @@ def epoch_schedule(draw: Callable[[int], tuple[Any, Any]], per_epoch: int):
     cache = {}
 
     def schedule(start, length):
-        parts = []
-        for i in range(start, start + length):
+        parts, i = [], start
+        while i < start + length:  # a run of steps from each epoch the chunk touches
             epoch, j = divmod(i, per_epoch)
             if epoch not in cache:
                 cache.clear()
                 cache[epoch] = draw(epoch)
-            parts.append(jax.tree.map(lambda a, j=j: a[j], cache[epoch]))
-        return jax.tree.map(lambda *a: jnp.stack(a), *parts)
+            take = min(per_epoch - j, start + length - i)
+            parts.append(jax.tree.map(lambda a, j=j, take=take: a[j : j + take], cache[epoch]))
+            i += take
+        if len(parts) == 1:
+            return parts[0]
+        return jax.tree.map(lambda *a: jnp.concatenate(a), *parts)
 
     return schedule
