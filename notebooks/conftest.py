@@ -9,10 +9,17 @@ tests/test_sp4.py and tests/test_cli.py, batched.ipynb by tests/test_batch.py, a
 for the others (see the README's Tests section)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("JAXMAG_NOTEBOOK_SMALL", "1")
+# The kernels share JAX's persistent compilation cache with the tests (tests/conftest.py).
+_XDG_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", str(_XDG_CACHE / "jaxmag" / "jax-compilation-cache")
+)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
