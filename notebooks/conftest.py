@@ -6,20 +6,16 @@ slow``) executes all of them; the README's fast suite leaves them out (at small 
 they take 20–230 s each on a 2-core CPU). The library code they drive is covered by the
 fast unit tests: thermal.ipynb by tests/test_thermal.py, sp4_walkthrough.ipynb by
 tests/test_sp4.py and tests/test_cli.py, batched.ipynb by tests/test_batch.py, and so on
-for the others (see the README's Tests section)."""
+for the others (see the README's Tests section).
+
+The kernels inherit JAX's persistent compilation cache from ``tests/conftest.py``, which
+pytest loads whenever it collects the default test paths (``tests`` and ``notebooks``)."""
 
 import os
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("JAXMAG_NOTEBOOK_SMALL", "1")
-# The kernels share JAX's persistent compilation cache with the tests (tests/conftest.py).
-_XDG_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-os.environ.setdefault(
-    "JAX_COMPILATION_CACHE_DIR", str(_XDG_CACHE / "jaxmag" / "jax-compilation-cache")
-)
-os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
