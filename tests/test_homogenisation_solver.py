@@ -17,7 +17,7 @@ from jaxmag.ml.homogenisation import (
     solve_fields,
     two_phase,
 )
-from jaxmag.ml.homogenisation._solver import geometric_mean_2x2
+from jaxmag.ml.homogenisation._solver import _solve_fields, geometric_mean_2x2
 
 
 def checkerboard(n, c):
@@ -210,6 +210,19 @@ def test_tolerance_and_step_counts():
     assert np.abs(loose - tight).max() < 1e-4 * np.abs(tight).max()
     with pytest.raises(Exception, match="max_steps|maximum number of solver steps"):
         jax.block_until_ready(effective_permeability(mu, max_steps=3))
+
+
+def test_repeated_solves_compile_once():
+    """A second map of the same shape and settings reuses the compiled solve (an eager
+    ``lineax.linear_solve`` recompiled its CG loop, ~1 s, on every call)."""
+    _, mu = random_two_phase(1, c=10.0)
+    effective_permeability(mu)
+    before = _solve_fields._cache_size()
+    _, mu2 = random_two_phase(2, c=30.0)
+    effective_permeability(mu2)
+    assert _solve_fields._cache_size() == before
+    effective_permeability(mu2, tol=1e-6)  # another setting is another program
+    assert _solve_fields._cache_size() == before + 2  # primal and corner
 
 
 def test_permeability_map_n_phase():

@@ -41,6 +41,7 @@ second order in the solver's residual. Everything is pure JAX: ``vmap`` over a b
 maps and ``grad`` through the solve (lineax differentiates the linear solve implicitly).
 """
 
+import functools
 import math
 
 import equinox as eqx
@@ -97,6 +98,9 @@ def edge_permeability(mu: Float[Array, "*pixels"]) -> Float[Array, "d ..."]:
                 u = 0.5 * (u + jnp.roll(u, 1, b))
         out.append(u)
     return jnp.stack(out)
+
+
+_NETWORKS = {"primal": face_permeability, "corner": edge_permeability}
 
 
 def _reference_symbol(shape, spacing):
@@ -167,14 +171,21 @@ def solve_fields(
     ``steps`` the CG steps per loading.
     """
     check_permeability(mu)
-    mu = jnp.asarray(mu, dtype=jnp.result_type(float))
-    network = {"primal": face_permeability, "corner": edge_permeability}
-    if scheme not in network:
+    if scheme not in _NETWORKS:
         raise ValueError(f"scheme must be 'primal' or 'corner', got {scheme!r}")
+    mu = jnp.asarray(mu, dtype=jnp.result_type(float))
+    h = _spacing(mu.shape, spacing)
+    return _solve_fields(mu, h, float(tol), int(max_steps), scheme)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _solve_fields(mu, h, tol, max_steps, scheme):
+    # jitted as a whole, keyed by shape and the static settings: an eager
+    # ``lx.linear_solve`` closure-converts its operator afresh on every call, so it would
+    # recompile the CG solve (~1 s on a CPU) each time the same problem is solved
     shape = mu.shape
     d = len(shape)
-    h = _spacing(shape, spacing)
-    g = network[scheme](mu)
+    g = _NETWORKS[scheme](mu)
     mu0 = jnp.sqrt(jnp.min(mu) * jnp.max(mu))
     scalar = jax.ShapeDtypeStruct(shape, mu.dtype)
     spd = (lx.symmetric_tag, lx.positive_semidefinite_tag)
