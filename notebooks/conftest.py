@@ -8,7 +8,8 @@ fast unit tests: thermal.ipynb by tests/test_thermal.py, sp4_walkthrough.ipynb b
 tests/test_sp4.py and tests/test_cli.py, batched.ipynb by tests/test_batch.py, and so on
 for the others (see the README's Tests section).
 
-The kernels inherit JAX's persistent compilation cache from ``tests/conftest.py``, which
+The kernels inherit JAX's persistent compilation cache and the tests' XLA flags from
+``tests/conftest.py``, which
 pytest loads whenever it collects the default test paths (``tests`` and ``notebooks``)."""
 
 import os
