@@ -9,8 +9,8 @@ tests/test_sp4.py and tests/test_cli.py, batched.ipynb by tests/test_batch.py, a
 for the others (see the README's Tests section).
 
 The kernels inherit JAX's persistent compilation cache and the tests' XLA flags from
-``tests/conftest.py``, which
-pytest loads whenever it collects the default test paths (``tests`` and ``notebooks``)."""
+``tests/conftest.py``, which pytest loads whenever it collects the default test paths
+(``tests`` and ``notebooks``)."""
 
 import os
 
