@@ -11,6 +11,28 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 """The folder of the benchmark scripts."""
 
+FAST_COMPILE_FLAGS = {
+    "--xla_cpu_use_fusion_emitters": "false",
+    "--xla_backend_optimization_level": "1",
+}
+"""XLA flags for the test processes (tests/conftest.py): cheaper CPU compilation for a
+suite that compiles thousands of programs and runs each for milliseconds."""
+
+
+def with_fast_compile(xla_flags: str) -> str:
+    """`xla_flags` with :data:`FAST_COMPILE_FLAGS` in front (a flag it names is kept)."""
+    flags = xla_flags.split()
+    named = {f.split("=")[0] for f in flags}
+    ours = [f"{k}={v}" for k, v in FAST_COMPILE_FLAGS.items() if k not in named]
+    return " ".join(ours + flags)
+
+
+def without_fast_compile(xla_flags: str) -> str:
+    """`xla_flags` without the flags :func:`with_fast_compile` added: benchmarks measure
+    what users run, with XLA's own settings."""
+    ours = {f"{k}={v}" for k, v in FAST_COMPILE_FLAGS.items()}
+    return " ".join(f for f in xla_flags.split() if f not in ours)
+
 
 @dataclass(frozen=True)
 class BenchmarkRun:
@@ -23,15 +45,18 @@ class BenchmarkRun:
 
 
 def run_benchmark(script: str | Path, *args: str, cwd: Path, timeout: float = 600) -> BenchmarkRun:
-    """Run ``benchmarks/<script>`` (a name or a path) with `args` in `cwd`; assert that it
-    exits with 0 and prints one JSON object as its last line."""
+    """Run ``benchmarks/<script>`` (a name or a path) with `args` in `cwd`, with XLA's own
+    compiler settings (not the tests' :data:`FAST_COMPILE_FLAGS`); assert that it exits
+    with 0 and prints one JSON object as its last line."""
     path = Path(script) if Path(script).is_absolute() else BENCHMARKS / script
+    env = dict(os.environ, XLA_FLAGS=without_fast_compile(os.environ.get("XLA_FLAGS", "")))
     out = subprocess.run(
         [sys.executable, str(path), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=cwd,
+        env=env,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.strip().splitlines()
