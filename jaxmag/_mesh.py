@@ -12,6 +12,10 @@ import numpy as np
 
 from jaxmag._validate import check_int, check_real
 
+CELL_RANGE: tuple[float, float] = (1e-12, 1.0)
+"""The accepted cell edge lengths in m. Exchange fields scale as ``A / dx²``: at 1e-12 m
+they are already ~1e10 times those of a 5 nm cell, and steps shrink by as much."""
+
 
 class Mesh(eqx.Module):
     """A regular grid of ``nx × ny × nz`` cuboid cells.
@@ -19,7 +23,9 @@ class Mesh(eqx.Module):
     **Arguments:**
 
     - `n`: cell counts ``(nx, ny, nz)``, positive integers.
-    - `cell`: cell size ``(dx, dy, dz)`` in m, positive and finite.
+    - `cell`: cell size ``(dx, dy, dz)`` in m, within :data:`CELL_RANGE` (1e-12 m to
+      1 m: below, exchange fields overflow and steps collapse; above is no longer
+      micromagnetics, and usually a size given in nm instead of m).
     - `pbc`: periodic boundaries per axis ``(Px, Py, Pz)``. 0: open (the default). An
       integer ``P > 0``: periodic; exchange and DMI wrap around, and the demagnetising
       field sums the images ``-P … P`` of the whole mesh along that axis (the convention
@@ -42,6 +48,12 @@ class Mesh(eqx.Module):
             check_int(f"Mesh n{axis}", k)
         for axis, d in zip("xyz", cell, strict=True):
             check_real(f"Mesh d{axis} (m)", d, positive=True)
+            if not CELL_RANGE[0] <= float(d) <= CELL_RANGE[1]:
+                raise ValueError(
+                    f"Mesh d{axis} = {float(d)!r} m is outside the physical range "
+                    f"[{CELL_RANGE[0]:g}, {CELL_RANGE[1]:g}] m of a micromagnetic cell "
+                    "(cell sizes are in metres: 5 nm is 5e-9)"
+                )
         self.n = tuple(int(k) for k in n)
         self.cell = tuple(float(d) for d in cell)
         pbc = tuple(pbc)

@@ -8,7 +8,7 @@ from jaxtyping import Array, Float, Scalar
 from jaxmag._material import Material, per_cell
 from jaxmag._mesh import Mesh
 from jaxmag._validate import check_real, is_concrete
-from jaxmag.constants import GAMMA_LL
+from jaxmag.constants import GAMMA_LL, MU0
 from jaxmag.energy import (
     AbstractEnergy,
     CubicAnisotropy,
@@ -99,12 +99,15 @@ class System(eqx.Module):
             a = np.asarray(m)
             if not np.all(np.isfinite(a)):
                 raise ValueError("magnetisation m contains NaN or inf")
-            norm = np.sqrt(np.sum(a * a, axis=0))
+            # each cell scaled by its largest component first: |m|² of m = 1e200 (or of
+            # 1e20 in float32) overflows, and m / inf would give |m| = 0 silently
+            scale = np.max(np.abs(a), axis=0)
             mag = self.magnetic  # traced under grad w.r.t. Ms: then not checkable here
-            bad = (norm == 0) & np.asarray(mag) if is_concrete(mag) else np.zeros(1, bool)
+            bad = (scale == 0) & np.asarray(mag) if is_concrete(mag) else np.zeros(1, bool)
             if np.any(bad):
                 where = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise ValueError(f"magnetisation m has zero length in magnetic cell {where}")
+            m = jnp.asarray(a / np.where(scale > 0, scale, 1.0), dtype=m.dtype)
         return jnp.where(self.magnetic, normalise(m), 0.0)
 
 
@@ -137,6 +140,7 @@ def make_system(
     - `torques`: spin torques added to the LLG right-hand side.
     """
     mat = material.on(mesh, mask)
+    check_representable(mesh, mat, H)
     terms = []
     if exchange:
         terms.append(Exchange(mesh, mat))
@@ -155,3 +159,49 @@ def make_system(
         terms.append(Zeeman(mesh, mat, H))
     terms.extend(extra_terms)
     return System(mesh, mat, tuple(terms), gamma, torques)
+
+
+def check_representable(mesh: Mesh, material: Material, H=None) -> None:
+    """Raise ``ValueError`` if the fields (A/m) or energies (J) that the parameters imply
+    overflow the working float dtype (with a margin of 1e3 for sums over cells and terms):
+    ``Ms``, ``|H|``, ``2K/(μ0 Ms)`` and ``2A/(μ0 Ms dx²)``, and the energy densities
+    ``μ0 Ms²``, ``μ0 Ms |H|``, ``K`` and ``A/dx²`` times the mesh volume. Otherwise such a
+    run integrates infinities or, worse, finite nonsense. Traced values are not checked."""
+    values = {"Ms": material.Ms, "A": material.A, "Ku1": material.Ku1}
+    values |= {"Ku2": material.Ku2, "Kc1": material.Kc1}
+    if H is not None and not callable(H):
+        values["H"] = H
+    if not all(is_concrete(v) for v in values.values()):
+        return
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        a = {k: np.max(np.abs(np.asarray(v, dtype=float))) for k, v in values.items()}
+        if not all(np.isfinite(v) for v in a.values()):
+            return  # NaN or inf itself: the parameter's own check names it
+        ms_pos = np.asarray(material.Ms, dtype=float)
+        ms_min = np.min(ms_pos[ms_pos > 0]) if np.any(ms_pos > 0) else 1.0
+        k_max = max(a["Ku1"], a["Ku2"], a["Kc1"])
+        dx2 = min(mesh.cell) ** 2
+        h = a.get("H", 0.0)
+        fields = {
+            "Ms (A/m)": a["Ms"],
+            "the applied field |H| (A/m)": h,
+            "the anisotropy field 2K/(μ0 Ms) (A/m)": 2 * k_max / (MU0 * ms_min),
+            "the exchange field 2A/(μ0 Ms dx²) (A/m)": 2 * a["A"] / (MU0 * ms_min * dx2),
+        }
+        volume = mesh.cell_volume * mesh.ncells
+        energies = {
+            "the demag energy μ0 Ms² V (J)": MU0 * a["Ms"] ** 2 * volume,
+            "the Zeeman energy μ0 Ms |H| V (J)": MU0 * a["Ms"] * h * volume,
+            "the anisotropy energy K V (J)": k_max * volume,
+            "the exchange energy A V / dx² (J)": a["A"] * volume / dx2,
+        }
+    dtype = jnp.result_type(float)
+    big = float(np.finfo(dtype).max) / 1e3
+    for name, v in (fields | energies).items():
+        if not np.isfinite(v) or v > big:
+            raise ValueError(
+                f"{name} is {v:.3g}, beyond what {np.dtype(dtype).name} holds (max "
+                f"{float(np.finfo(dtype).max):.3g}, with a margin of 1e3): the run would "
+                "integrate infinities. Check the units: fields in A/m, Ms in A/m, "
+                "A in J/m, K in J/m³, cells in m"
+            )

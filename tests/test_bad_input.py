@@ -68,6 +68,17 @@ def test_mesh_bad_cell_size(cell, name, what):
 
 
 @pytest.mark.parametrize(
+    "cell, name",
+    [((1e-200, 1e-9, 1e-9), "dx"), ((1e-9, 1e-300, 1e-9), "dy"), ((5e-9, 5e-9, 3.0), "dz")],
+)
+def test_mesh_cell_outside_the_physical_range(cell, name):
+    """Finite but absurd cells ran and "succeeded", or failed after compiling."""
+    with pytest.raises(ValueError, match=f"Mesh {name} = .* outside the physical range"):
+        jm.Mesh((2, 2, 2), cell)
+    jm.Mesh((2, 2, 2), (1e-12, 1e-12, 1.0))  # both ends of the range are accepted
+
+
+@pytest.mark.parametrize(
     "n, name, exc",
     [
         ((0, 2, 2), "nx", ValueError),
@@ -300,6 +311,42 @@ def test_zero_vector_in_a_non_magnetic_cell_is_fine(holed):
     np.testing.assert_array_equal(out[:, 1, 1, 0], 0.0)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_huge_magnetisation_normalises_without_overflow(holed, dtype):
+    """|m|² of m = 1e200 (1e20 in float32) overflows: m / inf gave |m| = 0 silently."""
+    big = 1e200 if dtype == "float64" else 1e20
+    m = np.zeros((3, *N), dtype)
+    m[0], m[2] = big, -big
+    out = np.asarray(holed.check_magnetisation(m))
+    mag = np.asarray(holed.magnetic)
+    np.testing.assert_allclose(out[0][mag], 2**-0.5, rtol=1e-6)
+    np.testing.assert_allclose(out[2][mag], -(2**-0.5), rtol=1e-6)
+    np.testing.assert_array_equal(out[:, ~mag], 0.0)
+
+
+def test_norm_deviation_sees_a_vanished_magnetisation(holed):
+    m = np.array(holed.check_magnetisation((0.0, 0.0, 1.0)))
+    mag = np.asarray(holed.magnetic)
+    assert float(jm.max_norm_deviation(m, mag)) == 0.0  # the hole is not counted
+    m[:, 0, 0, 0] = 0.0  # a magnetic cell whose m vanished
+    assert float(jm.max_norm_deviation(m)) == 0.0  # without the mask: taken for a hole
+    assert float(jm.max_norm_deviation(m, mag)) == 1.0
+
+
+@pytest.mark.parametrize(
+    "material, H, what",
+    [
+        (dict(Ms=1e200, A=1.3e-11, alpha=0.5), None, "Ms|demag energy"),
+        (dict(Ms=1e150, A=1.3e-11, alpha=0.5), (0.0, 0.0, 1e200), "Zeeman"),
+        (dict(Ms=8e5, A=1e290, alpha=0.5), None, "exchange"),
+        (dict(Ms=8e5, A=1.3e-11, alpha=0.5, Ku1=1e306), None, "anisotropy field"),
+    ],
+)
+def test_parameters_whose_fields_overflow_are_refused(mesh, material, H, what):
+    with pytest.raises(ValueError, match=f"({what}).*beyond what float64 holds"):
+        jm.make_system(mesh, jm.Material(**material), H=H)
+
+
 # --- applied field ---------------------------------------------------------------------
 
 
@@ -354,6 +401,10 @@ def test_zeeman_bad_time_function(mesh):
         ({"t1": 1e-12, "ts": [0.0, 2e-12]}, ValueError, "save times"),
         ({"t1": 1e-12, "ts": [5e-13, 1e-13]}, ValueError, "save times"),
         ({"t1": 1e-12, "solver": "dopri5"}, TypeError, "solver"),
+        ({"t1": 1e-12, "save_every": 2e-12}, ValueError, "save_every .* exceeds the run"),
+        ({"t1": 1e-12, "max_steps": 0}, ValueError, "max_steps must be a positive integer"),
+        ({"t1": 1e-12, "max_steps": -1}, ValueError, "max_steps must be a positive integer"),
+        ({"t1": 1e-12, "max_steps": 2.5}, TypeError, "max_steps must be an integer"),
     ],
 )
 def test_simulate_bad_arguments(holed, no_compile, kwargs, exc, msg):
@@ -383,3 +434,13 @@ def test_failed_integration_names_the_time_reached(holed):
     reached = float(re.search(r"t = (\S+) s", str(info.value)).group(1))
     assert 0.0 < reached < 1e-9
     assert "maximum number of steps (3)" in str(info.value)
+    # what the run did is kept: the saves up to the failure and the last state
+    err = info.value
+    assert isinstance(err, jm.dynamics.IntegrationError)
+    assert err.t_reached == pytest.approx(reached, rel=1e-5) and err.t_last == err.t_reached
+    part = err.trajectory
+    assert part.ts.shape[0] >= 1 and float(part.ts[-1]) <= err.t_reached
+    assert np.all(np.isfinite(np.asarray(part.m_avg))) and part.m_avg.shape[0] == part.ts.shape[0]
+    m = np.asarray(err.m_last)
+    np.testing.assert_allclose(np.linalg.norm(m, axis=0)[np.asarray(holed.magnetic)], 1.0)
+    assert not np.allclose(m[:, 0, 0, 0], (1.0, 0.0, 0.0))  # it moved: the state reached

@@ -117,9 +117,9 @@ def test_killed_run_resumes_bitwise(tmp_path):
 # In-process cases: a tiny system (exchange + field), so each compiles in a few seconds.
 
 
-def _system(n=(4, 2, 1), H=(-2e4, 3e3, 0.0)):
+def _system(n=(4, 2, 1), H=(-2e4, 3e3, 0.0), Ms=8e5):
     mesh = jaxmag.Mesh(n, (5e-9, 5e-9, 3e-9))
-    mat = jaxmag.Material(Ms=8e5, A=1.3e-11, alpha=0.02)
+    mat = jaxmag.Material(Ms=Ms, A=1.3e-11, alpha=0.02)
     return jaxmag.make_system(mesh, mat, H=jnp.asarray(H), demag=False)
 
 
@@ -149,7 +149,7 @@ def test_resume_from_earlier_checkpoint_and_matches_simulate(tmp_path):
     meta_path = tmp_path / "b" / ck._META
     meta = json.loads(meta_path.read_text())
     old = json.loads(meta_path.read_text())
-    meta.update(segment=3, folder="segment_000003")
+    meta.update(segment=3, folder="segment_000003", previous=None)  # no fallback
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="digest"):  # the digest is of segment 4's arrays
         _run(tmp_path / "b")
@@ -187,19 +187,22 @@ def test_segment_function_compiles_once(tmp_path, caplog):
 @pytest.mark.parametrize(
     "change, name",
     [
-        ({"t1": 3e-12}, "t1"),
-        ({"rtol": 1e-6}, "rtol"),
-        ({"save_every": 0.25e-12}, "save_every"),
-        ({"system": _system(H=(-2e4, 0.0, 0.0))}, "system"),
-        ({"solver": diffrax.Tsit5()}, "solver"),
-        ({"key": jax.random.key(1)}, "key"),
-        ({"snapshots": True}, "snapshots"),
+        ({"t1": 3e-12}, "t1: saved"),
+        ({"rtol": 1e-6}, "rtol: saved"),
+        ({"save_every": 0.25e-12}, "save_every: saved"),
+        # the message names the term or the material parameter that changed
+        ({"system": _system(H=(-2e4, 0.0, 0.0))}, r"changed: system\.1:Zeeman\)"),
+        ({"system": _system(Ms=8.1e5)}, r"changed: material\.Ms, system\.0:Exchange"),
+        ({"solver": diffrax.Tsit5()}, "solver: saved"),
+        ({"key": jax.random.key(1)}, "key: saved"),
+        ({"snapshots": True}, "snapshots: saved"),
+        ({"save_energies": True}, "energies: saved"),
     ],
 )
 def test_checkpoint_of_another_run_is_refused(tmp_path, change, name):
     _run(tmp_path, t1=2e-12)
     kw = {"t1": 2e-12, **change}
-    with pytest.raises(ValueError, match=f"different run.*{name}: saved"):
+    with pytest.raises(ValueError, match=f"different run.*{name}"):
         _run(tmp_path, **kw)
 
 
@@ -220,12 +223,23 @@ def test_corrupt_checkpoints_are_refused(tmp_path):
     with pytest.raises(ValueError, match="corrupt checkpoint metadata"):
         _run(tmp_path / "a", t1=2e-12)
 
-    _run(tmp_path / "b", t1=2e-12)  # damaged arrays: every data file truncated
+    ref = _run(tmp_path / "b", t1=2e-12)  # damaged arrays: every data file truncated
     for p in (tmp_path / "b" / "segment_000002").rglob("*"):
         if p.is_file() and p.parent.name == "d":
             p.write_bytes(p.read_bytes()[:7])
+    # the checkpoint before it is intact: the run resumes from it, with a warning
+    with pytest.warns(UserWarning, match="corrupt checkpoint.*resuming from .*segment_000001"):
+        again = _run(tmp_path / "b", t1=2e-12)
+    assert again.resumed_from == 1
+    np.testing.assert_array_equal(again.m_final, ref.m_final)
+    np.testing.assert_array_equal(again.m_avg, ref.m_avg)
+    _run(tmp_path / "e", t1=2e-12)  # both kept checkpoints damaged: refused
+    for seg in ("segment_000001", "segment_000002"):
+        for p in (tmp_path / "e" / seg).rglob("*"):
+            if p.is_file() and p.parent.name == "d":
+                p.write_bytes(p.read_bytes()[:7])
     with pytest.raises(ValueError, match="corrupt checkpoint"):
-        _run(tmp_path / "b", t1=2e-12)
+        _run(tmp_path / "e", t1=2e-12)
 
     _run(tmp_path / "c", t1=2e-12)  # parameters edited by hand: the hash no longer fits
     text = (tmp_path / "c" / ck._META).read_text().replace("1e-05", "1e-06")

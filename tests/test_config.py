@@ -207,3 +207,78 @@ def test_run_with_checkpoints_resumes(tmp_path):
     np.testing.assert_array_equal(r1["m"], r2["m"])
     np.testing.assert_array_equal(r1["table"]["mx"], r2["table"]["mx"])
     assert len(r1["table"]["t"]) == 5
+
+
+def test_fine_table_interval_saves_up_to_the_stage_end(tmp_path):
+    """``t = 1e-11`` with ``table_every = 1e-13``: 100 · 1e-13 is a rounding step past
+    1e-11, which diffrax refused after compiling; the table now ends at the stage end."""
+    text = BASE.replace(
+        "[material]", "[output]\ntable_every = 1e-13\novf_every = 5e-12\n[material]"
+    )
+    r = run_config.run(config.parse(text, "fine.toml"), tmp_path / "out", progress=False)
+    t = np.asarray(r["table"]["t"])
+    assert t.size == 101 and t[0] == 0.0 and t[-1] == 1e-11
+    np.testing.assert_allclose(np.diff(t), 1e-13, rtol=1e-9)
+    assert len(sorted((tmp_path / "out").glob("m*.ovf"))) == 3
+
+
+def test_checkpointed_run_writes_what_an_uncheckpointed_run_writes(tmp_path):
+    """With ``checkpoint_every`` the table kept only ⟨m⟩ (7 columns, not 11) and no OVF
+    file was written, silently: both runs now write the same columns and files."""
+    out = "[output]\ntable_every = 1e-12\novf_every = 2e-12\n"
+    plain = BASE.replace("t = 1e-11", "t = 4e-12").replace("[material]", out + "[material]")
+    ck = plain.replace("ovf_every", "checkpoint_every = 2e-12\novf_every")
+    runs = {}
+    for name, text in (("plain", plain), ("ck", ck)):
+        r = run_config.run(config.parse(text, f"{name}.toml"), tmp_path / name, progress=False)
+        files = sorted(p.name for p in (tmp_path / name).glob("*.*"))
+        runs[name] = (r, files, read_table(tmp_path / name / "table.txt"))
+    (r0, f0, t0), (r1, f1, t1) = runs["plain"], runs["ck"]
+    assert f0 == f1 == ["m000000.ovf", "m000001.ovf", "m000002.ovf", "table.txt"]
+    assert list(t0) == list(t1) and "E_exchange" in t1 and "E_total" in t1
+    e_scale = np.max(np.abs(r0["table"]["E_exchange"]))
+    for c in r0["table"]:  # segments cut steps at their ends: equal to the tolerance
+        atol = 1e-5 if c[0] == "m" else 1e-4 * e_scale if c[0] == "E" else 0.0
+        np.testing.assert_allclose(r1["table"][c], r0["table"][c], rtol=1e-4, atol=atol)
+    from jaxmag.io import ovf
+
+    for f in f0[:3]:
+        a, b = ovf.read(tmp_path / "plain" / f), ovf.read(tmp_path / "ck" / f)
+        np.testing.assert_allclose(b.values, a.values, atol=1e-4)
+    # run again: restored from the finished checkpoint, the same output bitwise
+    before = {f: (tmp_path / "ck" / f).read_bytes() for f in f1}
+    run_config.run(config.parse(ck, "ck.toml"), tmp_path / "ck", progress=False)
+    assert {f: (tmp_path / "ck" / f).read_bytes() for f in f1} == before
+
+
+def _no_run(*args, **kwargs):
+    raise AssertionError("a stage ran before the configuration was refused")
+
+
+def test_every_stage_is_checked_before_the_first_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_config, "simulate", _no_run)
+    monkeypatch.setattr(run_config, "minimise", _no_run)
+    two = BASE.replace("[material]", "[output]\ntable_every = 1e-12\n[material]")
+    two = two.replace("[[stages]]\n", '[[stages]]\nkind = "relax"\n[[stages]]\n', 1)
+    odd = two + '[[stages]]\nkind = "run"\nt = 2.5e-12\n'
+    with pytest.raises(config.ConfigError, match=r"odd.toml:stages\[2\].t: .* whole number"):
+        run_config.run(config.parse(odd, "odd.toml"), tmp_path / "a", progress=False)
+    ck = two.replace("table_every", "checkpoint_every = 2e-11\ntable_every")
+    with pytest.raises(config.ConfigError, match="ck.toml:output.checkpoint_every: .* longer"):
+        run_config.run(config.parse(ck, "ck.toml"), tmp_path / "b", progress=False)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_unusable_output_folder_and_missing_initial_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_config, "simulate", _no_run)
+    (tmp_path / "file").write_text("a regular file")
+    cfg = config.parse(BASE, "out.toml")
+    with pytest.raises(config.ConfigError, match="out.toml:output.dir: cannot create"):
+        run_config.run(cfg, tmp_path / "file" / "out", progress=False)
+    text = BASE.replace("[material]", '[initial]\nkind = "ovf"\npath = "nope.ovf"\n[material]')
+    cfg = config.parse(text, "init.toml", base=tmp_path)
+    with pytest.raises(config.ConfigError, match="init.toml:initial.path: cannot read .*nope"):
+        run_config.run(cfg, tmp_path / "out", progress=False)
+    (tmp_path / "nope.ovf").write_text("# OOMMF OVF 2.0\n# junk\n")
+    with pytest.raises(config.ConfigError, match="init.toml:initial.path: .*nope.ovf"):
+        run_config.run(cfg, tmp_path / "out", progress=False)

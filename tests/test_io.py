@@ -1,5 +1,7 @@
 """CSV tables: round trip, atomic writes, clear errors on corrupt files."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -38,3 +40,26 @@ def test_corrupt_files(tmp_path, text, match):
     p.write_text(text)
     with pytest.raises(ValueError, match=match):
         read_csv(p)
+
+
+def test_interrupt_keeps_the_old_file_and_stale_temporaries_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "t.csv"
+    write_csv(target, {"a": [1.0]})
+    with pytest.raises(KeyboardInterrupt), atomic_write(target) as f:  # Ctrl-C mid-write
+        f.write("a\n2")
+        raise KeyboardInterrupt
+    assert read_csv(target)["a"].tolist() == [1.0]  # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+    # a writer killed by SIGKILL leaves its temporary file: removed at the next write
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f".t.csv.{dead}.abc123.tmp"
+    stale.write_text("partial")
+    live = tmp_path / f".t.csv.{os.getpid()}.def456.tmp"  # a writer that still runs
+    live.write_text("in progress")
+    write_csv(target, {"a": [3.0]})
+    assert not stale.exists() and live.exists()
+    assert read_csv(target)["a"].tolist() == [3.0]

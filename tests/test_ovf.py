@@ -229,6 +229,29 @@ def test_header_node_count_larger_than_data(tmp_path):
     _raises(p, "text data has 72 values, the header says 4x3x3 nodes .*truncated")
 
 
+def test_header_node_counts_that_overflow(tmp_path):
+    """Node counts whose product overflows int64 gave a numpy reshape error."""
+    p = _good(tmp_path)
+    for c, k in zip("xyz", N, strict=True):
+        _edit(p, f"# {c}nodes: {k}".encode(), f"# {c}nodes: {2**40}".encode())
+    _raises(p, "more than the .* bytes of data can hold")
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary8"])
+def test_non_finite_values_are_refused_unless_allowed(tmp_path, fmt):
+    v = _values(3)
+    v[1, 2, 0, 1], v[0, 0, 0, 0] = 7.5, 8.5  # markers, made NaN and inf below
+    p = tmp_path / f"nan_{fmt}.ovf"
+    raw = ovf.write(p, v, CELL, ORIGIN, fmt).read_bytes()
+    if fmt == "text":  # the writer refuses NaN: put it in the text by hand
+        p.write_bytes(raw.replace(b"7.5", b"nan", 1).replace(b"8.5", b"inf", 1))
+    else:
+        p.write_bytes(raw.replace(struct.pack("<d", 7.5), struct.pack("<d", np.nan), 1))
+    _raises(p, "values are NaN or infinite.*allow_nonfinite=True")
+    got = ovf.read(p, allow_nonfinite=True).values
+    assert np.isnan(got[1, 2, 0, 1])
+
+
 def test_header_node_count_smaller_than_data(tmp_path):
     p = _edit(_good(tmp_path), b"# ynodes: 3", b"# ynodes: 2")
     _raises(p, "node count is smaller than the data")

@@ -172,9 +172,18 @@ def test_switching_commands(tmp_path, capsys):
         ("h,psi_deg,alpha,tau\n1,30,nan,10\n", "NaN"),
         ("h,psi,alpha,tau\n1,30,0.1,10\n", "missing ['psi_deg']"),
         ("h,psi_deg,alpha,tau\n1,30,x,10\n", "not a numeric CSV"),
+        ("h,psi_deg,alpha,tau\n", "a header (h, psi_deg, alpha, tau) but no data rows"),
+        ("h,psi_deg,alpha,tau,h\n1,30,0.1,10,2\n", "duplicated column names ['h']"),
     ]:
         (tmp_path / "in.csv").write_text(text)
         assert _predict(out, tmp_path / "in.csv", tmp_path / "r.csv") == 2
         assert message in capsys.readouterr().err
+        assert not (tmp_path / "r.csv").exists()
+    # α ≤ 0 or τ ≤ 0 gave p_switch = nan and exit status 0, even out of domain
+    for text, column in [("1,30,0,10", "alpha"), ("1,30,0.1,-5", "tau")]:
+        (tmp_path / "in.csv").write_text("h,psi_deg,alpha,tau\n" + text + "\n")
+        args = (tmp_path / "in.csv", tmp_path / "r.csv", "--allow-out-of-domain")
+        assert _predict(out, *args) == 2
+        assert f"column '{column}' must be positive" in capsys.readouterr().err
         assert not (tmp_path / "r.csv").exists()
     assert main(["switching", "train", "--n", "10", "--out", str(tmp_path / "x")]) == 2

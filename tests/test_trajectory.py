@@ -125,5 +125,33 @@ def test_snapshot_keyword_is_checked():
     with pytest.raises(TypeError, match="snapshots"):
         jm.simulate_checkpointed(
             SYSTEM, M0, T1, checkpoint_dir="unused", checkpoint_every=1e-12, save_every=EVERY,
-            snapshots=[0.0],
+            snapshots="yes",
         )  # fmt: skip
+    with pytest.raises(ValueError, match="snapshot times must lie within"):
+        jm.simulate_checkpointed(
+            SYSTEM, M0, T1, checkpoint_dir="unused", checkpoint_every=1e-12, save_every=EVERY,
+            snapshots=[0.0, 2 * T1],
+        )  # fmt: skip
+
+
+def test_an_integration_error_keeps_the_finite_part():
+    """The fixed-step NaN case: saves after the field went non-finite are dropped, and
+    the last good state is the last finite snapshot (the final state is NaN)."""
+    from jaxmag.dynamics import IntegrationError
+
+    ts = jnp.asarray([0.0, 1e-12, 2e-12, 3e-12, np.inf])
+    m_avg = jnp.asarray([[1.0, 0, 0], [0.9, 0.1, 0], [np.nan] * 3, [np.nan] * 3, [np.inf] * 3])
+    snaps = np.ones((3, 3, 2, 1, 1))
+    snaps[2, 0, 1] = np.nan
+    traj = jm.Trajectory(
+        ts=ts, m_avg=m_avg, m_final=jnp.full((3, 2, 1, 1), np.nan), t_final=jnp.asarray(3e-12),
+        stats={}, snapshots=jnp.asarray(snaps), snapshot_ts=ts[:3],
+        energies={"E_zeeman": jnp.asarray([1.0, 2.0, np.nan, np.nan, np.inf])},
+    )  # fmt: skip
+    err = IntegrationError("failed", traj)
+    assert str(err) == "failed" and isinstance(err, RuntimeError)
+    assert err.t_reached == 3e-12 and err.t_last == 1e-12
+    np.testing.assert_array_equal(err.trajectory.ts, [0.0, 1e-12])
+    np.testing.assert_array_equal(err.trajectory.energies["E_zeeman"], [1.0, 2.0])
+    np.testing.assert_array_equal(err.m_last, snaps[1])
+    assert err.trajectory.snapshots.shape[0] == 2

@@ -21,6 +21,7 @@ from jaxmag.cli._config import ConfigError
 from jaxmag.constants import MU0
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._simulate import simulate
+from jaxmag.dynamics._times import clip_times, save_times
 from jaxmag.observables import energy_name
 from jaxmag.statics._relax import minimise
 from jaxmag.vectors import normalise
@@ -78,20 +79,47 @@ def initial_state(cfg: dict, mesh: Mesh):
     from jaxmag.io import ovf
 
     path = cfg["base"] / init["path"]
-    f = ovf.read(path)
+    try:
+        f = ovf.read(path)
+    except OSError as e:
+        raise ConfigError(f"{cfg['source']}:initial.path: cannot read {path} "
+                          f"({e.strerror or e})") from None  # fmt: skip
+    except ValueError as e:
+        raise ConfigError(f"{cfg['source']}:initial.path: {e}") from None
     if f.values.shape != (3, *mesh.shape):
         raise ConfigError(f"{cfg['source']}:initial.path: {path} holds {f.values.shape}, "
                           f"the mesh needs {(3, *mesh.shape)}")  # fmt: skip
     return normalise(jnp.asarray(f.values))
 
 
+def check_stages(cfg: dict) -> None:
+    """Refuse, before any stage runs, a run stage whose time is not a whole number of
+    ``output.table_every`` or is shorter than ``output.checkpoint_every``."""
+    every, ck = cfg["output"]["table_every"], cfg["output"]["checkpoint_every"]
+    for i, stage in enumerate(cfg["stages"]):
+        if stage["kind"] != "run":
+            continue
+        n = int(round(stage["t"] / every))
+        if n < 1 or not np.isclose(n * every, stage["t"], rtol=1e-9, atol=0.0):
+            raise ConfigError(f"{cfg['source']}:stages[{i}].t: {stage['t']} s is not a whole "
+                              f"number of output.table_every = {every} s")  # fmt: skip
+        if ck > stage["t"] * (1 + 1e-9):
+            raise ConfigError(f"{cfg['source']}:output.checkpoint_every: {ck} s is longer "
+                              f"than stages[{i}].t = {stage['t']} s")  # fmt: skip
+
+
+def _output_dir(cfg: dict, out: Path) -> None:
+    """Create the output folder before the first stage, or say why it cannot be."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"{cfg['source']}:output.dir: cannot create {out} "
+                          f"({e.strerror or e})") from None  # fmt: skip
+
+
 def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
     every = cfg["output"]["table_every"]
-    n = int(round(stage["t"] / every))
-    if n < 1 or not np.isclose(n * every, stage["t"], rtol=1e-9, atol=0.0):
-        raise ConfigError(f"{cfg['source']}:stages[{i}].t: {stage['t']} s is not a whole "
-                          f"number of output.table_every = {every} s")  # fmt: skip
-    ts = np.arange(n + 1) * every
+    ts = save_times(0.0, stage["t"], every, name="output.table_every")
     import diffrax
 
     name = stage["solver"]
@@ -99,20 +127,21 @@ def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
     ovf_every = cfg["output"]["ovf_every"]
     snaps = None
     if ovf_every > 0:
-        snaps = np.arange(int(np.floor(stage["t"] / ovf_every + 1e-9)) + 1) * ovf_every
+        # an interval longer than the stage snapshots its start only
+        n_ovf = int(np.floor(stage["t"] / ovf_every * (1 + 1e-9)))
+        snaps = clip_times(np.arange(n_ovf + 1) * ovf_every, 0.0, stage["t"])
     ck_every = cfg["output"]["checkpoint_every"]
-    if ck_every > 0:
+    kw = dict(snapshots=False if snaps is None else snaps, solver=solver, rtol=stage["rtol"],
+              atol=stage["rtol"], progress=progress)  # fmt: skip
+    if ck_every > 0:  # the same output as without checkpoints: table, energies, OVF files
         from jaxmag.dynamics import simulate_checkpointed
 
-        r = simulate_checkpointed(system, m, stage["t"], checkpoint_dir=out / "checkpoints" /
-                                  f"stage{i}", checkpoint_every=ck_every, save_every=every,
-                                  solver=solver, rtol=stage["rtol"], atol=stage["rtol"],
-                                  progress=progress)  # fmt: skip
-        rows = {"t": t_start + np.asarray(r.ts), **_avg(r.m_avg)}
-        return r.m_final, rows, None, None
-    tr = simulate(system, m, stage["t"], ts=ts, snapshots=False if snaps is None else snaps,
-                  solver=solver, rtol=stage["rtol"], atol=stage["rtol"],
-                  progress=progress)  # fmt: skip
+        folder = out / "checkpoints" / f"stage{i}"
+        tr = simulate_checkpointed(system, m, stage["t"], checkpoint_dir=folder,
+                                   checkpoint_every=ck_every, save_every=every,
+                                   save_energies=True, **kw)  # fmt: skip
+    else:
+        tr = simulate(system, m, stage["t"], ts=ts, **kw)
     rows = {"t": t_start + np.asarray(tr.ts), **_avg(tr.m_avg)}
     if tr.energies:
         rows["E_total"] = sum(np.asarray(v) for v in tr.energies.values())
@@ -130,8 +159,10 @@ def run(cfg: dict, out=None, *, progress: bool = True) -> dict:
     from jaxmag.io import write_table
 
     out = Path(out if out is not None else cfg["output"]["dir"])
+    check_stages(cfg)  # every stage, before the first one runs
     mesh, material, mask = build(cfg)
     m = initial_state(cfg, mesh)
+    _output_dir(cfg, out)
     t, table, files, n_snap = 0.0, [], [], 0
     for i, stage in enumerate(cfg["stages"]):
         system = system_for(cfg, mesh, material, mask, stage["B_mT"])

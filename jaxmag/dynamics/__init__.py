@@ -23,9 +23,13 @@ from ._simulate import (
 )
 from ._solver import ProjectedSolver as ProjectedSolver
 from ._solver import max_norm_deviation as max_norm_deviation
+from ._times import clip_times as clip_times
+from ._times import save_times as save_times
+from ._trajectory import IntegrationError as IntegrationError
 from ._trajectory import Trajectory as Trajectory
 
 __all__ = [
+    "IntegrationError",
     "ProjectedSolver",
     "RK4FSAL",
     "TIME_UNIT",
@@ -39,5 +43,7 @@ __all__ = [
     "simulate",
     "simulate_checkpointed",
     "simulate_fixed",
+    "clip_times",
+    "save_times",
     "field_torque",
 ]

@@ -118,7 +118,7 @@ def _run(system, m0, dtau, n_saves, every, psolver, precession, snapshots, check
         block = jax.checkpoint(block)
 
     def observe(y):
-        dev = max_norm_deviation(y)
+        dev = max_norm_deviation(y, system.magnetic)
         y = normalise(y)
         return mean_m(system, y), dev, (y if snapshots else None)
 
@@ -136,5 +136,5 @@ def _run(system, m0, dtau, n_saves, every, psolver, precession, snapshots, check
         snapshots=snaps,
         snapshot_ts=ts if snapshots else None,
         norm_dev=norm_dev,
-        final_norm_dev=max_norm_deviation(ms[-1]),
+        final_norm_dev=max_norm_deviation(ms[-1], system.magnetic),
     )

@@ -10,10 +10,12 @@ digest of the arrays), written atomically after the arrays, so it always names a
 checkpoint. The latest two checkpoints are kept.
 """
 
+import dataclasses
 import hashlib
 import json
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 import diffrax
@@ -26,9 +28,17 @@ import orbax.checkpoint as ocp
 from jaxmag._system import System
 from jaxmag._validate import check_int, check_real
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
-from jaxmag.dynamics._simulate import _check_times, default_controller, default_solver, mean_m
+from jaxmag.dynamics._simulate import (
+    _check_times,
+    _reached_t1,
+    _snapshot_times,
+    default_controller,
+    default_solver,
+    mean_m,
+)
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
-from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
+from jaxmag.dynamics._times import save_times
+from jaxmag.dynamics._trajectory import Trajectory
 from jaxmag.io import atomic_write
 from jaxmag.vectors import normalise
 
@@ -72,6 +82,11 @@ def _observe(tau, y, args):
     return mean_m(args, normalise(y))
 
 
+def _observe_energies(tau, y, args):
+    m = normalise(y)
+    return mean_m(args, m), args.energies(m, tau * TIME_UNIT)
+
+
 def _pieces(solver, rtol, atol):
     return (
         diffrax.ODETerm(scaled_rhs),
@@ -91,13 +106,16 @@ def _init(system, m0, ta, tb, solver, rtol, atol):
 
 
 @eqx.filter_jit
-def _segment(system, carry, ta, tb, ts, solver, rtol, atol, max_steps, snapshots):
-    """One segment ``[ta, tb]`` (s) with save times ``ts`` (s); compiled once per run."""
+def _segment(system, carry, ta, tb, ts, snap_ts, solver, rtol, atol, max_steps, energies):
+    """One segment ``[ta, tb]`` (s) with save times ``ts`` and snapshot times ``snap_ts``
+    (s, or ``None``); compiled once per run."""
     term, psolver, ctrl = _pieces(solver, rtol, atol)
     y, sstate, cstate, jump = carry
-    subs = [diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=_observe), diffrax.SubSaveAt(t1=True)]
+    observe = _observe_energies if energies else _observe
+    subs = [diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=observe), diffrax.SubSaveAt(t1=True)]
+    snapshots = snap_ts is not None
     if snapshots:
-        subs.append(diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=lambda tau, y, args: normalise(y)))
+        subs.append(diffrax.SubSaveAt(ts=snap_ts / TIME_UNIT, fn=lambda tau, y, args: normalise(y)))
     saveat = diffrax.SaveAt(subs=subs, solver_state=True, controller_state=True, made_jump=True)
     sol = diffrax.diffeqsolve(
         term, psolver, ta / TIME_UNIT, tb / TIME_UNIT, cstate[1], y, system, saveat=saveat,
@@ -106,7 +124,7 @@ def _segment(system, carry, ta, tb, ts, solver, rtol, atol, max_steps, snapshots
     )  # fmt: skip
     carry = (sol.ys[1][-1], sol.solver_state, sol.controller_state, jnp.asarray(sol.made_jump))
     steps = jnp.stack([sol.stats["num_accepted_steps"], sol.stats["num_rejected_steps"]])
-    ok = sol.result == diffrax.RESULTS.successful
+    ok = _reached_t1(sol.result, sol.ts[1][-1], tb / TIME_UNIT) == diffrax.RESULTS.successful
     obs = (sol.ys[0], sol.ys[2] if snapshots else None)
     return carry, obs, ok, steps, sol.ts[1][-1] * TIME_UNIT
 
@@ -146,12 +164,19 @@ def _schedule(t0, t1, every, save_every):
     k = max(1, int(np.ceil((t1 - t0) / every * (1 - 1e-9))))
     bounds = np.minimum(t0 + every * np.arange(k + 1), t1)
     bounds[-1] = t1
-    ts = np.minimum(t0 + save_every * np.arange(int((t1 - t0) / save_every * (1 + 1e-9)) + 1), t1)
+    ts = save_times(t0, t1, save_every)
+    return bounds, ts, *_split(bounds, ts)
+
+
+def _split(bounds, ts):
+    """Per segment of ``bounds``, the indices of the times ``ts`` (s) in it and those times
+    padded with the segment's end to one length."""
+    k = len(bounds) - 1
     seg = np.clip(np.searchsorted(bounds, ts, side="left") - 1, 0, k - 1)
     idx = [np.nonzero(seg == i)[0] for i in range(k)]
     w = max(1, max(len(i) for i in idx))
     pads = [np.append(ts[i], np.full(w - len(i), bounds[j + 1])) for j, i in enumerate(idx)]
-    return bounds, ts, idx, pads
+    return idx, pads
 
 
 def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, max_steps, key):
@@ -177,8 +202,31 @@ def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, 
         raise TypeError(f"key must be a JAX PRNG key or None, got {type(key).__name__}")
 
 
-def _read_meta(folder: Path, params: dict) -> dict | None:
-    """The checkpoint's metadata (``None`` if there is none), checked against ``params``."""
+def _details(system: System) -> dict:
+    """Per-field digests of the material and per-term digests of the system, stored
+    beside ``params`` so that a refused resume names what changed (``material.Ms``)."""
+    mat = system.material
+    names = [f.name for f in dataclasses.fields(mat)]
+    terms = {f"{i}:{type(t).__name__}": _digest(t) for i, t in enumerate(system.terms)}
+    return {
+        "material": {n: _digest(getattr(mat, n)) for n in names},
+        "system": {**terms, "gamma": _digest(system.gamma)},
+    }
+
+
+def _changed(saved: dict, now: dict) -> list[str]:
+    """``group.key`` for every entry of the detail digests that differs."""
+    out = []
+    for group, entries in now.items():
+        old = saved.get(group, {})
+        out += [f"{group}.{k}" for k in entries if old.get(k) != entries[k]]
+        out += [f"{group}.{k} (removed)" for k in old if k not in entries]
+    return out
+
+
+def _read_meta(folder: Path, params: dict, details: dict | None = None) -> dict | None:
+    """The checkpoint's metadata (``None`` if there is none), checked against ``params``
+    (and, to name what changed, against ``details``)."""
     path = folder / _META
     if not path.exists():
         return None
@@ -194,6 +242,12 @@ def _read_meta(folder: Path, params: dict) -> dict | None:
     diff = [
         f"{k}: saved {saved.get(k)!r}, now {v!r}" for k, v in params.items() if saved.get(k) != v
     ]
+    if diff and details is not None and isinstance(meta.get("details"), dict):
+        named = _changed(meta["details"], details)
+        if named:
+            diff = [d for d in diff if d.split(":")[0] not in details] + [
+                f"changed: {', '.join(named)}"
+            ]
     if diff:
         raise ValueError(
             f"{folder} holds a checkpoint of a different run ({'; '.join(diff)}); "
@@ -219,18 +273,46 @@ def _restore(ckptr, folder: Path, meta: dict, target: dict, bounds) -> dict:
     return out
 
 
-def _write(ckptr, folder: Path, k: int, state: dict, meta: dict, prev: int | None):
-    """Checkpoint after ``k`` segments, point ``checkpoint.json`` at it, drop older ones."""
+_ENTRY = ("segment", "folder", "digest")
+"""The keys of one checkpoint's entry in ``checkpoint.json`` (and of its ``previous``)."""
+
+
+def _write(ckptr, folder: Path, k: int, state: dict, meta: dict, prev: dict | None) -> dict:
+    """Checkpoint after ``k`` segments, point ``checkpoint.json`` at it (and at `prev`,
+    the checkpoint before it, kept as a fallback), drop older ones. Returns the entry
+    (segment, folder, digest) of this checkpoint."""
     name = f"segment_{k:06d}"
     ckptr.save(folder / name, state, force=True)
     ckptr.wait_until_finished()
-    meta = dict(meta, segment=k, folder=name, digest=_digest(state))
+    entry = {"segment": k, "folder": name, "digest": _digest(state)}
+    meta = dict(meta, **entry, previous=prev)
     with atomic_write(folder / _META) as f:
         f.write(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    keep = {name, None if prev is None else f"segment_{prev:06d}"}
+    keep = {name, None if prev is None else prev["folder"]}
     for p in folder.glob("segment_*"):
         if p.name not in keep:
             shutil.rmtree(p, ignore_errors=True)
+    return entry
+
+
+def _restore_or_previous(ckptr, folder: Path, meta: dict, target: dict, bounds):
+    """(state, segment): the latest checkpoint, or, if it is damaged, the one before it
+    (kept for that), with a warning; if both are damaged, the error of the latest."""
+    try:
+        return _restore(ckptr, folder, meta, target, bounds), meta["segment"]
+    except ValueError as e:
+        prev = meta.get("previous")
+        if not isinstance(prev, dict):
+            raise
+        try:
+            state = _restore(ckptr, folder, prev, target, bounds)
+        except ValueError:
+            raise e from None
+        warnings.warn(
+            f"{e}; resuming from the checkpoint before it ({prev.get('folder')}), which is intact",
+            stacklevel=3,
+        )
+        return state, prev["segment"]
 
 
 def simulate_checkpointed(
@@ -248,7 +330,8 @@ def simulate_checkpointed(
     key: jax.Array | None = None,
     progress: bool = False,
     max_steps: int = 1_000_000,
-    snapshots: bool = False,
+    snapshots=False,
+    save_energies: bool = False,
 ) -> Trajectory:
     """Integrate the LLG equation over ``[t0, t1]`` in segments, checkpointing after each.
 
@@ -273,16 +356,20 @@ def simulate_checkpointed(
     - `key`: a PRNG key, stored in the checkpoint and passed through (may be ``None``).
     - `progress`: print one line per segment (simulated time in s, wall time in s).
     - `max_steps`: the most steps per segment.
-    - `snapshots`: also keep the full field m at the save times (``True``/``False``; they
-      are part of the checkpoint).
+    - `snapshots`: also keep the full field m: ``True`` at the save times, or an array
+      of times in s of its own within ``[t0, t1]``; ``False`` for none. They are part of
+      the checkpoint.
+    - `save_energies`: also save the energy of each term (J) at the save times, as
+      :func:`~jaxmag.simulate` does (part of the checkpoint).
 
     Returns a :class:`~jaxmag.Trajectory` with `resumed_from`, `key` and
-    ``stats["n_segments"]`` (no `energies` or `norm_dev`). Raises ``RuntimeError`` if a
-    segment fails; the checkpoint before it is kept.
+    ``stats["n_segments"]`` (`energies` if asked for; no `norm_dev`). Raises
+    ``RuntimeError`` if a segment fails; the checkpoint before it is kept.
     """
     solver = default_solver(rtol) if solver is None else solver
-    snapshots = snapshot_flag(snapshots, "simulate_checkpointed")
     _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, max_steps, key)
+    if not isinstance(save_energies, bool | np.bool_):
+        raise TypeError(f"save_energies must be True or False, got {save_energies!r}")
     folder = Path(checkpoint_dir).absolute()
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"checkpoint_dir {folder} exists and is not a folder")
@@ -290,6 +377,13 @@ def simulate_checkpointed(
     t0, t1, every, save_every = float(t0), float(t1), float(checkpoint_every), float(save_every)
     bounds, ts, idx, pads = _schedule(t0, t1, every, save_every)
     n_seg = len(bounds) - 1
+    snap_ts = _snapshot_times(snapshots, ts)
+    snap_param = snap_ts is not None  # True: at the save times
+    if snap_ts is not None and snap_ts is not ts:
+        snap_ts = _check_times(t0, t1, np.asarray(snap_ts, dtype=float), "snapshot times")
+        snap_param = _digest(snap_ts)
+    sidx, spads = _split(bounds, snap_ts) if snap_ts is not None else ([None] * n_seg,) * 2
+    names = list(jax.eval_shape(lambda m: system.energies(m, t0), m0)) if save_energies else []
     key_data, key_impl = _key_parts(key)
     params = {
         "mesh": {"n": list(system.mesh.n), "cell": list(system.mesh.cell)},
@@ -301,9 +395,13 @@ def simulate_checkpointed(
         **{"t0": t0, "t1": t1, "checkpoint_every": every, "save_every": save_every},
         **{"rtol": float(rtol), "atol": float(atol), "solver": type(solver).__name__},
         "key": None if key is None else _digest((key_data, key_impl)),
-        **({"snapshots": True} if snapshots else {}),  # absent: older checkpoints resume
+        # absent when off: older checkpoints resume
+        **({"snapshots": snap_param} if snap_param else {}),
+        **({"energies": names} if save_energies else {}),
     }
     base = {"format": _FORMAT, "n_segments": n_seg, "params": params, "params_hash": _hash(params)}
+    details = _details(system)
+    base["details"] = details
     rt, at = np.asarray(rtol, dtype=float), np.asarray(atol, dtype=float)
     shapes = eqx.filter_eval_shape(_init, system, m0, bounds[0], bounds[1], solver, rt, at)
     leaves, treedef = jax.tree.flatten(shapes)
@@ -313,19 +411,24 @@ def simulate_checkpointed(
         "key": key_data,
         "steps": np.zeros(2, np.int64),
     }
-    if snapshots:
-        state["snapshots"] = np.full((len(ts), *m0.shape), np.nan, m0.dtype)
+    if snap_ts is not None:
+        state["snapshots"] = np.full((len(snap_ts), *m0.shape), np.nan, m0.dtype)
+    if save_energies:
+        state["energies"] = np.full((len(ts), len(names)), np.nan, m0.dtype)
     with ocp.StandardCheckpointer() as ckptr:
-        meta = _read_meta(folder, params)
-        start = 0 if meta is None else meta["segment"]
+        meta = _read_meta(folder, params, details)
+        start, last = 0, None
         if meta is None:
             carry = jax.device_get(_init(system, m0, bounds[0], bounds[1], solver, rt, at))
         else:
-            state = _restore(ckptr, folder, meta, state, bounds)
+            state, start = _restore_or_previous(ckptr, folder, meta, state, bounds)
             carry = jax.tree.unflatten(treedef, [state["carry"][k] for k in sorted(state["carry"])])
+            fell_back = start != meta["segment"]
+            last = meta["previous"] if fell_back else {k: meta.get(k) for k in _ENTRY}
         for k in range(start, n_seg):
             wall = time.perf_counter()
-            seg = (*bounds[k : k + 2], pads[k], solver, rt, at, max_steps, snapshots)
+            seg = (*bounds[k : k + 2], pads[k], spads[k], solver, rt, at, max_steps)
+            seg = (*seg, bool(save_energies))
             carry, (obs, snaps), ok, steps, t_end = jax.device_get(_segment(system, carry, *seg))
             if not ok or not np.all(np.isfinite(carry[0])):
                 raise RuntimeError(
@@ -333,12 +436,16 @@ def simulate_checkpointed(
                     f"[{bounds[k]:.6g}, {bounds[k + 1]:.6g}] s (steps exhausted, the step "
                     "size collapsed or the field is not finite); earlier checkpoints are kept"
                 )
-            state["table"][idx[k]] = obs[: len(idx[k])]
-            if snapshots:
-                state["snapshots"][idx[k]] = snaps[: len(idx[k])]
+            n_k = len(idx[k])
+            if save_energies:
+                obs, energies = obs
+                state["energies"][idx[k]] = np.stack([energies[n] for n in names], 1)[:n_k]
+            state["table"][idx[k]] = obs[:n_k]
+            if snap_ts is not None:
+                state["snapshots"][sidx[k]] = snaps[: len(sidx[k])]
             state["steps"] = state["steps"] + steps
             state["carry"] = {f"{i:04d}": x for i, x in enumerate(jax.tree.leaves(carry))}
-            _write(ckptr, folder, k + 1, state, base, k or None)
+            last = _write(ckptr, folder, k + 1, state, base, last)
             if progress:
                 print(
                     f"segment {k + 1}/{n_seg}: t = {bounds[k + 1]:.6g} s of {t1:.6g} s, "
@@ -359,9 +466,12 @@ def simulate_checkpointed(
             **{"num_steps": acc + rej, "num_accepted_steps": acc, "num_rejected_steps": rej},
             "n_segments": n_seg,
         },
-        snapshots=jnp.asarray(state["snapshots"]) if snapshots else None,
-        snapshot_ts=jnp.asarray(ts) if snapshots else None,
-        final_norm_dev=max_norm_deviation(m_final),
+        energies={n: jnp.asarray(state["energies"][:, j]) for j, n in enumerate(names)}
+        if save_energies
+        else None,
+        snapshots=None if snap_ts is None else jnp.asarray(state["snapshots"]),
+        snapshot_ts=None if snap_ts is None else jnp.asarray(snap_ts),
+        final_norm_dev=max_norm_deviation(m_final, system.magnetic),
         result=diffrax.RESULTS.successful,
         resumed_from=start if meta is not None else None,
         key=key_out,

@@ -8,11 +8,12 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from jaxmag._system import System
-from jaxmag._validate import check_real, is_concrete
+from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
-from jaxmag.dynamics._trajectory import Trajectory
+from jaxmag.dynamics._times import clip_times, save_times
+from jaxmag.dynamics._trajectory import IntegrationError, Trajectory
 from jaxmag.vectors import max_abs, normalise
 
 DT_MIN: float = 1e-20
@@ -66,7 +67,9 @@ def _stages(solver) -> int:
     return len(tab.c) + 1 - (1 if tab.fsal else 0)
 
 
-def _check_times(t0, t1, ts):
+def _check_times(t0, t1, ts, name: str = "save times"):
+    """Check the run's ends and the times `ts` (s) in it; returns `ts`, with times a
+    rounding error outside ``[t0, t1]`` moved onto the end (:func:`clip_times`)."""
     check_real("t0 (s)", t0)
     check_real("t1 (s)", t1)
     if is_concrete(t1) and is_concrete(t0) and not float(t1) > float(t0):
@@ -74,13 +77,13 @@ def _check_times(t0, t1, ts):
     if ts is not None and is_concrete(ts):
         a = np.asarray(ts, dtype=float)
         if a.ndim != 1 or a.size == 0:
-            raise ValueError(f"save times must be a non-empty 1D array, got shape {a.shape}")
-        check_real("save times (s)", a)
+            raise ValueError(f"{name} must be a non-empty 1D array, got shape {a.shape}")
+        check_real(f"{name} (s)", a)
         if np.any(np.diff(a) < 0):
-            raise ValueError("save times must be non-decreasing")
+            raise ValueError(f"{name} must be non-decreasing")
         if is_concrete(t0) and is_concrete(t1):
-            if a[0] < float(t0) or a[-1] > float(t1) * (1 + 1e-12):
-                raise ValueError("save times must lie within [t0, t1]")
+            return clip_times(a, t0, t1, name=name)
+    return ts
 
 
 def simulate(
@@ -110,9 +113,11 @@ def simulate(
     - `system`: the :class:`System`.
     - `m0`: initial magnetisation, ``(3, nx, ny, nz)`` or ``(3,)`` (uniform); normalised.
     - `t1`, `t0`: end and start time in s.
-    - `save_every`: save interval in s: saves at ``t0 + k * save_every`` up to `t1`
-      (default: 100 saves over the run); or give `ts`, an explicit array of save times
-      in s.
+    - `save_every`: save interval in s, at most ``t1 - t0``: saves at
+      ``t0 + k * save_every`` up to `t1` (default: 100 saves over the run; a time a
+      rounding error past `t1` is `t1`, see :func:`~jaxmag.dynamics.save_times`); or
+      give `ts`, an explicit non-decreasing array of save times in s within
+      ``[t0, t1]``.
     - `snapshots`: keep the full field m: ``True`` at every save time, or an array of
       times in s of its own (dense output, within ``[t0, t1]``); ``False`` for none.
     - `solver`: a diffrax solver, wrapped in :class:`ProjectedSolver` (default
@@ -126,7 +131,7 @@ def simulate(
       stiffest exchange mode, where ``RK4FSAL`` needs 1.8× fewer field evaluations
       than ``Dopri5`` (``Bosh3`` 1.7×); at tight tolerances prefer ``Dopri5``.
     - `dt0`: initial step in s (default: chosen by diffrax).
-    - `max_steps`: a failure is raised beyond this.
+    - `max_steps`: the step limit, a positive integer; a failure is raised beyond it.
     - `precession`: ``False`` for damping-only dynamics.
     - `save_energies`: save the energy of each term at the save times.
     - `adjoint`: diffrax adjoint for gradients (default ``RecursiveCheckpointAdjoint``,
@@ -135,25 +140,27 @@ def simulate(
       ``diffrax.ConstantStepSize()`` with a given `dt0` (s).
     - `progress`: show a progress bar while integrating (diffrax's `TqdmProgressMeter`).
 
-    Raises ``RuntimeError``, naming the time reached, if the integration fails (steps
-    exhausted or collapsed); inside ``jit``/``vmap``, the error is raised at run time.
+    Raises :class:`~jaxmag.dynamics.IntegrationError` (a ``RuntimeError``), naming the
+    time reached, if the integration fails (steps exhausted or collapsed, or a non-finite
+    field); it holds the trajectory saved up to the failure and the last finite state.
+    Inside ``jit``/``vmap`` the error is raised at run time (without them).
     """
     m0 = system.check_magnetisation(m0)
     _check_times(t0, t1, None)  # before t1 - t0 sets the default save_every
     if ts is None:
         if save_every is None:
-            save_every = (t1 - t0) / 100
-        check_real("save_every (s)", save_every, positive=True)
-        n = int(np.floor((t1 - t0) / save_every * (1 + 1e-9))) + 1
-        ts = t0 + save_every * np.arange(n)
-    _check_times(t0, t1, ts)
+            save_every = (float(t1) - float(t0)) / 100
+        ts = save_times(t0, t1, save_every)
+    ts = _check_times(t0, t1, ts)
     snapshot_ts = _snapshot_times(snapshots, ts)
     if snapshot_ts is not None:
-        _check_times(t0, t1, snapshot_ts)
+        snapshot_ts = _check_times(t0, t1, snapshot_ts, "snapshot times")
     check_real("rtol", rtol, positive=True)
     check_real("atol", atol, positive=True)
     if dt0 is not None:
         check_real("dt0 (s)", dt0, positive=True)
+    if max_steps is not None:  # None: unbounded (diffrax allows it with some adjoints)
+        max_steps = check_int("max_steps", max_steps)
     solver = default_solver(rtol) if solver is None else solver
     if not isinstance(solver, diffrax.AbstractSolver):
         raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
@@ -183,9 +190,11 @@ def simulate(
     ok = traj.result == diffrax.RESULTS.successful
     if is_concrete(ok):
         if not bool(ok):
-            raise RuntimeError(
+            raise IntegrationError(
                 f"LLG integration failed at t = {float(traj.t_final):.6g} s of "
-                f"[{float(t0):.6g}, {float(t1):.6g}] s: {_reason(traj)}"
+                f"[{float(t0):.6g}, {float(t1):.6g}] s: {_reason(traj)} (the part saved "
+                "so far and the last state are the error's .trajectory and .m_last)",
+                traj,
             )
     else:
         traj = error_if_any_mode(
@@ -217,16 +226,17 @@ def _snapshot_times(snapshots, ts):
 
 
 def check_finite(out, t_last, label: str, hint: str = ""):
-    """Raise if ``out.m_avg`` or ``out.m_final`` is not finite, naming the first save
-    time at which it happened (``t_last`` if only the final state is); inside
-    ``jit``/``grad``/``vmap`` the error is raised at run time."""
+    """Raise :class:`IntegrationError` (with the finite part of ``out``) if ``out.m_avg``
+    or ``out.m_final`` is not finite, naming the first save time at which it happened
+    (``t_last`` if only the final state is); inside ``jit``/``grad``/``vmap`` the error
+    is raised at run time."""
     bad = ~jnp.all(jnp.isfinite(out.m_avg), axis=1)
     finite = jnp.invert(jnp.any(bad)) & jnp.all(jnp.isfinite(out.m_final))
     if not is_concrete(finite):
         return error_if_any_mode(out, jnp.invert(finite), f"{label} produced NaN or inf")
     if not bool(finite):
         t_bad = float(out.ts[jnp.argmax(bad)]) if bool(jnp.any(bad)) else float(t_last)
-        raise RuntimeError(f"{label} produced NaN or inf by t = {t_bad:.6g} s{hint}")
+        raise IntegrationError(f"{label} produced NaN or inf by t = {t_bad:.6g} s{hint}", out)
     return out
 
 
@@ -283,7 +293,7 @@ def _solve(
 
     def observe(tau, y, args):
         m = normalise(y)
-        out = {"m_avg": mean_m(args, m), "norm_dev": max_norm_deviation(m)}
+        out = {"m_avg": mean_m(args, m), "norm_dev": max_norm_deviation(m, args.magnetic)}
         if save_energies:
             out["energies"] = args.energies(m, tau * u)
         return out
@@ -330,7 +340,16 @@ def _solve(
         m_final=normalise(m_final),
         t_final=sol.ts[1][-1] * u,
         norm_dev=obs["norm_dev"],
-        final_norm_dev=max_norm_deviation(m_final),
+        final_norm_dev=max_norm_deviation(m_final, system.magnetic),
         stats=stats,
-        result=sol.result,
+        result=_reached_t1(sol.result, sol.ts[1][-1], t1 / u),
     )
+
+
+def _reached_t1(result, t_end, t1):
+    """diffrax's result, with the step-size floor forgiven once the run is at ``t1``: the
+    controller judges the step it proposes next, so a last step cut short to land on
+    ``t1`` (a tiny ``t1``, or ``t1`` a rounding error past a step end) would otherwise
+    fail a run that is complete."""
+    done = (result == diffrax.RESULTS.dt_min_reached) & (t_end >= t1)
+    return diffrax.RESULTS.where(done, diffrax.RESULTS.successful, result)

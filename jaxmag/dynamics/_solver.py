@@ -75,7 +75,12 @@ class ProjectedSolver(diffrax.AbstractWrappedSolver):
         return self.solver.func(terms, t0, y0, args)
 
 
-def max_norm_deviation(m) -> jnp.ndarray:
-    """``max | |m| - 1 |`` over non-zero vectors (non-magnetic cells excluded)."""
+def max_norm_deviation(m, magnetic=None) -> jnp.ndarray:
+    """``max | |m| - 1 |`` over the cells: zero vectors count as non-magnetic cells
+    (deviation 0), unless the boolean ``(nx, ny, nz)`` map `magnetic` says the cell is
+    magnetic (deviation 1: a magnetisation that vanished, e.g. by overflow)."""
     n = jnp.sqrt(dot(m, m))
-    return jnp.max(jnp.where(n > 0, jnp.abs(n - 1), 0.0))
+    dev = jnp.where(n > 0, jnp.abs(n - 1), 0.0)
+    if magnetic is not None:
+        dev = jnp.where(magnetic & (n == 0), 1.0, dev)
+    return jnp.max(dev)

@@ -76,6 +76,74 @@ def snapshot_flag(snapshots, entry: str) -> bool:
         raise TypeError(
             f"{entry}: snapshots must be True (the field m at every save time) or False, "
             f"got {type(snapshots).__name__}; snapshots at times of their own need "
-            "jaxmag.simulate"
+            "jaxmag.simulate or jaxmag.simulate_checkpointed"
         )
     return bool(snapshots)
+
+
+class IntegrationError(RuntimeError):
+    """A run that failed part-way (steps exhausted, the step size collapsed, or a
+    non-finite field); the message names the time reached and the reason.
+
+    What the run had done is kept:
+
+    - `t_reached`: the time in s the integration reached.
+    - `trajectory`: the :class:`Trajectory` up to the failure: the saves (``ts``,
+      ``m_avg``, ``energies``, ``norm_dev``, ``snapshots``) up to `t_reached` whose
+      values are finite; its ``m_final`` and ``t_final`` are `m_last` and `t_last`.
+    - `m_last`, `t_last`: the last finite state ``(3, nx, ny, nz)`` and its time in s:
+      the state at `t_reached` if it is finite, else the last finite snapshot (``None``
+      if there is none: ask for ``snapshots`` to keep states).
+
+    Under an eager ``jax.grad`` the values are tracers: then only `t_reached` is kept
+    (`trajectory`, `m_last` and `t_last` are ``None``).
+    """
+
+    def __init__(self, message: str, trajectory: Trajectory):
+        super().__init__(message)
+        self.t_reached = float(trajectory.t_final)
+        self.trajectory = self.m_last = self.t_last = None
+        arrays = [x for x in jax.tree.leaves(trajectory) if isinstance(x, jax.Array)]
+        if all(not isinstance(x, jax.core.Tracer) for x in arrays):  # not under grad
+            self.trajectory = saved_part(trajectory)
+            self.m_last = self.trajectory.m_final
+            self.t_last = None if self.m_last is None else float(self.trajectory.t_final)
+
+
+def saved_part(traj: Trajectory) -> Trajectory:
+    """``traj`` cut at the first save that lies beyond `t_final` or holds a non-finite
+    value (diffrax leaves unreached saves as ``inf``); see :class:`IntegrationError`."""
+    t_end = float(traj.t_final)
+    ts, m_avg = np.asarray(traj.ts), np.asarray(traj.m_avg)
+    good = np.isfinite(ts) & (ts <= t_end) & np.all(np.isfinite(m_avg), axis=1)
+    for name in ("norm_dev",):
+        if getattr(traj, name) is not None:
+            good &= np.isfinite(np.asarray(getattr(traj, name)))
+    if traj.energies:
+        good &= np.all([np.isfinite(np.asarray(v)) for v in traj.energies.values()], axis=0)
+    n = int(np.argmin(good)) if not np.all(good) else good.size
+    snaps, snap_ts = traj.snapshots, traj.snapshot_ts
+    if snaps is not None:
+        st, sv = np.asarray(snap_ts), np.asarray(snaps)
+        ok = np.isfinite(st) & (st <= t_end) & np.all(np.isfinite(sv), axis=(1, 2, 3, 4))
+        k = int(np.argmin(ok)) if not np.all(ok) else ok.size
+        snaps, snap_ts = snaps[:k], snap_ts[:k]
+    m_last, t_last = traj.m_final, traj.t_final
+    if not np.all(np.isfinite(np.asarray(m_last))):
+        has = snaps is not None and len(snaps) > 0
+        m_last, t_last = (snaps[-1], snap_ts[-1]) if has else (None, None)
+    return Trajectory(
+        ts=traj.ts[:n],
+        m_avg=traj.m_avg[:n],
+        m_final=m_last,
+        t_final=t_last,
+        stats=traj.stats,
+        snapshots=snaps,
+        snapshot_ts=snap_ts,
+        energies=None if traj.energies is None else {k: v[:n] for k, v in traj.energies.items()},
+        norm_dev=None if traj.norm_dev is None else traj.norm_dev[:n],
+        final_norm_dev=traj.final_norm_dev,
+        result=traj.result,
+        resumed_from=traj.resumed_from,
+        key=traj.key,
+    )

@@ -1,6 +1,7 @@
 """Atomic file writes: a file appears whole or not at all."""
 
 import contextlib
+import glob
 import os
 import tempfile
 import zipfile
@@ -12,10 +13,16 @@ import numpy as np
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w"):
     """Open a temporary file beside ``path`` for writing; on success rename it onto
-    ``path`` (atomic on POSIX), on error remove it. Parent folders are created."""
+    ``path`` (atomic on POSIX), on error (Ctrl-C included) remove it. Parent folders are
+    created. Temporary files of ``path`` left by a killed writer (SIGKILL, power loss:
+    no cleanup runs) are removed here, at the next write: their names carry the writer's
+    process id, and a file whose process no longer runs is stale."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale(path)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -29,6 +36,28 @@ def atomic_write(path, mode: str = "w"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove ``.{name}.{pid}.*.tmp`` files beside `path` whose process has ended."""
+    prefix = f".{path.name}."
+    for p in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = p.name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
 
 
 def read_npz(path, what: str = "file") -> dict:

@@ -5,6 +5,7 @@ A mumax3 table has one header line ``# t (s)\tmx ()\tmy ()\tmz ()\t...``, each c
 pandas reads it with ``pandas.read_csv(path, sep="\t")``.
 """
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,8 @@ def write_csv(path, columns: dict) -> Path:
 def read_csv(path) -> dict:
     """Read a CSV with a one-line header into ``{name: float array}``.
 
-    Raises ``ValueError`` on an empty, ragged or non-numeric file.
+    Raises ``ValueError`` on an empty, ragged or non-numeric file, a header without data
+    rows, or duplicated column names.
     """
     path = Path(path)
     with open(path) as f:
@@ -45,10 +47,17 @@ def read_csv(path) -> dict:
     if not header:
         raise ValueError(f"{path}: empty file, expected a header line")
     names = [h.strip() for h in header.split(",")]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"{path}: duplicated column names {dup} in the header")
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # numpy's "input contained no data"
+            data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
     except ValueError as e:
         raise ValueError(f"{path}: not a numeric CSV table ({e})") from None
+    if data.size == 0:
+        raise ValueError(f"{path}: a header ({', '.join(names)}) but no data rows")
     if data.shape[1] != len(names):
         raise ValueError(f"{path}: {data.shape[1]} columns but {len(names)} header names")
     return {k: data[:, i] for i, k in enumerate(names)}

@@ -9,6 +9,7 @@ https://math.nist.gov/oommf/doc/userguide20a3/userguide/Vector_Field_File_Format
 """
 
 import dataclasses
+import math
 import re
 from pathlib import Path
 
@@ -172,19 +173,22 @@ def _data(path: Path, rest: bytes, fmt: str, version: int, count: int, what: str
     return np.frombuffer(rest[size:need], dt).astype(np.float64)
 
 
-def read(path) -> OVFField:
+def read(path, *, allow_nonfinite: bool = False) -> OVFField:
     """Read an OVF 1.0 or 2.0 file with a rectangular mesh.
 
     **Arguments:**
 
     - `path`: the file.
+    - `allow_nonfinite`: accept NaN or infinite values (refused by default: a
+      magnetisation or field with them is a damaged file or a failed run).
 
     **Returns:** an `OVFField`; `cell` and `origin` in m (converted from the header's
     `meshunit`), values multiplied by the OVF 1.0 `valuemultiplier` where given.
 
     Raises `ValueError`, naming the file, for anything that is not a complete, consistent
     OVF file: bad first line, missing header entries, irregular mesh, unknown data
-    format, wrong check value, truncated or surplus data, non-numeric text.
+    format, wrong check value, truncated or surplus data, non-numeric text, node counts
+    larger than the file can hold, non-finite values (unless allowed).
     """
     path = Path(path)
     raw = path.read_bytes()
@@ -214,9 +218,20 @@ def read(path) -> OVFField:
         else _get(path, keys, f"{c}base") * scale - d / 2
         for c, d in zip("xyz", cell, strict=True)
     )
-    count = int(np.prod(n)) * dim
+    count = math.prod(n) * dim  # Python integers: no overflow for absurd headers
     what = f"{n[0]}x{n[1]}x{n[2]} nodes x valuedim {dim} = {count} values"
+    if count > len(raw) - start:  # every value takes at least one byte
+        raise ValueError(
+            f"{path}: the header says {what}, more than the {len(raw) - start} bytes of "
+            "data can hold (wrong node counts)"
+        )
     flat = _data(path, raw[start:], fmt, version, count, what)
+    if not allow_nonfinite and not np.all(np.isfinite(flat)):
+        bad = int(np.count_nonzero(~np.isfinite(flat)))
+        raise ValueError(
+            f"{path}: {bad} of {count} values are NaN or infinite (pass "
+            "allow_nonfinite=True to read them anyway)"
+        )
     if version == 1 and "valuemultiplier" in keys:
         flat = flat * _get(path, keys, "valuemultiplier")
     values = np.ascontiguousarray(flat.reshape(n[2], n[1], n[0], dim).transpose(3, 2, 1, 0))

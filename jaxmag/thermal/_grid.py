@@ -14,6 +14,7 @@ from jaxmag._validate import check_real
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import mean_m
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
+from jaxmag.dynamics._times import clip_times, save_times
 from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
 from jaxmag.thermal._field import (
     _levy,
@@ -106,23 +107,18 @@ def simulate_thermal(
     check_real("atol", atol, positive=True)
     solver = check_solver(diffrax.Heun() if solver is None else solver, adaptive)
     if ts is None:
-        if save_every is None:
-            save_every = t1 / 100
-        check_real("save_every (s)", save_every, positive=True)
-        n = int(np.floor(t1 / save_every * (1 + 1e-9))) + 1
-        ts = save_every * np.arange(n)
+        ts = save_times(0.0, t1, float(t1) / 100 if save_every is None else save_every)
     ts = np.asarray(ts, dtype=float)
     check_real("save times ts (s)", ts)
     if ts.ndim != 1 or ts.size == 0 or np.any(np.diff(ts) < 0):
         raise ValueError("save times ts must be a non-empty non-decreasing 1D array")
-    if ts[0] < 0 or ts[-1] > t1 * (1 + 1e-12):
-        raise ValueError("save times ts must lie within [0, t1]")
+    ts = clip_times(ts, 0.0, t1, name="save times ts")
     n_steps = None
     if not adaptive:
         n_steps = int(round(t1 / dt))
         if n_steps < 1 or not np.isclose(n_steps * dt, t1, rtol=1e-9, atol=0.0):
             raise ValueError(f"t1={t1!r} s must be a whole number of steps dt={dt!r} s")
-        ts = np.round(ts / dt) * dt
+        ts = np.minimum(np.round(ts / dt) * dt, t1)  # on the step grid, not past t1
     shape = system.mesh.shape
     check_temperature(T, shape, None if not callable(T) else np.linspace(0, t1, 17))
     if brownian_tol is None:
@@ -207,7 +203,10 @@ def _thermal_solve(
     terms = diffrax.MultiTerm(diffrax.ODETerm(drift), diffrax.ControlTerm(diffusion, bm))
 
     def observe(tau, y, args):
-        out = {"m_avg": mean_m(args, normalise(y)), "norm_dev": max_norm_deviation(y)}
+        out = {
+            "m_avg": mean_m(args, normalise(y)),
+            "norm_dev": max_norm_deviation(y, args.magnetic),
+        }
         if save_energies:
             out["energies"] = args.energies(normalise(y), tau * u)
         if snapshots:
@@ -255,7 +254,7 @@ def _thermal_solve(
         snapshot_ts=ts if snapshots else None,
         energies=obs.get("energies"),
         norm_dev=obs["norm_dev"],
-        final_norm_dev=max_norm_deviation(yfin[-1]),
+        final_norm_dev=max_norm_deviation(yfin[-1], system.magnetic),
         result=sol.result,
         key=key,
     )

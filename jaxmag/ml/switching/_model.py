@@ -22,6 +22,8 @@ from jaxmag.thermal._pulses import ALPHA_RANGE, H_RANGE, PSI_DEG_RANGE, TAU_RANG
 
 KIND = "jaxmag.ml.switching.SwitchingMLP"
 FEATURES = ("h", "psi_deg", "alpha", "tau")
+POSITIVE = ("alpha", "tau")
+"""Features that enter the model as logarithms: the damping α and the pulse length τ (s)."""
 
 
 def design_matrix(features: dict) -> Float[Array, "n 4"]:
@@ -194,7 +196,8 @@ def check_features(features: dict, domain: dict = DOMAIN) -> np.ndarray:
     """Validate a feature table and return its in-domain mask.
 
     Raises ``ValueError`` for missing or unknown columns, columns of different lengths,
-    and NaN or infinite values (naming the column and the first bad row). Returns a
+    NaN or infinite values, and non-positive α or τ (naming the column and the first bad
+    row). Returns a
     boolean array, True where every feature lies inside its training range ``domain``.
     """
     names = set(features)
@@ -212,6 +215,12 @@ def check_features(features: dict, domain: dict = DOMAIN) -> np.ndarray:
         if len(bad):
             raise ValueError(
                 f"column {k!r} has {len(bad)} NaN/inf values (first at data row {bad[0] + 1})"
+            )
+        if k in POSITIVE and np.any(v <= 0):
+            i = int(np.flatnonzero(v <= 0)[0])
+            raise ValueError(
+                f"column {k!r} must be positive (the model takes its logarithm), got "
+                f"{v[i]:g} at data row {i + 1}; not predictable even out of domain"
             )
         lo, hi = domain[k]
         inside &= (v >= lo) & (v <= hi)
