@@ -115,7 +115,7 @@ def test_save_times_start_at_t0(reference):
     assert float(jnp.max(jnp.abs(tr.m_avg - reference.m_avg))) < 1e-9
 
 
-def test_snapshot_keyword_is_checked():
+def test_snapshot_keyword_is_checked(tmp_path):
     with pytest.raises(TypeError, match="snapshots"):
         jm.simulate(SYSTEM, M0, T1, snapshots="yes")
     with pytest.raises(TypeError, match="snapshots"):
@@ -124,12 +124,14 @@ def test_snapshot_keyword_is_checked():
         )
     with pytest.raises(TypeError, match="snapshots"):
         jm.simulate_checkpointed(
-            SYSTEM, M0, T1, checkpoint_dir="unused", checkpoint_every=1e-12, save_every=EVERY,
+            SYSTEM, M0, T1, checkpoint_dir=tmp_path / "unused", checkpoint_every=1e-12,
+            save_every=EVERY,
             snapshots="yes",
         )  # fmt: skip
     with pytest.raises(ValueError, match="snapshot times must lie within"):
         jm.simulate_checkpointed(
-            SYSTEM, M0, T1, checkpoint_dir="unused", checkpoint_every=1e-12, save_every=EVERY,
+            SYSTEM, M0, T1, checkpoint_dir=tmp_path / "unused", checkpoint_every=1e-12,
+            save_every=EVERY,
             snapshots=[0.0, 2 * T1],
         )  # fmt: skip
 
