@@ -5,6 +5,8 @@ Array layout: vector fields are ``(3, nx, ny, nz)``; SI units at the API.
 
 from . import batch, constants, dynamics, energy, io, pulses, shapes, statics, thermal, torques
 from ._material import Material as Material
+from ._memory import InsufficientMemoryError as InsufficientMemoryError
+from ._memory import available_memory as available_memory
 from ._mesh import Mesh as Mesh
 from ._system import System as System
 from ._system import make_system as make_system
@@ -12,10 +14,16 @@ from .dynamics import (
     RK4FSAL as RK4FSAL,
 )
 from .dynamics import (
+    MemoryEstimate as MemoryEstimate,
+)
+from .dynamics import (
     ProjectedSolver as ProjectedSolver,
 )
 from .dynamics import (
     Trajectory as Trajectory,
+)
+from .dynamics import (
+    estimate_memory as estimate_memory,
 )
 from .dynamics import (
     field_torque as field_torque,
@@ -100,8 +108,10 @@ __all__ = [
     "D2dDMI",
     "Demag",
     "Exchange",
+    "InsufficientMemoryError",
     "InterfacialDMI",
     "Material",
+    "MemoryEstimate",
     "Mesh",
     "ProjectedSolver",
     "RK4FSAL",
@@ -112,11 +122,13 @@ __all__ = [
     "UniaxialAnisotropy",
     "Zeeman",
     "ZhangLi",
+    "available_memory",
     "batch",
     "constants",
     "dynamics",
     "energy",
     "equilibrium",
+    "estimate_memory",
     "field_from_energy",
     "io",
     "llg_rhs",

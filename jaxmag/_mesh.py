@@ -10,6 +10,7 @@ import math
 import equinox as eqx
 import numpy as np
 
+from jaxmag._memory import check_fits, state_bytes
 from jaxmag._validate import check_int, check_real
 
 CELL_RANGE: tuple[float, float] = (1e-12, 1.0)
@@ -31,6 +32,11 @@ class Mesh(eqx.Module):
       field sums the images ``-P … P`` of the whole mesh along that axis (the convention
       of magnum.np and mumax+; see :class:`~jaxmag.Demag`). ``math.inf``: periodic with
       the infinite lattice sum.
+
+    A mesh whose one magnetisation array (``3 nx ny nz`` floats) does not fit in the
+    free memory (:func:`~jaxmag.available_memory`) is refused
+    (:class:`~jaxmag.InsufficientMemoryError`); a run needs some tens of such arrays
+    (:func:`~jaxmag.estimate_memory`).
     """
 
     n: tuple[int, int, int] = eqx.field(static=True)
@@ -55,6 +61,13 @@ class Mesh(eqx.Module):
                     "(cell sizes are in metres: 5 nm is 5e-9)"
                 )
         self.n = tuple(int(k) for k in n)
+        ncells = math.prod(self.n)
+        check_fits(
+            state_bytes(ncells),
+            f"One magnetisation array of the {' × '.join(map(str, self.n))} mesh "
+            f"({ncells:.3g} cells)",
+            "use fewer (larger) cells",
+        )
         self.cell = tuple(float(d) for d in cell)
         pbc = tuple(pbc)
         if len(pbc) != 3:

@@ -6,6 +6,7 @@ import numpy as np
 from jaxtyping import Array, Float, Scalar
 
 from jaxmag._material import Material, per_cell
+from jaxmag._memory import check_fits
 from jaxmag._mesh import Mesh
 from jaxmag._validate import check_real, is_concrete
 from jaxmag.constants import GAMMA_LL, MU0
@@ -17,6 +18,7 @@ from jaxmag.energy import (
     UniaxialAnisotropy,
     Zeeman,
 )
+from jaxmag.energy._demag import kernel_build_bytes
 from jaxmag.torques._base import AbstractTorque
 from jaxmag.vectors import normalise
 
@@ -138,7 +140,17 @@ def make_system(
     - `extra_terms`: further energy terms.
     - `gamma`: gyromagnetic ratio in m/(A s).
     - `torques`: spin torques added to the LLG right-hand side.
+
+    The demag kernel is built on the host (float64, cached per mesh); a mesh whose
+    kernel would not fit in the free memory (:func:`~jaxmag.available_memory`) is
+    refused before it is built (:class:`~jaxmag.InsufficientMemoryError`).
     """
+    if demag:
+        check_fits(
+            kernel_build_bytes(mesh.n, mesh.pbc),
+            f"The demag kernel of the {' × '.join(map(str, mesh.n))} mesh",
+            "use fewer (larger) cells, or demag=False",
+        )
     mat = material.on(mesh, mask)
     check_representable(mesh, mat, H)
     terms = []

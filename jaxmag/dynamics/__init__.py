@@ -7,6 +7,8 @@ from ._fixed import simulate_fixed as simulate_fixed
 from ._llg import TIME_UNIT as TIME_UNIT
 from ._llg import field_torque as field_torque
 from ._llg import llg_rhs as llg_rhs
+from ._memory import MemoryEstimate as MemoryEstimate
+from ._memory import estimate_memory as estimate_memory
 from ._rk import RK4FSAL as RK4FSAL
 from ._segmented import simulate_checkpointed as simulate_checkpointed
 from ._simulate import (
@@ -30,6 +32,7 @@ from ._trajectory import Trajectory as Trajectory
 
 __all__ = [
     "IntegrationError",
+    "MemoryEstimate",
     "ProjectedSolver",
     "RK4FSAL",
     "TIME_UNIT",
@@ -37,6 +40,7 @@ __all__ = [
     "default_controller",
     "default_solver",
     "dense_jacobian_jvp",
+    "estimate_memory",
     "llg_rhs",
     "max_norm_deviation",
     "mean_m",

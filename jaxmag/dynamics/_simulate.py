@@ -10,9 +10,10 @@ from jaxtyping import Array, Float
 from jaxmag._system import System
 from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
+from jaxmag.dynamics._memory import check_run_fits, estimate_memory
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
-from jaxmag.dynamics._times import clip_times, save_times
+from jaxmag.dynamics._times import clip_times, count_times, save_times
 from jaxmag.dynamics._trajectory import IntegrationError, Trajectory
 from jaxmag.vectors import max_abs, normalise
 
@@ -140,6 +141,11 @@ def simulate(
       ``diffrax.ConstantStepSize()`` with a given `dt0` (s).
     - `progress`: show a progress bar while integrating (diffrax's `TqdmProgressMeter`).
 
+    Refuses a run whose memory estimate (:func:`~jaxmag.estimate_memory`: state, demag
+    kernel and FFT buffers, solver stages, saved outputs and snapshots) exceeds the free
+    memory (:func:`~jaxmag.available_memory`) before it makes the save times or compiles
+    anything, with :class:`~jaxmag.InsufficientMemoryError`.
+
     Raises :class:`~jaxmag.dynamics.IntegrationError` (a ``RuntimeError``), naming the
     time reached, if the integration fails (steps exhausted or collapsed, or a non-finite
     field); it holds the trajectory saved up to the failure and the last finite state.
@@ -147,14 +153,6 @@ def simulate(
     """
     m0 = system.check_magnetisation(m0)
     _check_times(t0, t1, None)  # before t1 - t0 sets the default save_every
-    if ts is None:
-        if save_every is None:
-            save_every = (float(t1) - float(t0)) / 100
-        ts = save_times(t0, t1, save_every)
-    ts = _check_times(t0, t1, ts)
-    snapshot_ts = _snapshot_times(snapshots, ts)
-    if snapshot_ts is not None:
-        snapshot_ts = _check_times(t0, t1, snapshot_ts, "snapshot times")
     check_real("rtol", rtol, positive=True)
     check_real("atol", atol, positive=True)
     if dt0 is not None:
@@ -164,6 +162,25 @@ def simulate(
     solver = default_solver(rtol) if solver is None else solver
     if not isinstance(solver, diffrax.AbstractSolver):
         raise TypeError(f"solver must be a diffrax solver, got {solver!r}")
+    if ts is None and save_every is None:
+        save_every = (float(t1) - float(t0)) / 100
+    # the memory, before the save times are made: save_every = 1e-24 s is 1e15 of them
+    n_saves = count_times(t0, t1, save_every) if ts is None else max(int(np.size(ts)), 1)
+    check_run_fits(
+        estimate_memory(
+            system,
+            saves=n_saves,
+            snapshots=_snapshot_count(snapshots, n_saves),
+            solver=solver,
+            energies=None if save_energies else 0,
+        )
+    )
+    if ts is None:
+        ts = save_times(t0, t1, save_every)
+    ts = _check_times(t0, t1, ts)
+    snapshot_ts = _snapshot_times(snapshots, ts)
+    if snapshot_ts is not None:
+        snapshot_ts = _check_times(t0, t1, snapshot_ts, "snapshot times")
     adjoint = diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint
     if isinstance(adjoint, diffrax.ForwardMode) and getattr(solver, "scan_kind", 0) is None:
         # diffrax's own fix-up for forward mode cannot see through the wrapper.
@@ -211,6 +228,15 @@ def simulate(
         if is_concrete(t0) and is_concrete(t1)
         else "",
     )
+
+
+def _snapshot_count(snapshots, n_saves: int) -> int:
+    """How many snapshots the `snapshots` keyword asks for (0 for a value it refuses)."""
+    if isinstance(snapshots, bool | np.bool_):
+        return n_saves if snapshots else 0
+    if snapshots is None or isinstance(snapshots, str):
+        return 0
+    return int(np.size(snapshots))
 
 
 def _snapshot_times(snapshots, ts):

@@ -2,11 +2,26 @@
 
 import numpy as np
 
+from jaxmag._memory import check_fits
 from jaxmag._validate import check_real
 
 REL_TOL: float = 1e-9
 """Relative slack (of the interval or of the run length) within which a time counts as on
 a grid point or on an end of the run: times a rounding error past ``t1`` are ``t1``."""
+
+
+def count_times(t0: float, t1: float, every: float, *, name: str = "save_every") -> int:
+    """The number of times :func:`save_times` gives (``t0`` and ``t1`` included), counted
+    without making them; the arguments are checked as there."""
+    check_real(f"{name} (s)", every, positive=True)
+    t0, t1, every = float(t0), float(t1), float(every)
+    span = t1 - t0
+    if every > span * (1 + REL_TOL):
+        raise ValueError(
+            f"{name} = {every!r} s exceeds the run length t1 - t0 = {span!r} s: nothing "
+            "after t0 would be saved (make it at most the run length)"
+        )
+    return int(np.floor(span / every * (1 + REL_TOL))) + 1
 
 
 def save_times(t0: float, t1: float, every: float, *, name: str = "save_every") -> np.ndarray:
@@ -19,18 +34,17 @@ def save_times(t0: float, t1: float, every: float, *, name: str = "save_every") 
 
     **Arguments:** `t0`, `t1`: the run's start and end (s), ``t1 > t0``; `every`: the
     interval (s), positive and at most ``t1 - t0`` (a longer interval would save ``t0``
-    alone: refused, naming `name`).
+    alone: refused, naming `name`). Times that would not fit in the free memory are
+    refused before they are made (:class:`~jaxmag.InsufficientMemoryError`).
     """
-    check_real(f"{name} (s)", every, positive=True)
+    count = count_times(t0, t1, every, name=name)
+    check_fits(
+        16 * count,  # the times and their clipped copy, float64
+        f"The {count:.3g} times of {name} = {float(every):g} s",
+        f"make {name} larger",
+    )
     t0, t1, every = float(t0), float(t1), float(every)
-    span = t1 - t0
-    if every > span * (1 + REL_TOL):
-        raise ValueError(
-            f"{name} = {every!r} s exceeds the run length t1 - t0 = {span!r} s: nothing "
-            "after t0 would be saved (make it at most the run length)"
-        )
-    n = int(np.floor(span / every * (1 + REL_TOL)))
-    ts = t0 + every * np.arange(n + 1)
+    ts = t0 + every * np.arange(count)
     if abs(ts[-1] - t1) <= REL_TOL * every:
         ts[-1] = t1
     return np.clip(ts, t0, t1)

@@ -100,6 +100,36 @@ def kernel_transform(n, cell, pbc=(0, 0, 0)) -> np.ndarray:
     return khat
 
 
+def transform_size(n, pbc=(0, 0, 0)) -> int:
+    """Entries per component of the kernel's transform as :func:`kernel_transform` stores
+    it (half the longest convolution axis, plus one, times the others): also the size of
+    one component of the transformed magnetisation in :meth:`Demag.field`."""
+    P = list(fft_shape(n, pbc))
+    axes = fft_axes(n, pbc)
+    if axes:
+        P[axes[-1] - 1] = P[axes[-1] - 1] // 2 + 1
+    return math.prod(P)
+
+
+KERNEL_BUILD_FLOATS: int = 16
+"""float64 values per entry of the convolution grid (``prod(fft_shape)``) that building
+the kernel on the host holds at its peak: the octant, the wrapped tensor and its
+transform with numpy's temporaries. Measured with ``tracemalloc``: 5 to 8 on
+512 × 512 × 1, 14 on 48³ (beyond a constant of about 200 MB)."""
+
+KERNEL_BUILD_CHUNK: int = 12 << 10
+"""Bytes per far-field cell, up to 2^14 cells, of the Newell cubature's work arrays
+(``_newell._CHUNK`` cells at a time; measured 8.6 MB on 32 × 32 × 1, 197 MB on
+128 × 128 × 1)."""
+
+
+def kernel_build_bytes(n, pbc=(0, 0, 0)) -> int:
+    """The host memory in bytes that :func:`kernel_transform` needs at its peak for a mesh
+    of ``n = (nx, ny, nz)`` cells with periodicity `pbc` (an upper estimate)."""
+    P = math.prod(fft_shape(n, pbc))
+    return 8 * KERNEL_BUILD_FLOATS * P + KERNEL_BUILD_CHUNK * min(math.prod(n), 1 << 14)
+
+
 class Demag(AbstractEnergy):
     """``E = -μ0/2 Σ V Ms m·H_d`` with ``H_d = -N ⋆ (Ms m)``, the convolution with the
     Newell tensor (exact near field, Gauss–Legendre cubature of the same integral far;
