@@ -15,13 +15,15 @@ import numpy as np
 
 from jaxmag import shapes
 from jaxmag._material import Material
+from jaxmag._memory import InsufficientMemoryError
 from jaxmag._mesh import Mesh
 from jaxmag._system import make_system
 from jaxmag.cli._config import ConfigError
 from jaxmag.constants import MU0
+from jaxmag.dynamics._memory import check_run_fits, estimate_memory
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._simulate import simulate
-from jaxmag.dynamics._times import clip_times, save_times
+from jaxmag.dynamics._times import clip_times, count_times, save_times
 from jaxmag.observables import energy_name
 from jaxmag.statics._relax import minimise
 from jaxmag.vectors import normalise
@@ -108,6 +110,26 @@ def check_stages(cfg: dict) -> None:
                               f"than stages[{i}].t = {stage['t']} s")  # fmt: skip
 
 
+def check_memory(cfg: dict, mesh: Mesh) -> None:
+    """Refuse, before any stage runs, a run stage whose table rows, OVF snapshots and
+    solver would not fit in the free memory (:func:`jaxmag.estimate_memory`):
+    ``table_every = 1e-24`` asks for 1e13 rows a nanosecond."""
+    out = cfg["output"]
+    for i, stage in enumerate(cfg["stages"]):
+        if stage["kind"] != "run":
+            continue
+        rows = count_times(0.0, stage["t"], out["table_every"], name="output.table_every")
+        snaps = 0
+        if out["ovf_every"] > 0:
+            snaps = int(np.floor(stage["t"] / out["ovf_every"] * (1 + 1e-9))) + 1
+        est = estimate_memory(mesh, saves=rows, snapshots=snaps, demag=cfg["energy"]["demag"])
+        try:
+            check_run_fits(est)
+        except InsufficientMemoryError as e:
+            where = f"{cfg['source']}:stages[{i}] (table_every, ovf_every, mesh.cells)"
+            raise InsufficientMemoryError(f"{where}: {e}") from None
+
+
 def _output_dir(cfg: dict, out: Path) -> None:
     """Create the output folder before the first stage, or say why it cannot be."""
     try:
@@ -161,6 +183,7 @@ def run(cfg: dict, out=None, *, progress: bool = True) -> dict:
     out = Path(out if out is not None else cfg["output"]["dir"])
     check_stages(cfg)  # every stage, before the first one runs
     mesh, material, mask = build(cfg)
+    check_memory(cfg, mesh)
     m = initial_state(cfg, mesh)
     _output_dir(cfg, out)
     t, table, files, n_snap = 0.0, [], [], 0
