@@ -119,7 +119,7 @@ def main(argv=None) -> dict:
         sys2 = sp2.system(d, cells)
         fields = np.arange(0.0, 0.1001, 0.01) * MU0 * sp2.MS
 
-        def sweep(sys2=sys2):
+        def sweep(sys2=sys2, fields=fields):
             return hysteresis(sys2, sp2.DIRECTION, -sp2.DIRECTION, fields, tau0=1e-2)
 
         sweep()  # compile
