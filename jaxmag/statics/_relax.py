@@ -99,7 +99,7 @@ def _bb_start(system, m, tol, tau0) -> _BBState:
     t = _max_norm(g)
     reason = jnp.where(jnp.isfinite(t), jnp.where(t < tol, CONVERGED, _RUNNING), NON_FINITE)
     k = jnp.zeros((), dtype=int)
-    E = system.energy(m)
+    E = jnp.asarray(jnp.inf, m.dtype)  # no energy evaluation: the first window never stagnates
     return _BBState(m, g, jnp.asarray(tau0, m.dtype), k, reason, t, k, t, E)
 
 
@@ -145,8 +145,12 @@ def _bb_iterations(system, st: _BBState, tol, k_stop, tau0, window) -> _BBState:
             lambda st: running(st) & (st.k < end), lambda st: _bb_step(system, st, tol, tau0), st
         )
         full = (st.reason == _RUNNING) & (st.k >= st.k_w + window)
-        E = system.energy(st.m)
-        flat = jnp.abs(E - st.energy_w) <= rtol * jnp.maximum(jnp.abs(E), jnp.abs(st.energy_w))
+        # the energy only at a window's end (a batch evaluates it for every member)
+        E = jax.lax.cond(full, lambda m: system.energy(m), lambda m: st.energy_w, st.m)
+        change = jnp.abs(E - st.energy_w)
+        flat = jnp.isfinite(change) & (
+            change <= rtol * jnp.maximum(jnp.abs(E), jnp.abs(st.energy_w))
+        )
         stuck = full & flat & (st.best > 0.9 * st.best_w)
         reason = jnp.where(stuck, STAGNATED, st.reason)
         k_w, best_w, energy_w = _select(full, (st.k, st.best, E), (st.k_w, st.best_w, st.energy_w))
