@@ -16,7 +16,8 @@ such step moves a cell by at most :data:`MAX_RESTART_ANGLE` rad.
 ``jit`` and ``vmap``): 0 converged (torque below ``tol``), 1 ``max_iter`` reached,
 2 stagnated (over one window of ``stagnation_window`` iterations the lowest torque fell
 by less than 10 % and the energy changed by at most :data:`STAGNATION_RTOL_EPS` float
-epsilons, relative: the torque is at its round-off floor, above ``tol``), 3 non-finite
+epsilons, relative, from the window before: the torque is at its round-off floor, above
+``tol``; one energy evaluation per window, none in the first), 3 non-finite
 (the field or the torque became NaN or inf; the last finite state is returned).
 :data:`REASONS` and :attr:`RelaxResult.reason_name` give the names.
 
