@@ -17,7 +17,8 @@ such step moves a cell by at most :data:`MAX_RESTART_ANGLE` rad.
 2 stagnated (over one window of ``stagnation_window`` iterations the lowest torque fell
 by less than 10 % and the energy changed by at most :data:`STAGNATION_RTOL_EPS` float
 epsilons, relative, from the window before: the torque is at its round-off floor, above
-``tol``; one energy evaluation per window, none in the first), 3 non-finite
+``tol``; one energy evaluation at the end of each full window, the first window only
+setting the reference), 3 non-finite
 (the field or the torque became NaN or inf; the last finite state is returned).
 :data:`REASONS` and :attr:`RelaxResult.reason_name` give the names.
 
