@@ -1,5 +1,7 @@
 """Energy minimisation (Barzilai–Borwein) and damping-only LLG relaxation."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -121,3 +123,126 @@ def test_stoner_wohlfarth_angle(method, h, psi_deg, m0, bracket):
     assert theta == pytest.approx(theta_sw, abs=1e-7)
     E0 = float(system.energy(system.check_magnetisation(m0)))
     assert float(r.energy) <= E0
+
+
+# --- robustness: negative curvature, stagnation, symmetry, non-finite, batches ----------
+
+
+def _uniaxial_macrospin(H=(0.0, 0.0, 0.0)):
+    """One cell, uniaxial anisotropy along z (H_K / Ms ≈ 0.124), optional field in A/m."""
+    mesh = jm.Mesh((1, 1, 1), (5e-9, 5e-9, 5e-9))
+    mat = jm.Material(MS, 0.0, 0.1, Ku1=KU, anis_u=(0.0, 0.0, 1.0))
+    return jm.make_system(mesh, mat, H=np.asarray(H), exchange=False, demag=False)
+
+
+def test_reason_codes_and_names(film, film_minimum):
+    assert jm.statics._relax.REASONS == ("converged", "max_iter", "stagnated", "non_finite")
+    assert int(film_minimum.reason) == 0 and film_minimum.reason_name == "converged"
+    r = jm.minimise(film, M0_TILTED, tol=1e-7, max_iter=7)
+    assert int(r.reason) == 1 and r.reason_name == "max_iter" and not bool(r.converged)
+    r = jm.relax_llg(film, M0_TILTED, tol=1e-6, t_max=1e-12)
+    assert r.reason_name == "max_iter" and not bool(r.converged)
+
+
+def test_negative_curvature_leaves_the_hard_plane_fast():
+    """m starts 1e-6 rad off the hard plane: the curvature along the path is negative
+    until m is ~45° from it, so every BB step there is non-positive. Falling back to tau0
+    = 1e-2 each time (the old minimiser) takes ~ ln(1e6) / (1e-2 · 0.124) ≈ 11 000
+    iterations; doubling the step leaves in a few dozen."""
+    system = _uniaxial_macrospin()
+    r = jm.minimise(system, (1.0, 0.0, 1e-6), tol=1e-10)
+    assert bool(r.converged) and r.reason_name == "converged"
+    assert int(r.iterations) < 150
+    np.testing.assert_allclose(np.asarray(r.m)[:, 0, 0, 0], [0.0, 0.0, 1.0], atol=1e-9)
+
+
+def test_stagnation_stops_with_its_reason():
+    """A torque tolerance below the float64 round-off floor: the minimiser reaches the
+    floor in a few hundred iterations, then stops as stagnated, not at max_iter."""
+    system = jm.make_system(jm.Mesh((8, 8, 1), (5e-9, 5e-9, 5e-9)), jm.Material(8e5, 1.3e-11))
+    r = jm.minimise(system, M0_TILTED, tol=1e-30, max_iter=50_000, stagnation_window=100)
+    assert r.reason_name == "stagnated" and int(r.reason) == 2
+    assert not bool(r.converged)
+    assert 100 <= int(r.iterations) < 3000
+    assert float(r.max_torque) < 1e-11  # it did reach the floor first
+    # Without the test (window past max_iter) the same run goes on to max_iter.
+    r = jm.minimise(system, M0_TILTED, tol=1e-30, max_iter=3000, stagnation_window=3000)
+    assert r.reason_name == "max_iter" and int(r.iterations) == 3000
+
+
+def test_perturbation_breaks_an_exact_symmetry():
+    """m exactly in the hard plane has zero torque: without a perturbation the minimiser
+    stops there at once (an energy maximum); a small random tilt lets it reach ±z."""
+    system = _uniaxial_macrospin()
+    stuck = jm.minimise(system, (1.0, 0.0, 0.0))
+    assert bool(stuck.converged) and int(stuck.iterations) == 0
+    np.testing.assert_array_equal(np.asarray(stuck.m)[:, 0, 0, 0], [1.0, 0.0, 0.0])
+    key = jax.random.key(3)
+    r = jm.minimise(system, (1.0, 0.0, 0.0), perturbation=1e-3, key=key)
+    assert bool(r.converged)
+    assert abs(float(r.m[2, 0, 0, 0])) > 1 - 1e-12
+    assert float(r.energy) < float(stuck.energy)
+    again = jm.minimise(system, (1.0, 0.0, 0.0), perturbation=1e-3, key=key)
+    np.testing.assert_array_equal(np.asarray(again.m), np.asarray(r.m))  # no hidden state
+    with pytest.raises(ValueError, match="needs a key"):
+        jm.minimise(system, (1.0, 0.0, 0.0), perturbation=1e-3)
+    with pytest.raises(ValueError, match="perturbation"):
+        jm.minimise(system, (1.0, 0.0, 0.0), perturbation=-1.0, key=key)
+    with pytest.raises(ValueError, match="stagnation_window"):
+        jm.minimise(system, (1.0, 0.0, 0.0), stagnation_window=0)
+
+
+class _NaNBelowHalf(jm.energy.AbstractEnergy):
+    """A field along x of 1e5 A/m, NaN once m_z < 1/2."""
+
+    Ms: float = 8e5
+    V: float = 125e-27
+
+    def energy(self, m, t=0.0):
+        return -MU0 * self.Ms * self.V * 1e5 * jnp.sum(m[0])
+
+    def field(self, m, t=0.0):
+        H = jnp.zeros_like(m).at[0].set(1e5)
+        return jnp.where(m[2] < 0.5, jnp.nan, H)
+
+
+def test_non_finite_field_stops_with_the_last_finite_state():
+    mesh = jm.Mesh((1, 1, 1), (5e-9, 5e-9, 5e-9))
+    system = jm.System(mesh, jm.Material(8e5, 0.0, 0.1), (_NaNBelowHalf(),))
+    r = jm.minimise(system, (0.0, 0.0, 1.0), tau0=0.5)
+    assert r.reason_name == "non_finite" and not bool(r.converged)
+    m = np.asarray(r.m)[:, 0, 0, 0]
+    assert np.all(np.isfinite(m)) and m[2] >= 0.5 and m[0] > 0  # it moved, then stopped
+    assert np.isfinite(float(r.max_torque))
+
+
+def test_batched_members_freeze_when_they_stop():
+    """vmap over starting states: a member near the minimum stops after a few iterations
+    while one near the hard plane goes on; the fast member is frozen from then on, so its
+    state is bitwise its own unbatched result and its iteration count its own."""
+    system = _uniaxial_macrospin(H=(1e4, 0.0, 2e4))
+    starts = jnp.asarray([[0.2, 0.0, 1.0], [1.0, 0.0, -1e-5], [0.0, 1.0, 0.0]])
+    m0 = jax.vmap(system.check_magnetisation)(starts)
+    run = jax.jit(jax.vmap(lambda m: jm.minimise(system, m, tol=1e-12)))
+    batched = run(m0)
+    singles = [jm.minimise(system, m, tol=1e-12) for m in m0]
+    its = [int(s.iterations) for s in singles]
+    assert its[0] < its[1] and its[0] < its[2]
+    np.testing.assert_array_equal(np.asarray(batched.iterations), its)
+    assert list(batched.reason_name) == ["converged"] * 3
+    # The fast member is bitwise what the same compiled batch gives when every member is
+    # that fast one: the slow members' further iterations leave it alone.
+    alone = run(jnp.stack([m0[0]] * 3))
+    np.testing.assert_array_equal(np.asarray(alone.iterations), [its[0]] * 3)
+    np.testing.assert_array_equal(np.asarray(batched.m[0]), np.asarray(alone.m[0]))
+    assert float(batched.max_torque[0]) == float(alone.max_torque[0])
+    assert float(batched.energy[0]) == float(alone.energy[0])
+    # Against the unbatched runs: the same iterations, the states to round-off (the
+    # batched compilation may round the last bit differently).
+    for i, s in enumerate(singles):
+        np.testing.assert_allclose(np.asarray(batched.m[i]), np.asarray(s.m), rtol=0, atol=1e-14)
+    # A member stopped by max_iter keeps its own count and reason too.
+    short = jax.vmap(lambda m: jm.minimise(system, m, tol=1e-12, max_iter=its[0] + 2))(m0)
+    assert list(short.reason_name) == ["converged", "max_iter", "max_iter"]
+    np.testing.assert_array_equal(np.asarray(short.iterations), [its[0], its[0] + 2, its[0] + 2])
+    np.testing.assert_array_equal(np.asarray(short.m[0]), np.asarray(singles[0].m))

@@ -20,7 +20,7 @@ import lineax as lx
 
 from jaxmag._system import System
 from jaxmag._validate import is_concrete
-from jaxmag.statics._relax import minimise
+from jaxmag.statics._relax import REASONS, minimise
 from jaxmag.vectors import dot
 
 
@@ -29,10 +29,12 @@ def _project(m, x):
 
 
 def _relaxed(system, m0, tol, max_iter):
-    """The minimiser's state, refused unless it converged: the implicit gradient is only
-    valid at an equilibrium. With concrete values (also in the forward pass of an eager
-    ``jax.grad``) the error names the torque reached; under ``jit`` it is an
-    ``eqx.error_if``, raised when the compiled function runs."""
+    """The minimiser's state, refused unless it converged (stop reason ``converged``; not
+    ``max_iter``, ``stagnated`` or ``non_finite``): the implicit gradient is only valid at
+    an equilibrium. With concrete values (also in the forward pass of an eager
+    ``jax.grad``) the error names the reason, the iterations and the torque reached;
+    under ``jit`` it is an ``eqx.branched_error_if`` naming the reason, raised when the
+    compiled function runs."""
     res = minimise(system, m0, tol=tol, max_iter=max_iter)
     what = "jaxmag.equilibrium: the minimiser did not converge in max_iter={} iterations"
     advice = "the implicit gradient is only valid at an equilibrium; raise max_iter or tol"
@@ -40,12 +42,17 @@ def _relaxed(system, m0, tol, max_iter):
     if is_concrete(res.max_torque):
         if not bool(res.converged):
             raise RuntimeError(
-                f"{what.format(max_iter)}: max torque |m × H| / max(Ms) = "
+                f"{what.format(max_iter)} (stop reason: {res.reason_name}, after "
+                f"{int(res.iterations)} iterations): max torque |m × H| / max(Ms) = "
                 f"{float(res.max_torque):.3e}, not below tol = {tol_s}; {advice}"
             )
         return res.m
-    msg = f"{what.format(max_iter)}: max torque |m × H| / max(Ms) >= tol = {tol_s}; {advice}"
-    return eqx.error_if(res.m, jnp.logical_not(res.converged), msg)
+    msgs = tuple(
+        f"{what.format(max_iter)} (stop reason: {name}): max torque |m × H| / max(Ms) "
+        f">= tol = {tol_s}; {advice}"
+        for name in REASONS
+    )
+    return eqx.branched_error_if(res.m, jnp.logical_not(res.converged), res.reason, msgs)
 
 
 @eqx.filter_custom_vjp
@@ -116,9 +123,11 @@ def equilibrium(
       gradient is as accurate as the equilibrium: keep `tol` small (default 1e-7 in
       float64).
     - `max_iter`: iteration limit of the minimiser. If the torque is still at or above
-      `tol` when it is reached, the state is no equilibrium and its implicit gradient
-      would be wrong: a ``RuntimeError`` naming the torque reached and `tol` is raised
-      in the forward pass (under ``jit``, an ``eqx.error_if`` error when it runs).
+      `tol` when it is reached, or the minimiser stopped for another reason (its torque
+      stagnated above `tol`, or became non-finite), the state is no equilibrium and its
+      implicit gradient would be wrong: a ``RuntimeError`` naming the stop reason, the
+      torque reached and `tol` is raised in the forward pass (under ``jit``, an
+      ``eqx.branched_error_if`` error naming the reason, when it runs).
     - `cg_tol`, `cg_max_steps`: the conjugate-gradient solve of the backward pass. It
       raises an error if it fails (e.g. at a saddle point, where the Hessian is not
       positive definite), rather than returning a wrong gradient.
