@@ -24,6 +24,7 @@ from jaxmag.dynamics._memory import check_run_fits, estimate_memory
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._simulate import simulate
 from jaxmag.dynamics._times import clip_times, count_times, save_times
+from jaxmag.io._atomic import kept_interrupts
 from jaxmag.observables import energy_name
 from jaxmag.statics._relax import minimise
 from jaxmag.vectors import normalise
@@ -187,30 +188,34 @@ def run(cfg: dict, out=None, *, progress: bool = True) -> dict:
     m = initial_state(cfg, mesh)
     _output_dir(cfg, out)
     t, table, files, n_snap = 0.0, [], [], 0
-    for i, stage in enumerate(cfg["stages"]):
-        system = system_for(cfg, mesh, material, mask, stage["B_mT"])
-        if progress:
-            print(f"stage {i}: {stage['kind']} in B = {stage['B_mT']} mT", flush=True)
-        if stage["kind"] == "relax":
-            r = minimise(system, m, tol=stage.get("tol"), progress=progress)
-            if not bool(r.converged):
-                print(f"  warning: relaxation stopped at torque {float(r.max_torque):.2e}")
-            m = r.m
-            continue
-        m, rows, snap_ts, snaps = _run_stage(cfg, stage, i, system, m, t, out, progress)
-        B = np.asarray(stage["B_mT"]) * 1e-3
-        rows |= {f"B_ext{c}": np.full(len(rows["t"]), B[k]) for k, c in enumerate("xyz")}
-        table.append(rows)
-        if snaps is not None:
-            from jaxmag.io import ovf
+    # a Ctrl-C whose KeyboardInterrupt was swallowed stops at the next stage or file
+    with kept_interrupts() as interrupts:
+        for i, stage in enumerate(cfg["stages"]):
+            interrupts.check()
+            system = system_for(cfg, mesh, material, mask, stage["B_mT"])
+            if progress:
+                print(f"stage {i}: {stage['kind']} in B = {stage['B_mT']} mT", flush=True)
+            if stage["kind"] == "relax":
+                r = minimise(system, m, tol=stage.get("tol"), progress=progress)
+                if not bool(r.converged):
+                    print(f"  warning: relaxation stopped at torque {float(r.max_torque):.2e}")
+                m = r.m
+                continue
+            m, rows, snap_ts, snaps = _run_stage(cfg, stage, i, system, m, t, out, progress)
+            B = np.asarray(stage["B_mT"]) * 1e-3
+            rows |= {f"B_ext{c}": np.full(len(rows["t"]), B[k]) for k, c in enumerate("xyz")}
+            table.append(rows)
+            if snaps is not None:
+                from jaxmag.io import ovf
 
-            for s in range(len(snap_ts)):
-                path = out / f"m{n_snap:06d}.ovf"
-                ovf.write(path, np.asarray(snaps[s]), mesh.cell,
-                          desc=[f"t = {t + snap_ts[s]:.6e} s"])  # fmt: skip
-                files.append(path)
-                n_snap += 1
-        t += stage["t"]
+                for s in range(len(snap_ts)):
+                    interrupts.check()
+                    path = out / f"m{n_snap:06d}.ovf"
+                    ovf.write(path, np.asarray(snaps[s]), mesh.cell,
+                              desc=[f"t = {t + snap_ts[s]:.6e} s"])  # fmt: skip
+                    files.append(path)
+                    n_snap += 1
+            t += stage["t"]
     columns = {}
     if table:
         keys = [k for k in table[0] if all(k in r for r in table)]

@@ -8,6 +8,10 @@ A checkpoint folder holds ``segment_NNNNNN/`` (orbax writes a temporary folder a
 renames it) and ``checkpoint.json`` (segment index, run parameters, their hash and a
 digest of the arrays), written atomically after the arrays, so it always names a whole
 checkpoint. The latest two checkpoints are kept.
+
+Ctrl-C stops a run at once; one whose ``KeyboardInterrupt`` was swallowed (it surfaced in
+a garbage-collector callback, see :mod:`jaxmag.io._atomic`) is raised at the next
+segment end, after that segment's checkpoint.
 """
 
 import dataclasses
@@ -40,6 +44,7 @@ from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
 from jaxmag.dynamics._times import save_times
 from jaxmag.dynamics._trajectory import Trajectory
 from jaxmag.io import atomic_write
+from jaxmag.io._atomic import kept_interrupts
 from jaxmag.vectors import normalise
 
 __all__ = ["simulate_checkpointed"]
@@ -415,7 +420,8 @@ def simulate_checkpointed(
         state["snapshots"] = np.full((len(snap_ts), *m0.shape), np.nan, m0.dtype)
     if save_energies:
         state["energies"] = np.full((len(ts), len(names)), np.nan, m0.dtype)
-    with ocp.StandardCheckpointer() as ckptr:
+    # a Ctrl-C whose KeyboardInterrupt was swallowed stops the run at the next segment end
+    with ocp.StandardCheckpointer() as ckptr, kept_interrupts() as interrupts:
         meta = _read_meta(folder, params, details)
         start, last = 0, None
         if meta is None:
@@ -426,6 +432,7 @@ def simulate_checkpointed(
             fell_back = start != meta["segment"]
             last = meta["previous"] if fell_back else {k: meta.get(k) for k in _ENTRY}
         for k in range(start, n_seg):
+            interrupts.check()
             wall = time.perf_counter()
             seg = (*bounds[k : k + 2], pads[k], spads[k], solver, rt, at, max_steps)
             seg = (*seg, bool(save_energies))
