@@ -4,10 +4,12 @@ A model folder holds ``config.json`` (what is needed to rebuild the model's stru
 plus any metadata) and ``params/`` (the model's arrays, written by orbax). Both are
 written atomically: orbax renames a finished temporary folder into place, and the JSON
 file is written through :func:`jaxmag.io.atomic_write` after the arrays, so a folder
-with a ``config.json`` always has complete parameters.
+with a ``config.json`` always has complete parameters. A temporary folder of orbax left
+by a killed save is removed at the next save to the folder.
 """
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from jaxmag.io import atomic_write
 
 CONFIG = "config.json"
 PARAMS = "params"
+_ORBAX_TMP = ".orbax-checkpoint-tmp"  # orbax writes PARAMS + this + "-<timestamp>"
 
 
 def _leaves(model) -> dict:
@@ -36,6 +39,8 @@ def save_model(folder, model: eqx.Module, config: dict) -> Path:
     text = json.dumps(config, indent=2, sort_keys=True)  # fail before writing anything
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CONFIG).unlink(missing_ok=True)  # never a new config beside old arrays
+    for p in folder.glob(f"{PARAMS}{_ORBAX_TMP}*"):  # left by a killed save
+        shutil.rmtree(p, ignore_errors=True)
     with ocp.StandardCheckpointer() as ckpt:
         ckpt.save(folder / PARAMS, _leaves(model), force=True)
         ckpt.wait_until_finished()
