@@ -9,6 +9,7 @@ from jaxtyping import Array, Float
 
 from jaxmag._system import System
 from jaxmag._validate import check_int, check_real, is_concrete
+from jaxmag.dynamics._adjoint_step import use_adjoint_step
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._memory import check_run_fits, estimate_memory
 from jaxmag.dynamics._rk import RK4FSAL
@@ -203,6 +204,7 @@ def simulate(
         adjoint,
         stepsize_controller,
         progress,
+        use_adjoint_step(adjoint, solver, rtol, m0.dtype),
     )
     ok = traj.result == diffrax.RESULTS.successful
     if is_concrete(ok):
@@ -311,6 +313,7 @@ def _solve(
     adjoint,
     stepsize_controller,
     progress,
+    adjoint_step,
 ):
     u = TIME_UNIT
 
@@ -334,7 +337,9 @@ def _solve(
         stepsize_controller = default_controller(rtol, atol)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
-        ProjectedSolver(solver),
+        # Reverse mode by RecursiveCheckpointAdjoint: steps with a hand-written adjoint
+        # (one forward evaluation per stage less; the same gradient), see _adjoint_step.
+        ProjectedSolver(solver, adjoint_step=adjoint_step),
         t0 / u,
         t1 / u,
         None if dt0 is None else dt0 / u,

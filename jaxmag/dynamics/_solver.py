@@ -1,10 +1,13 @@
 """``ProjectedSolver``: any diffrax solver, with ``m`` projected back onto ``|m| = 1``."""
 
+import functools
 from typing import Any
 
 import diffrax
+import equinox as eqx
 import jax.numpy as jnp
 
+from jaxmag.dynamics._adjoint_step import rk_step, supports
 from jaxmag.vectors import dot, normalise
 
 
@@ -32,6 +35,7 @@ class ProjectedSolver(diffrax.AbstractWrappedSolver):
     """
 
     solver: diffrax.AbstractSolver
+    adjoint_step: bool = eqx.field(static=True, default=False)
 
     @property
     def term_structure(self):
@@ -64,7 +68,10 @@ class ProjectedSolver(diffrax.AbstractWrappedSolver):
         return self.solver.init(terms, t0, t1, y0, args)
 
     def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
-        y1, y_error, dense_info, solver_state, result = self.solver.step(
+        step = self.solver.step
+        if self.adjoint_step and supports(self.solver):
+            step = functools.partial(rk_step, self.solver)
+        y1, y_error, dense_info, solver_state, result = step(
             terms, t0, t1, y0, args, solver_state, made_jump
         )
         y1 = normalise(y1)
