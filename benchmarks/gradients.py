@@ -21,13 +21,15 @@ Figures (the last line of output is one JSON object):
   compiles and runs the 1 ns gradient once; `peak_rss_forward_mb` the same for the
   forward-only loss, and `*_after_compile_mb` the peaks before the run started.
 
-On 2 CPU cores `grad_over_forward` is ~6-7 and hardly depends on the checkpoints
-(recomputation is not the cost), the solver (Bosh3, Tsit5) or diffrax's stage-loop kind:
-the backward of one step costs ~5x its forward. A stand-alone VJP of the LLG right-hand
-side with respect to m and the parameters already costs ~2.7 forward evaluations (FFT
-transposes, stencil pads, per-cell parameter cotangents), and inside the step diffrax's
-checkpointed Runge-Kutta stage loop adds the cotangent of the whole stage buffer at every
-stage.
+Since the hand-written reverse-mode step (``jaxmag/dynamics/_adjoint_step.py``) each
+stage's vector-field VJP is taken once, with its residuals, instead of diffrax's
+checkpointed stage loop recomputing every stage: on 2 CPU cores `grad_over_forward` went
+from 5.5-6.7 to 4.5-4.8 at default checkpoints and ~4.5 at 1000. What is left is the
+VJP of the LLG right-hand side itself: with the system's arrays differentiated it costs
+~3 right-hand-side evaluations (one to record the residuals, ~2 for the transposes of
+the stencil pads, component slices and FFTs), so a step's backward costs ~3.4 forward
+steps, on top of the forward run. Larger checkpoint buffers than the run needs also cost
+time per step (equinox's treeverse bookkeeping).
 """
 
 import argparse
@@ -236,7 +238,7 @@ def main(argv=None) -> dict:
     p.add_argument("--max-steps", type=int, default=1_000_000, help="simulate's max_steps")
     p.add_argument(
         "--checkpoints",
-        default="default,100",
+        default="default,1000",
         help="comma-separated RecursiveCheckpointAdjoint settings to time: 'default' "
         "(diffrax's, O(sqrt(max_steps))) or a number",
     )
@@ -279,7 +281,8 @@ def main(argv=None) -> dict:
         "t1_s": args.t1,
         "rtol": args.rtol,
         "max_steps": args.max_steps,
-        "solver": "Dopri5 (ProjectedSolver)",
+        "solver": "RK4FSAL (ProjectedSolver), simulate's default for a traced rtol",
+        "adjoint_step": "hand-written (jaxmag.dynamics._adjoint_step), diffrax forward step",
     }
 
     # --- accuracy: reverse mode against finite differences, on a small system -----------
