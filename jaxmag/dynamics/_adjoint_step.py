@@ -21,6 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxmag._validate import is_concrete
+
 RTOL_MIN: float = 1e-9
 """The hand-written adjoint is used at ``rtol >= RTOL_MIN`` (float64) only. Reverse mode
 recomputes each step in the backward pass; the recomputation here (unrolled stages)
@@ -35,8 +37,6 @@ def use_adjoint_step(adjoint, solver, rtol, dtype) -> bool:
     """Whether :func:`jaxmag.simulate` takes its steps with :func:`rk_step`: reverse mode
     by ``RecursiveCheckpointAdjoint``, an explicit tableau (:func:`supports`), float64,
     and ``rtol`` at least :data:`RTOL_MIN` (or traced)."""
-    from jaxmag._validate import is_concrete
-
     return (
         isinstance(adjoint, diffrax.RecursiveCheckpointAdjoint)
         and supports(solver)
@@ -77,19 +77,24 @@ def _combine(y0, coeffs, ks):
     return out
 
 
-def _stages(tab, terms, t0, t1, y0, f0, args, wrt):
+def _nodes(tab) -> np.ndarray:
+    """The stage times ``c_i`` as fractions of the step, the first stage's 0 included."""
+    return np.concatenate([[0.0], tab.c])
+
+
+def _stages(tab, terms, t0, t1, y0, f0, args):
     """The stages ``ks`` (vector field times control), the vector-field values ``fs``
     and each stage's VJP function (None for a first stage `f0` given, FSAL), with
-    respect to the time, the state and the leaves of `args` that `wrt` marks (cotangents
-    of leaves nothing depends on are dropped by the compiler)."""
+    respect to the time, the state and the inexact arrays of `args` (cotangents of
+    arrays nothing depends on, such as the demag kernel, are dropped by the compiler)."""
     control = terms.contr(t0, t1)
-    dyn, static = eqx.partition(args, wrt)
+    dyn, static = eqx.partition(args, eqx.is_inexact_array)
 
-    def vf(t, y, d):  # differentiated in the marked leaves of args only
+    def vf(t, y, d):
         return terms.vf(t, y, eqx.combine(d, static))
 
     ks, fs, vjps = [], [], []
-    for i, c_i in enumerate(np.concatenate([[0.0], tab.c])):
+    for i, c_i in enumerate(_nodes(tab)):
         if i == 0 and f0 is not None:
             fi, vjp = f0, None
         else:
@@ -123,7 +128,7 @@ def _step(diff, solver, terms):
 def _step_fwd(perturbed, diff, solver, terms):
     t0, t1, y0, f0, args = diff
     tab = solver.tableau
-    ks, fs, vjps = _stages(tab, terms, t0, t1, y0, f0, args, eqx.is_inexact_array)
+    ks, fs, vjps = _stages(tab, terms, t0, t1, y0, f0, args)
     y1, err = _outputs(tab, y0, ks)
     f_last = fs[-1] if f0 is not None else None
     return (y1, err, jax.tree.map(lambda *x: jnp.stack(x), *ks), f_last), (fs, vjps)
@@ -146,7 +151,7 @@ def _step_bwd(residuals, cts, perturbed, diff, solver, terms):
     else:
         ks_ct = [dense(jax.tree.map(lambda c, i=i: c[i], k_ct)) for i in range(n)]
     a = [np.zeros(n)] + [np.concatenate([r, np.zeros(n - len(r))]) for r in tab.a_lower]
-    c = np.concatenate([[0.0], tab.c])
+    c = _nodes(tab)
     control, contr_vjp = jax.vjp(terms.contr, t0, t1)
     y_stage_ct = [None] * n  # cotangent of each stage's input y_i
     y0_ct = y1_ct
