@@ -8,6 +8,20 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+TINY_CONFIG = """
+[mesh]
+cells = [4, 4, 1]
+size = [20e-9, 20e-9, 3e-9]
+[material]
+Ms = 8e5
+A = 1.3e-11
+alpha = 0.1
+[[stages]]
+kind = "run"
+t = 1e-11
+"""
+"""A valid `jaxmag run` configuration: 4 × 4 × 1 cells, one 10 ps stage."""
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 """The folder of the benchmark scripts."""
 

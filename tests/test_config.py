@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import TINY_CONFIG
 
 from jaxmag.cli import _config as config
 from jaxmag.cli import _run_config as run_config
@@ -93,18 +94,7 @@ kind = "relax"
     np.testing.assert_allclose(np.linalg.norm(np.asarray(a), axis=0), 1, atol=1e-14)
 
 
-BASE = """
-[mesh]
-cells = [4, 4, 1]
-size = [20e-9, 20e-9, 3e-9]
-[material]
-Ms = 8e5
-A = 1.3e-11
-alpha = 0.1
-[[stages]]
-kind = "run"
-t = 1e-11
-"""
+BASE = TINY_CONFIG
 
 
 @pytest.mark.parametrize(

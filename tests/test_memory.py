@@ -4,6 +4,7 @@ meshes, demag kernels, runs and configurations that cannot fit (issue 31)."""
 import diffrax
 import jax.numpy as jnp
 import pytest
+from helpers import TINY_CONFIG
 
 import jaxmag as jm
 from jaxmag import _memory
@@ -131,20 +132,7 @@ def test_configuration_with_absurd_table_interval_refused_before_the_first_stage
     tmp_path, monkeypatch
 ):
     monkeypatch.setattr(run_config, "simulate", _no_solve)
-    text = """
-[mesh]
-cells = [4, 4, 1]
-size = [20e-9, 20e-9, 3e-9]
-[output]
-table_every = 1e-24
-[material]
-Ms = 8e5
-A = 1.3e-11
-alpha = 0.1
-[[stages]]
-kind = "run"
-t = 1e-9
-"""
+    text = TINY_CONFIG + "[output]\ntable_every = 1e-24\n"
     cfg = config.parse(text, "tiny.toml")
     with pytest.raises(ValueError, match=r"tiny.toml:stages\[0\].* needs about .*iB"):
         run_config.run(cfg, tmp_path / "out", progress=False)
