@@ -22,7 +22,7 @@ import pytest
 
 import jaxmag
 import jaxmag.io._model as model_checkpoint
-from jaxmag.dynamics import _segmented as ck
+from jaxmag.dynamics import _checkpoint_files as ck
 
 DRIVER = textwrap.dedent(
     """

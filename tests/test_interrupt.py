@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 import jaxmag
-from jaxmag.dynamics import _segmented as ck
+from jaxmag.dynamics import _checkpoint_files as ck
+from jaxmag.dynamics import _segmented as seg
 from jaxmag.io import _atomic as atomic_module
 from jaxmag.io import atomic_write
 from jaxmag.io._atomic import kept_interrupts
@@ -115,8 +116,8 @@ def test_a_swallowed_interrupt_stops_a_checkpointed_run_at_the_segment_end(tmp_p
             assert _swallowed_sigint(monkeypatch) == [KeyboardInterrupt]
         return entry
 
-    write = ck._write
-    monkeypatch.setattr(ck, "_write", write_then_interrupt)
+    write = seg._write  # simulate_checkpointed's own reference
+    monkeypatch.setattr(seg, "_write", write_then_interrupt)
     system = jaxmag.make_system(
         jaxmag.Mesh((2, 1, 1), (5e-9, 5e-9, 3e-9)),
         jaxmag.Material(Ms=8e5, A=1.3e-11, alpha=0.02),

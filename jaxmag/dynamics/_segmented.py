@@ -7,19 +7,14 @@ the same arguments ends bitwise equal to an uninterrupted one.
 A checkpoint folder holds ``segment_NNNNNN/`` (orbax writes a temporary folder and
 renames it) and ``checkpoint.json`` (segment index, run parameters, their hash and a
 digest of the arrays), written atomically after the arrays, so it always names a whole
-checkpoint. The latest two checkpoints are kept.
+checkpoint. The latest two checkpoints are kept (the files: :mod:`._checkpoint_files`).
 
 Ctrl-C stops a run at once; one whose ``KeyboardInterrupt`` was swallowed (it surfaced in
 a garbage-collector callback, see :mod:`jaxmag.io._atomic`) is raised at the next
 segment end, after that segment's checkpoint.
 """
 
-import dataclasses
-import hashlib
-import json
-import shutil
 import time
-import warnings
 from pathlib import Path
 
 import diffrax
@@ -31,6 +26,16 @@ import orbax.checkpoint as ocp
 
 from jaxmag._system import System
 from jaxmag._validate import check_int, check_real
+from jaxmag.dynamics._checkpoint_files import (
+    _ENTRY,
+    _FORMAT,
+    _details,
+    _digest,
+    _hash,
+    _read_meta,
+    _restore_or_previous,
+    _write,
+)
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import (
     _check_times,
@@ -43,14 +48,11 @@ from jaxmag.dynamics._simulate import (
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
 from jaxmag.dynamics._times import save_times
 from jaxmag.dynamics._trajectory import Trajectory
-from jaxmag.io import atomic_write
 from jaxmag.io._atomic import kept_interrupts
 from jaxmag.vectors import normalise
 
 __all__ = ["simulate_checkpointed"]
 
-_META = "checkpoint.json"
-_FORMAT = "jaxmag.simulate_checkpointed/1"
 _MAX_SEGMENTS = 1_000_000
 
 
@@ -134,26 +136,6 @@ def _segment(system, carry, ta, tb, ts, snap_ts, solver, rtol, atol, max_steps, 
     return carry, obs, ok, steps, sol.ts[1][-1] * TIME_UNIT
 
 
-def _digest(tree) -> str:
-    """A short hash of a pytree's leaves (array bytes, shapes and dtypes; names of others)."""
-    h = hashlib.sha256()
-    for leaf in jax.tree.leaves(tree):
-        if eqx.is_array(leaf):
-            if jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
-                leaf = jax.random.key_data(leaf)
-            a = np.ascontiguousarray(leaf)
-            h.update(f"{a.dtype}{a.shape}".encode() + a.tobytes())
-        elif isinstance(leaf, int | float | str | bool | None):
-            h.update(repr(leaf).encode())
-        else:
-            h.update(getattr(leaf, "__qualname__", type(leaf).__qualname__).encode())
-    return h.hexdigest()[:16]
-
-
-def _hash(params: dict) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
-
-
 def _key_parts(key):
     """(data, impl) of a typed key, a raw uint32 key (impl "raw"), or None (a dummy)."""
     if key is None:
@@ -205,119 +187,6 @@ def _validate(system, t0, t1, checkpoint_every, save_every, solver, rtol, atol, 
     check_int("max_steps", max_steps)
     if key is not None and not isinstance(key, jax.Array | np.ndarray):
         raise TypeError(f"key must be a JAX PRNG key or None, got {type(key).__name__}")
-
-
-def _details(system: System) -> dict:
-    """Per-field digests of the material and per-term digests of the system, stored
-    beside ``params`` so that a refused resume names what changed (``material.Ms``)."""
-    mat = system.material
-    names = [f.name for f in dataclasses.fields(mat)]
-    terms = {f"{i}:{type(t).__name__}": _digest(t) for i, t in enumerate(system.terms)}
-    return {
-        "material": {n: _digest(getattr(mat, n)) for n in names},
-        "system": {**terms, "gamma": _digest(system.gamma)},
-    }
-
-
-def _changed(saved: dict, now: dict) -> list[str]:
-    """``group.key`` for every entry of the detail digests that differs."""
-    out = []
-    for group, entries in now.items():
-        old = saved.get(group, {})
-        out += [f"{group}.{k}" for k in entries if old.get(k) != entries[k]]
-        out += [f"{group}.{k} (removed)" for k in old if k not in entries]
-    return out
-
-
-def _read_meta(folder: Path, params: dict, details: dict | None = None) -> dict | None:
-    """The checkpoint's metadata (``None`` if there is none), checked against ``params``
-    (and, to name what changed, against ``details``)."""
-    path = folder / _META
-    if not path.exists():
-        return None
-    try:
-        meta = json.loads(path.read_text())
-        ok = meta["format"] == _FORMAT and isinstance(meta["segment"], int)
-        ok = ok and meta["params_hash"] == _hash(meta["params"])
-    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as e:
-        raise ValueError(f"{path}: corrupt checkpoint metadata ({e!r})") from None
-    if not ok:
-        raise ValueError(f"{path}: corrupt checkpoint metadata (bad format, segment or hash)")
-    saved = meta["params"]
-    diff = [
-        f"{k}: saved {saved.get(k)!r}, now {v!r}" for k, v in params.items() if saved.get(k) != v
-    ]
-    if diff and details is not None and isinstance(meta.get("details"), dict):
-        named = _changed(meta["details"], details)
-        if named:
-            diff = [d for d in diff if d.split(":")[0] not in details] + [
-                f"changed: {', '.join(named)}"
-            ]
-    if diff:
-        raise ValueError(
-            f"{folder} holds a checkpoint of a different run ({'; '.join(diff)}); "
-            "use another checkpoint_dir, or delete it to start afresh"
-        )
-    return meta
-
-
-def _restore(ckptr, folder: Path, meta: dict, target: dict, bounds) -> dict:
-    k, path = meta["segment"], folder / str(meta.get("folder"))
-    if not 1 <= k < len(bounds) or path.name != f"segment_{k:06d}":
-        raise ValueError(f"{folder / _META}: corrupt checkpoint (segment {k!r}, {path.name})")
-    abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), target)
-    try:
-        out = jax.tree.map(np.asarray, ckptr.restore(path, abstract))
-    except Exception as e:  # orbax raises several types for missing or damaged data
-        raise ValueError(f"{path}: corrupt checkpoint, cannot restore it ({e!s:.300})") from None
-    same = jax.tree.map(lambda a, b: a.shape == b.shape and a.dtype == b.dtype, out, target)
-    if not all(jax.tree.leaves(same)):
-        raise ValueError(f"{path}: corrupt checkpoint (shapes or dtypes do not match)")
-    if _digest(out) != meta.get("digest"):
-        raise ValueError(f"{path}: corrupt checkpoint (its arrays do not match their digest)")
-    return out
-
-
-_ENTRY = ("segment", "folder", "digest")
-"""The keys of one checkpoint's entry in ``checkpoint.json`` (and of its ``previous``)."""
-
-
-def _write(ckptr, folder: Path, k: int, state: dict, meta: dict, prev: dict | None) -> dict:
-    """Checkpoint after ``k`` segments, point ``checkpoint.json`` at it (and at `prev`,
-    the checkpoint before it, kept as a fallback), drop older ones. Returns the entry
-    (segment, folder, digest) of this checkpoint."""
-    name = f"segment_{k:06d}"
-    ckptr.save(folder / name, state, force=True)
-    ckptr.wait_until_finished()
-    entry = {"segment": k, "folder": name, "digest": _digest(state)}
-    meta = dict(meta, **entry, previous=prev)
-    with atomic_write(folder / _META) as f:
-        f.write(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    keep = {name, None if prev is None else prev["folder"]}
-    for p in folder.glob("segment_*"):
-        if p.name not in keep:
-            shutil.rmtree(p, ignore_errors=True)
-    return entry
-
-
-def _restore_or_previous(ckptr, folder: Path, meta: dict, target: dict, bounds):
-    """(state, segment): the latest checkpoint, or, if it is damaged, the one before it
-    (kept for that), with a warning; if both are damaged, the error of the latest."""
-    try:
-        return _restore(ckptr, folder, meta, target, bounds), meta["segment"]
-    except ValueError as e:
-        prev = meta.get("previous")
-        if not isinstance(prev, dict):
-            raise
-        try:
-            state = _restore(ckptr, folder, prev, target, bounds)
-        except ValueError:
-            raise e from None
-        warnings.warn(
-            f"{e}; resuming from the checkpoint before it ({prev.get('folder')}), which is intact",
-            stacklevel=3,
-        )
-        return state, prev["segment"]
 
 
 def simulate_checkpointed(
