@@ -1,22 +1,40 @@
-"""Latent-space time steppers on the µMAG SP4 family: Nyström kernel PCA + kernel ridge
-regression (Exl et al. 2020/2021) and a convolutional neural stepper, against jaxmag's
-full solver.
+"""Latent-space time steppers on two SP4 field families, against jaxmag's full solver,
+the sensitivity floor and the nearest-training-field baseline.
 
-    python benchmarks/latent_sp4.py                  # 100 × 25 cells, 64 + 18 fields, 1 ns
+    python benchmarks/latent_sp4.py                  # 100 × 25 cells, 1 ns (tens of minutes)
     python benchmarks/latent_sp4.py --quick          # tiny smoke run
     python benchmarks/latent_sp4.py --cache DIR      # where the trajectories are cached
 
-Data: 500 × 125 × 3 nm permalloy, relaxed s-state, in-plane fields |B| ∈ [15, 45] mT at
-160°–200° (Sobol training points), 1 ns with a snapshot every 10 ps; test fields are
-SP4 fields 1 and 2 and 16 held-out random fields. Every model predicts the whole
-trajectory from its first snapshot and the field alone.
+Both families start from the relaxed SP4 s-state (500 × 125 × 3 nm permalloy) and run
+1 ns with a snapshot every 10 ps (:func:`jaxmag.ml.latent.sp4_family`):
 
-Figures per model on the test fields: ``max_avg_err_heldout`` (max over t, i and fields of
-|Δ⟨m_i⟩|), ``rel_l2_heldout`` (mean relative L2 error of the full field),
-``t_cross_err_ps`` (max error in the first zero crossing of ⟨mx⟩ over the fields where the
-solver's ⟨mx⟩ crosses zero), ``speedup`` (full-solver time per trajectory over the
-model's, both compiled, same run). The kernel model is swept over d and the number of
-landmarks (``sweep``). The last line is one JSON object.
+- **P** (precession): |B| 2–12 mT at 0°–360°, ``--n-train-p`` Sobol fields, 16 random
+  held-out ones;
+- **S** (switching): |B| 15–45 mT at 160°–200°, ``--n-train-s`` Sobol fields; held out
+  are SP4 fields 1 and 2 and 16 random fields.
+
+Every model predicts ⟨m⟩(t) from the first snapshot and the field alone, through
+``average_rollouts`` (one encoding, batched latent rollouts, ⟨m⟩ read off the latent
+state; no snapshot decoded). An error is max over t and i of |Δ⟨m_i⟩| over the 101
+snapshots. Figures per model (the kernel stepper at the top level, the neural one under
+``"neural"``):
+
+- ``train_err_median``, ``train_err_max``: S training fields, reproduced;
+- ``p_max_err_heldout``: the worst P held-out field;
+- ``s_outcome_correct``: S held-out fields whose sign of ⟨mx⟩ at 1 ns is right;
+- ``s_within_floor``: S held-out fields with error <= max(0.1, 2 × sensitivity), the
+  sensitivity being the largest change of ⟨m⟩(t) at |B| ± 0.25 mT, angle ± 0.5°
+  (``benchmarks/latent_sensitivity.py``'s measure, rerun here on the same fields);
+- ``s_median_err`` against ``s_nn_median_err``, the nearest training field's trajectory
+  (in |B| / 30 mT and angle / 40°) used as the prediction;
+- ``speedup_p``, ``speedup_s``: the batched solver's time per trajectory over the
+  model's (all held-out fields in one call), both compiled, same run;
+- ``design_miss``: in family P, the field whose predicted ⟨mx⟩(0.5 ns) is the target
+  (the middle of the training fields' range) is found by gradient descent through the
+  surrogate; the solver is run at it and ``|solver ⟨mx⟩(0.5 ns) - target|`` reported.
+
+``learning_curve`` refits the kernel stepper on the first n of the S Sobol fields. The
+last line is one JSON object.
 """
 
 import argparse
@@ -31,32 +49,7 @@ def _ints(text):
     return [int(x) for x in text.split(",")]
 
 
-def _metrics(model, m, fields, ts):
-    import numpy as np
-
-    from jaxmag.ml.latent import rollout_errors
-    from jaxmag.problems.sp4 import first_zero
-
-    err = rollout_errors(model, m, fields)
-    avg_true = np.asarray(m).mean((-2, -1))
-    cross = []
-    for f in range(len(m)):
-        t_true = first_zero(ts, avg_true[f, :, 0])
-        t_pred = first_zero(ts, np.asarray(err["m_avg_pred"][f, :, 0]))
-        cross.append(abs(t_pred - t_true) * 1e12 if np.isfinite(t_true) else np.nan)
-    e = np.asarray(err["max_avg_err"])
-    return {
-        "max_avg_err_heldout": float(e.max()),
-        "max_avg_err_per_field": e,
-        "max_avg_err_field1": float(e[0]),
-        "max_avg_err_field2": float(e[1]),
-        "rel_l2_heldout": float(np.mean(err["rel_l2"])),
-        "t_cross_err_ps": float(np.nanmax(cross)) if np.isfinite(cross).any() else None,
-        "m_avg_pred_field1": err["m_avg_pred"][0],
-    }
-
-
-def _time_per_trajectory(fn, *args, repeats=3):
+def _time(fn, *args, repeats=3):
     import jax
 
     jax.block_until_ready(fn(*args))
@@ -68,125 +61,218 @@ def _time_per_trajectory(fn, *args, repeats=3):
     return min(walls)
 
 
+def solver_seconds_per_trajectory(cells, t1, dt, m0, fields, batch=8):
+    """The full solver, ``vmap``-ped over ``batch`` fields and compiled: seconds per
+    trajectory (as the training data were made)."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxmag.ml import latent
+
+    run = jax.jit(jax.vmap(latent.trajectory_fn(cells, t1, dt, m0)))
+    b = jnp.asarray(fields[:batch])
+    b = jnp.concatenate([b, jnp.repeat(b[-1:], batch - len(b), 0)])
+    return _time(run, b, repeats=1) / batch
+
+
+def floor_and_baseline(cache, data, cells, t1, quick):
+    """Sensitivity of each S test field (|B| ± 0.25 mT, angle ± 0.5°) and the
+    nearest-training-field error."""
+    from latent_sensitivity import max_avg_diff, nearest_field, perturbed_fields
+
+    from jaxmag.ml import latent
+
+    tef, tem = data["test_fields"], data["test_m"]
+    pert = perturbed_fields(tef, 0.25, 0.5)
+    m_pert, _, _ = latent.cached_trajectories(cache, pert.reshape(-1, 2), cells=cells, t1=t1,
+                                              progress=True)  # fmt: skip
+    m_pert = m_pert.reshape(*pert.shape[:2], *tem.shape[1:])
+    sens = max_avg_diff(m_pert, tem[None]).max(0)
+    nn = nearest_field(data["train_fields"], tef)
+    return sens, max_avg_diff(data["train_m"][nn], tem)
+
+
+def evaluate(model, data_p, data_s, sens, nn_err, solver_s, design):
+    """Every figure of one model."""
+    import jax
+    import numpy as np
+
+    from jaxmag.ml import latent
+
+    m0 = data_s["train_m"][0, 0].astype(float)
+    out = {}
+    tr = latent.average_errors(model, data_s["train_m"].mean((-2, -1)), m0,
+                               data_s["train_fields"])["max_avg_err"]  # fmt: skip
+    out["train_err_median"], out["train_err_max"] = float(np.median(tr)), float(tr.max())
+    p = latent.average_errors(model, data_p["test_m"].mean((-2, -1)), m0, data_p["test_fields"])
+    out["p_err_heldout"] = p["max_avg_err"]
+    out["p_max_err_heldout"] = float(p["max_avg_err"].max())
+    true_s = data_s["test_m"].mean((-2, -1))
+    s = latent.average_errors(model, true_s, m0, data_s["test_fields"])
+    err = s["max_avg_err"]
+    out["s_err_heldout"] = err
+    out["s_outcome_correct"] = int((np.sign(s["final_mx"]) == np.sign(true_s[:, -1, 0])).sum())
+    out["s_within_floor"] = int((err <= np.maximum(0.1, 2 * sens)).sum())
+    out["s_median_err"] = float(np.median(err))
+    out["s_nn_median_err"] = float(np.median(nn_err))
+    out["s_err_field1"], out["s_err_field2"] = float(err[0]), float(err[1])
+    dtype = (
+        jax.tree.leaves(model)[0].dtype if hasattr(jax.tree.leaves(model)[0], "dtype") else float
+    )
+    for fam, data in (("p", data_p), ("s", data_s)):
+        f = np.asarray(data["test_fields"], dtype)
+        n = data["test_m"].shape[1] - 1
+        t_model = _time(latent.average_rollouts, model, m0.astype(dtype), f, n, repeats=5) / len(f)
+        out[f"model_s_per_trajectory_{fam}"] = t_model
+        out[f"speedup_{fam}"] = solver_s[fam] / t_model
+    out.update(design(model))
+    return out
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--cache", type=Path, default=Path("latent_cache"))
-    p.add_argument("--n-train", type=int, default=64)
-    p.add_argument("--n-heldout", type=int, default=16)
-    p.add_argument("--d", type=int, default=8, help="latent dimension of the headline models")
+    p.add_argument("--n-train-s", type=int, default=256)
+    p.add_argument("--n-train-p", type=int, default=64)
+    p.add_argument("--learning-curve", type=_ints, default=[64, 128, 256])
+    p.add_argument("--d", type=int, default=8, help="latent dimension of both models")
     p.add_argument("--landmarks", type=int, default=1000)
-    p.add_argument("--lam", type=float, default=1e-6, help="ridge of the regressions")
-    p.add_argument("--sweep-d", type=_ints, default=[2, 4, 8, 16])
-    p.add_argument("--sweep-landmarks", type=_ints, default=[250, 500, 1000, 2000])
-    p.add_argument("--neural-seconds", type=float, default=600.0, help="training budget")
+    p.add_argument("--lam", type=float, default=1e-3, help="ridge of the stepper")
+    p.add_argument("--rounds", type=int, default=4, help="rollout rounds of the kernel stepper")
+    p.add_argument("--neural-seconds", type=float, default=300.0, help="budget per family")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     cells, t1 = (100, 25, 1), 1e-9
     if args.quick:
         cells, t1 = (20, 5, 1), 1e-10
-        args.n_train, args.n_heldout, args.d, args.landmarks = 8, 2, 2, 60
-        args.sweep_d, args.sweep_landmarks, args.neural_seconds = [4], [60], 3.0
+        args.n_train_s, args.n_train_p, args.learning_curve = 8, 8, [4, 8]
+        args.landmarks, args.neural_seconds = 60, 3.0
 
-    import equinox as eqx
     import jax
 
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
+    import numpy as np
     from _common import conditions, emit
 
     from jaxmag.ml import latent
-    from jaxmag.vectors import normalise
 
     t_all = time.perf_counter()
-    data = latent.sp4_family(
-        args.cache,
-        n_train=args.n_train,
-        n_heldout=args.n_heldout,
-        cells=cells,
-        t1=t1,
-        seed=args.seed,
-        progress=True,
-    )
-    print(f"data: {data['cache']} ({'generated' if data['regenerated'] else 'cached'})")
-    trm, trf = jnp.asarray(data["train_m"], float), jnp.asarray(data["train_fields"])
-    tem, tef = jnp.asarray(data["test_m"], float), jnp.asarray(data["test_fields"])
-    ts = data["ts"]
+    n_held = 2 if args.quick else 16
+    kw = dict(cells=cells, t1=t1, seed=args.seed, progress=True, n_heldout=n_held)
+    data_p = latent.sp4_family(args.cache, family="P", n_train=args.n_train_p, **kw)
+    data_s = latent.sp4_family(args.cache, family="S", n_train=args.n_train_s, **kw)
+    ts = data_s["ts"]
+    dt, n_half = float(ts[1] - ts[0]), (len(ts) - 1) // 2
+    sens, nn_err = floor_and_baseline(args.cache, data_s, cells, t1, args.quick)
+    m0 = data_s["train_m"][0, 0].astype(float)
+    solver_s = {fam: solver_seconds_per_trajectory(cells, t1, dt, jnp.asarray(m0)[..., None],
+                                                   d["test_fields"])  # fmt: skip
+                for fam, d in (("p", data_p), ("s", data_s))}  # fmt: skip
+    print(f"solver: {solver_s['p']:.2f} s (P), {solver_s['s']:.2f} s (S) per trajectory",
+          flush=True)  # fmt: skip
+    avg_half = data_p["train_m"][:, n_half, 0].mean((-2, -1))
+    target = float(0.5 * (avg_half.min() + avg_half.max()))
+    check = jax.jit(latent.trajectory_fn(cells, t1 / 2, dt, jnp.asarray(m0)[..., None]))
+
+    def design(model):
+        r = latent.design_field(model, m0, target, n_half, b_range_mT=(2.0, 12.0))
+        solver = float(np.asarray(check(jnp.asarray(r["field_mT"])))[-1, 0].mean())
+        return {"design_target": target, "design_field_mT": r["field_mT"],
+                "design_predicted": r["predicted"], "design_solver": solver,
+                "design_miss": abs(solver - target)}  # fmt: skip
+
     key = jax.random.PRNGKey(args.seed)
+    kkw = dict(d=args.d, lam=args.lam, rollout_rounds=args.rounds, standardise_components=True,
+               key=key)  # fmt: skip
 
-    # the full solver's time per trajectory (compiled, one field)
-    # the relaxed s-state is every trajectory's first snapshot (stored as float32; only
-    # the timing uses this start)
-    m0 = normalise(jnp.asarray(data["train_m"][0, 0], float)[..., None])
-    full = jax.jit(latent.trajectory_fn(cells, t1, float(ts[1] - ts[0]), m0))
-    t_full = _time_per_trajectory(full, tef[0], repeats=1 if args.quick else 2)
-    print(f"full solver: {t_full:.2f} s per trajectory", flush=True)
-    n = len(ts) - 1
+    def fit_kernel(data, n=None):
+        n = len(data["train_m"]) if n is None else n
+        m = data["train_m"][:n].astype(float)
+        landmarks = min(args.landmarks, m.shape[0] * m.shape[1])
+        return latent.fit_kernel_stepper(m, data["train_fields"][:n], n_landmarks=landmarks,
+                                         verbose=True, **kkw)  # fmt: skip
 
-    @eqx.filter_jit
-    def roll(model, m, b):
-        return model.rollout(m, b, n)
+    t = time.perf_counter()
+    k_p, k_s = fit_kernel(data_p), fit_kernel(data_s)
+    print(f"kernel steppers fitted in {time.perf_counter() - t:.0f} s", flush=True)
+    res_p = evaluate(k_p, data_p, data_s, sens, nn_err, solver_s, design)
+    res_s = evaluate(k_s, data_p, data_s, sens, nn_err, solver_s, lambda m: {})
+    kernel = _merge(res_p, res_s)
+    print(_summary("kernel", kernel), flush=True)
 
-    def speed(model):
-        return t_full / _time_per_trajectory(lambda *a: roll(model, *a), tem[0, 0], tef[0],
-                                             repeats=5)  # fmt: skip
+    curve = []
+    for n in args.learning_curve:
+        if n > args.n_train_s:
+            continue
+        r = evaluate(fit_kernel(data_s, n), data_p, data_s, sens, nn_err, solver_s, lambda m: {})
+        nn_n = _nn_err(data_s, n)
+        keys = ("train_err_median", "s_median_err", "s_outcome_correct", "s_within_floor")
+        curve.append({"n_train": n, **{k: r[k] for k in keys},
+                      "s_nn_median_err": float(np.median(nn_n))})  # fmt: skip
+        print(f"  learning curve n={n}: {curve[-1]}", flush=True)
 
-    sweep = []
-    for d in args.sweep_d:
-        for L in args.sweep_landmarks:
-            if d > L:
-                continue
-            t = time.perf_counter()
-            model = latent.fit_kernel_stepper(trm, trf, d=d, n_landmarks=L, lam=args.lam, key=key)
-            fit_s = time.perf_counter() - t
-            r = _metrics(model, tem, tef, ts)
-            sweep.append({"d": d, "landmarks": L, "fit_s": fit_s,
-                          **{k: v for k, v in r.items() if not k.startswith("m_avg")}})  # fmt: skip
-            print(f"  kernel d={d} L={L}: max|Δ<m>| {r['max_avg_err_heldout']:.4f}, "
-                  f"rel L2 {r['rel_l2_heldout']:.4f} ({fit_s:.1f} s)", flush=True)  # fmt: skip
-    model = latent.fit_kernel_stepper(trm, trf, d=args.d, n_landmarks=args.landmarks,
-                                      lam=args.lam, key=key)  # fmt: skip
-    kernel = _metrics(model, tem, tef, ts)
-    kernel["speedup"] = speed(model)
-    print(f"kernel d={args.d}: max|Δ<m>| {kernel['max_avg_err_heldout']:.4f}, "
-          f"speed-up {kernel['speedup']:.0f}x", flush=True)  # fmt: skip
-
-    print(f"training the neural stepper ({args.neural_seconds:.0f} s budget) ...", flush=True)
-    nmodel, hist = latent.train_neural_stepper(
-        data["train_m"],
-        data["train_fields"],
-        d=args.d,
-        key=jax.random.fold_in(key, 1),
-        epochs=1000,
-        max_seconds=args.neural_seconds,
-        verbose=True,
-    )
-    neural = _metrics(nmodel, jnp.asarray(data["test_m"]), tef, ts)
-    neural["speedup"] = speed(nmodel)
-    neural["epochs"] = hist.get("epochs")
-    print(f"neural d={args.d}: max|Δ<m>| {neural['max_avg_err_heldout']:.4f}, "
-          f"speed-up {neural['speedup']:.0f}x", flush=True)  # fmt: skip
-    best8 = [s for s in sweep if s["d"] <= 8]
+    neural = {}
+    for fam, data in (("P", data_p), ("S", data_s)):
+        print(f"training the neural stepper on {fam} ({args.neural_seconds:.0f} s) ...", flush=True)
+        neural[fam], _ = latent.train_neural_stepper(
+            data["train_m"], data["train_fields"], d=args.d, key=jax.random.fold_in(key, 1),
+            rollout=20 if not args.quick else 4, epochs=1000, max_seconds=args.neural_seconds,
+        )  # fmt: skip
+    n_p = evaluate(neural["P"], data_p, data_s, sens, nn_err, solver_s, design)
+    n_s = evaluate(neural["S"], data_p, data_s, sens, nn_err, solver_s, lambda m: {})
+    neural_figs = _merge(n_p, n_s)
+    print(_summary("neural", neural_figs), flush=True)
     figures = {
         "d": args.d,
+        "n_train": args.n_train_s,
+        "n_train_p": args.n_train_p,
         "landmarks": args.landmarks,
         "lam": args.lam,
-        "n_train": args.n_train,
-        "n_test": len(tef),
+        "rollout_rounds": args.rounds,
+        **kernel,
+        "neural": neural_figs,
+        "s_sensitivity": sens,
+        "s_nn_err": nn_err,
+        "learning_curve": curve,
+        "solver_s_per_trajectory": solver_s,
         "cells": cells,
         "t1_s": t1,
-        **{k: v for k, v in kernel.items() if not k.startswith("m_avg")},
-        "best_sweep_d_le_8": min(best8, key=lambda s: s["max_avg_err_heldout"]) if best8 else None,
-        "d2": [s for s in sweep if s["d"] == 2],
-        "sweep": sweep,
-        "neural": {k: v for k, v in neural.items() if not k.startswith("m_avg")},
-        "full_solver_s_per_trajectory": t_full,
         "wall_s": time.perf_counter() - t_all,
         "quick": args.quick,
         "conditions": conditions(),
     }
     emit(figures)
     return figures
+
+
+def _nn_err(data, n):
+    from latent_sensitivity import max_avg_diff, nearest_field
+
+    nn = nearest_field(data["train_fields"][:n], data["test_fields"])
+    return max_avg_diff(data["train_m"][:n][nn], data["test_m"])
+
+
+P_KEYS = ("p_max_err_heldout", "p_err_heldout", "speedup_p", "model_s_per_trajectory_p")
+
+
+def _merge(res_p, res_s):
+    """The P figures from the model trained on P, the rest from the one trained on S."""
+    out = {k: v for k, v in res_s.items() if k not in P_KEYS}
+    out.update({k: res_p[k] for k in P_KEYS})
+    out.update({k: v for k, v in res_p.items() if k.startswith("design")})
+    return out
+
+
+def _summary(name, r):
+    import numpy as np
+
+    return (f"{name}: train median {r['train_err_median']:.3f} max {r['train_err_max']:.3f}; "
+            f"P held-out max {r['p_max_err_heldout']:.3f}; S outcome {r['s_outcome_correct']}, "
+            f"within floor {r['s_within_floor']}, median {r['s_median_err']:.3f} "
+            f"(nearest field {r['s_nn_median_err']:.3f}); speed-up P {r['speedup_p']:.0f}x, "
+            f"S {r['speedup_s']:.0f}x; design miss {r.get('design_miss', np.nan):.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -49,3 +49,27 @@ def test_batched_equals_single_runs():
         ld.simulate_fields(f, m0=m0, cells=(10, 4, 1), t1=2.5e-11, dt_save=1e-11)
     with pytest.raises(ValueError, match="single layer"):
         ld.simulate_fields(f, m0=m0, cells=(10, 4, 2))
+
+
+def test_family_p_covers_small_fields_at_every_angle():
+    f = ld.sobol_fields(64, family="P")
+    b, ang = np.hypot(*f.T), np.rad2deg(np.arctan2(f[:, 1], f[:, 0])) % 360
+    assert b.min() >= 2 and b.max() <= 12 and b.max() - b.min() > 8
+    assert all(((ang >= q) & (ang < q + 90)).any() for q in (0, 90, 180, 270))
+    np.testing.assert_array_equal(ld.sobol_fields(16, family="P"), f[:16])  # nested
+    r = ld.random_fields(5, seed=1, family="P")
+    assert r.shape == (5, 2) and np.all((np.hypot(*r.T) >= 2) & (np.hypot(*r.T) <= 12))
+    with pytest.raises(ValueError, match="family must be one of"):
+        ld.sobol_fields(4, family="Q")
+
+
+def test_family_p_has_no_fixed_test_fields(tmp_path):
+    a = ld.sp4_family(tmp_path, family="P", **SMALL)
+    assert a["family"] == "P" and a["test_m"].shape[0] == 1  # the one random field only
+    assert np.hypot(*a["test_fields"][0]) <= 12
+    with pytest.raises(ValueError, match="no fixed test fields"):
+        ld.sp4_family(tmp_path, family="P", **dict(SMALL, n_heldout=0))
+    with pytest.raises(ValueError, match="NaN"):
+        ld.cached_trajectories(tmp_path, [[np.nan, 1.0]], cells=(10, 4, 1), t1=2e-11)
+    with pytest.raises(ValueError, match="no fields"):
+        ld.cached_trajectories(tmp_path, np.zeros((0, 2)), cells=(10, 4, 1), t1=2e-11)

@@ -1,6 +1,7 @@
-"""Latent-space time steppers for µMAG SP4-like dynamics: the training data, the common
-interface (:class:`AbstractLatentStepper`), the kernel stepper (Nyström kernel PCA +
-kernel ridge regression), the neural stepper, their rollout errors and model files."""
+"""Latent-space time steppers for µMAG SP4-like dynamics: the training data (field
+families S and P), the common interface (:class:`AbstractLatentStepper`), the kernel
+stepper (Nyström kernel PCA + kernel ridge regression), the neural stepper, their
+rollout errors, inverse design through them, and model files."""
 
 from ._base import (
     FIELD_SCALE_MT as FIELD_SCALE_MT,
@@ -15,7 +16,16 @@ from ._data import (
     B_RANGE_MT as B_RANGE_MT,
 )
 from ._data import (
+    FAMILIES as FAMILIES,
+)
+from ._data import (
     TEST_FIELDS_MT as TEST_FIELDS_MT,
+)
+from ._data import (
+    cached_trajectories as cached_trajectories,
+)
+from ._data import (
+    family_ranges as family_ranges,
 )
 from ._data import (
     fields_from_polar as fields_from_polar,
@@ -37,6 +47,15 @@ from ._data import (
 )
 from ._data import (
     trajectory_fn as trajectory_fn,
+)
+from ._design import (
+    design_field as design_field,
+)
+from ._evaluate import (
+    average_errors as average_errors,
+)
+from ._evaluate import (
+    average_rollouts as average_rollouts,
 )
 from ._evaluate import (
     rollout_error as rollout_error,
@@ -73,12 +92,18 @@ __all__ = [
     "ANGLE_RANGE_DEG",
     "AbstractLatentStepper",
     "B_RANGE_MT",
+    "FAMILIES",
     "FIELD_SCALE_MT",
     "KernelStepper",
     "NeuralStepper",
     "NystroemKPCA",
     "NystroemKRR",
     "TEST_FIELDS_MT",
+    "average_errors",
+    "average_rollouts",
+    "cached_trajectories",
+    "design_field",
+    "family_ranges",
     "fields_from_polar",
     "fit_kernel_stepper",
     "load_model",

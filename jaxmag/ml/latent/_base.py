@@ -40,6 +40,12 @@ class AbstractLatentStepper(eqx.Module):
     def decode(self, z: Float[Array, " d"]) -> Float[Array, "3 nx ny"]:
         """Snapshot of latent ``z``: a unit vector in every cell, shape ``(3, nx, ny)``."""
 
+    def decode_average(self, z: Float[Array, " d"]) -> Float[Array, " 3"]:
+        """⟨m⟩, the cell average of the snapshot of latent ``z``. This default decodes
+        the whole snapshot; a subclass that can read the average off the latent state
+        more cheaply overrides it."""
+        return jnp.mean(self.decode(z), axis=(-2, -1))
+
     @abc.abstractmethod
     def step(self, z: Float[Array, " d"], field_mT: Float[Array, " 2"]) -> Float[Array, " d"]:
         """Latent state one snapshot interval later, under applied field ``(Bx, By)`` (mT)."""
@@ -69,6 +75,15 @@ class AbstractLatentStepper(eqx.Module):
 
         _, zs = jax.lax.scan(body, z0, length=n_steps)
         return jnp.concatenate([z0[None], zs])
+
+    def average_rollout(
+        self, m0: Float[Array, "3 nx ny"], field_mT: Float[Array, " 2"], n_steps: int
+    ) -> Float[Array, "n_steps+1 3"]:
+        """Predicted ⟨m⟩ at snapshots ``0 .. n_steps`` from ``m0`` under a constant
+        in-plane field ``(Bx, By)`` (mT): the latent rollout read out by
+        :meth:`decode_average`, no snapshot decoded. ``(n_steps + 1, 3)``."""
+        zs = self.latent_rollout(self.encode(m0), field_mT, n_steps)
+        return jax.vmap(self.decode_average)(zs)
 
     def rollout(
         self, m0: Float[Array, "3 nx ny"], field_mT: Float[Array, " 2"], n_steps: int

@@ -1,9 +1,17 @@
-"""Training data for latent-space time steppers: the µMAG SP4 family.
+"""Training data for latent-space time steppers: two field families of µMAG SP4.
 
 A permalloy film of 500 × 125 × 3 nm (100 × 25 × 1 cells of 5 × 5 × 3 nm by default)
 starts from the relaxed s-state and evolves for ``t1`` (1 ns) in an in-plane field
 ``(Bx, By)`` (mT), with the full field m saved every ``dt_save`` (10 ps). Trajectories
 for many fields run batched (``vmap`` over the field) through :func:`jaxmag.simulate`.
+
+Two families of fields (:data:`FAMILIES`):
+
+- ``"S"`` (switching): |B| 15–45 mT at 160°–200°, SP4's own fields 1 and 2 among them;
+  most of these fields reverse the film, and the outcome hangs on fractions of a degree
+  near 180°–190°.
+- ``"P"`` (precession): |B| 2–12 mT at any angle 0–360°; these ring the s-state without
+  reversing it, and ⟨m⟩(t) depends smoothly on the field.
 
 :func:`sp4_family` caches its result on disk as ``.npz`` together with every generating
 parameter; a cached file is used only if all parameters match exactly, otherwise the data
@@ -28,10 +36,27 @@ from jaxmag.problems import sp4
 from jaxmag.statics._relax import minimise
 
 B_RANGE_MT = (15.0, 45.0)
+"""|B| of family S (mT)."""
 ANGLE_RANGE_DEG = (160.0, 200.0)
+"""In-plane field angle of family S, from +x (degrees)."""
 TEST_FIELDS_MT = ((-24.6, 4.3), (-35.5, -6.3))
-"""SP4 fields 1 and 2 (mT), in-plane components."""
-FORMAT_VERSION = 1
+"""SP4 fields 1 and 2 (mT), in-plane components: the first test fields of family S."""
+FAMILIES = {
+    "S": {"b_range_mT": B_RANGE_MT, "angle_range_deg": ANGLE_RANGE_DEG,
+          "test_fields_mT": TEST_FIELDS_MT},
+    "P": {"b_range_mT": (2.0, 12.0), "angle_range_deg": (0.0, 360.0), "test_fields_mT": ()},
+}  # fmt: skip
+"""The field families: |B| range (mT), angle range (degrees from +x) and the fixed test
+fields (mT) that come before the random held-out ones."""
+FORMAT_VERSION = 2
+
+
+def family_ranges(family: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``(|B| range in mT, angle range in degrees)`` of family ``"S"`` or ``"P"``."""
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
+    f = FAMILIES[family]
+    return f["b_range_mT"], f["angle_range_deg"]
 
 
 def fields_from_polar(b_mT, angle_deg) -> np.ndarray:
@@ -41,24 +66,26 @@ def fields_from_polar(b_mT, angle_deg) -> np.ndarray:
     return np.stack([b * np.cos(a), b * np.sin(a)], axis=-1)
 
 
-def sobol_fields(n: int, *, seed: int = 0) -> np.ndarray:
-    """``n`` quasi-random fields (scrambled Sobol sequence) over |B| ∈ [15, 45] mT and
-    angle ∈ [160°, 200°]. Shape ``(n, 2)``, (Bx, By) in mT. Powers of two keep the
-    sequence's balance properties; other ``n`` are allowed (scipy's warning about it is
-    silenced here, on purpose)."""
+def sobol_fields(n: int, *, seed: int = 0, family: str = "S") -> np.ndarray:
+    """``n`` quasi-random fields (scrambled Sobol sequence) uniform in |B| and angle over
+    the ranges of ``family`` (S: 15–45 mT, 160°–200°; P: 2–12 mT, 0°–360°). Shape
+    ``(n, 2)``, (Bx, By) in mT. The first ``k`` of ``n`` points are ``sobol_fields(k)``
+    (nested training sets). Powers of two keep the sequence's balance properties; other
+    ``n`` are allowed (scipy's warning about it is silenced here, on purpose)."""
     n = check_int("n", n, minimum=1)
+    (b0, b1), (a0, a1) = family_ranges(family)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
         u = qmc.Sobol(2, scramble=True, seed=seed).random(n)
-    b = B_RANGE_MT[0] + u[:, 0] * (B_RANGE_MT[1] - B_RANGE_MT[0])
-    ang = ANGLE_RANGE_DEG[0] + u[:, 1] * (ANGLE_RANGE_DEG[1] - ANGLE_RANGE_DEG[0])
-    return fields_from_polar(b, ang)
+    return fields_from_polar(b0 + u[:, 0] * (b1 - b0), a0 + u[:, 1] * (a1 - a0))
 
 
-def random_fields(n: int, *, seed: int) -> np.ndarray:
-    """``n`` pseudo-random fields, uniform in |B| and angle over the training ranges."""
+def random_fields(n: int, *, seed: int, family: str = "S") -> np.ndarray:
+    """``n`` pseudo-random fields, uniform in |B| and angle over the ranges of ``family``."""
+    n = check_int("n", n, minimum=0)
+    b_range, a_range = family_ranges(family)
     rng = np.random.default_rng(seed)
-    return fields_from_polar(rng.uniform(*B_RANGE_MT, n), rng.uniform(*ANGLE_RANGE_DEG, n))
+    return fields_from_polar(rng.uniform(*b_range, n), rng.uniform(*a_range, n))
 
 
 def relaxed_s_state(cells) -> jax.Array:
@@ -125,9 +152,50 @@ def _params(**kw) -> dict:
             for k, v in kw.items()}  # fmt: skip
 
 
+def cached_trajectories(
+    cache_dir,
+    fields_mT,
+    *,
+    cells=(100, 25, 1),
+    t1: float = 1e-9,
+    dt_save: float = 1e-11,
+    rtol: float = 1e-5,
+    progress: bool = False,
+) -> tuple[np.ndarray, Path, bool]:
+    """:func:`simulate_fields` from the relaxed s-state, cached in ``cache_dir`` as
+    ``.npz`` with every generating parameter: a file is used only if all of them match
+    (fields to 1e-12 mT), otherwise the trajectories are simulated and the file rewritten
+    atomically. Returns ``(m (F, T, 3, nx, ny) float32, path, regenerated)``."""
+    fields_mT = np.asarray(fields_mT, dtype=float).reshape(-1, 2)
+    if len(fields_mT) == 0:
+        raise ValueError("no fields to simulate")
+    if not np.all(np.isfinite(fields_mT)):
+        raise ValueError("fields_mT contains NaN or inf")
+    params = _params(version=FORMAT_VERSION, cells=cells, t1=t1, dt_save=dt_save, rtol=rtol,
+                     fields=fields_mT, Ms=sp4.MS, A=sp4.A, alpha=sp4.ALPHA,
+                     size=sp4.SIZE)  # fmt: skip
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"sp4_trajectories_{digest}.npz"
+    if path.is_file():
+        try:
+            with np.load(path) as z:
+                if json.loads(str(z["params"])) == params:
+                    return z["m"], path, False
+        except (ValueError, KeyError, OSError) as e:
+            if progress:
+                print(f"  cache {path} unreadable ({e}); regenerating", flush=True)
+    if progress:
+        print(f"simulating {len(fields_mT)} trajectories ...", flush=True)
+    m = simulate_fields(fields_mT, cells, t1, dt_save, rtol=rtol, progress=progress)
+    with atomic_write(path, "wb") as f:
+        np.savez(f, params=json.dumps(params, sort_keys=True), m=m)
+    return m, path, True
+
+
 def sp4_family(
     cache_dir,
     *,
+    family: str = "S",
     n_train: int = 64,
     n_heldout: int = 16,
     cells=(100, 25, 1),
@@ -137,53 +205,36 @@ def sp4_family(
     rtol: float = 1e-5,
     progress: bool = False,
 ) -> dict:
-    """Train and test trajectories of the SP4 family, cached in ``cache_dir``.
+    """Train and test trajectories of one field family (``"S"`` or ``"P"``, see
+    :data:`FAMILIES`), cached in ``cache_dir`` (:func:`cached_trajectories`).
 
     - train: ``n_train`` Sobol fields (seed ``seed``);
-    - test: SP4 fields 1 and 2, then ``n_heldout`` random fields (seed ``seed + 1``).
+    - test: the family's fixed test fields (S: SP4 fields 1 and 2; P: none), then
+      ``n_heldout`` random fields (seed ``seed + 1``).
 
-    Returns ``{"train_fields", "train_m", "test_fields", "test_m", "ts", "params",
+    Returns ``{"family", "train_fields", "train_m", "test_fields", "test_m", "ts",
     "cache", "regenerated"}`` with fields ``(F, 2)`` in mT, m ``(F, T, 3, nx, ny)``
     float32 and ts in s.
     """
-    train_f = sobol_fields(n_train, seed=seed)
-    test_f = np.concatenate([np.asarray(TEST_FIELDS_MT), random_fields(n_heldout, seed=seed + 1)])
-    params = _params(
-        version=FORMAT_VERSION,
-        cells=cells,
-        t1=t1,
-        dt_save=dt_save,
-        rtol=rtol,
-        train_fields=train_f,
-        test_fields=test_f,
-        Ms=sp4.MS,
-        A=sp4.A,
-        alpha=sp4.ALPHA,
-        size=sp4.SIZE,
-    )
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"sp4_family_{digest}.npz"
-    if path.is_file():
-        try:
-            with np.load(path) as z:
-                if json.loads(str(z["params"])) == params:
-                    data = {
-                        k: z[k] for k in ("train_fields", "train_m", "test_fields", "test_m", "ts")
-                    }
-                    return dict(data, params=params, cache=path, regenerated=False)
-        except (ValueError, KeyError, OSError) as e:
-            if progress:
-                print(f"  cache {path} unreadable ({e}); regenerating", flush=True)
-    if progress:
-        print(f"generating {len(train_f) + len(test_f)} SP4-family trajectories ...", flush=True)
-    m0 = relaxed_s_state(cells)
-    kw = dict(cells=cells, t1=t1, dt_save=dt_save, m0=m0, rtol=rtol, progress=progress)
-    # one call, so the batched solver compiles once for train and test fields
-    all_m = simulate_fields(np.concatenate([train_f, test_f]), **kw)
-    train_m, test_m = all_m[: len(train_f)], all_m[len(train_f) :]
-    ts = np.arange(train_m.shape[1]) * dt_save
-    data = {"train_fields": train_f, "train_m": train_m, "test_fields": test_f,
-            "test_m": test_m, "ts": ts}  # fmt: skip
-    with atomic_write(path, "wb") as f:
-        np.savez(f, params=json.dumps(params, sort_keys=True), **data)
-    return dict(data, params=params, cache=path, regenerated=True)
+    n_train = check_int("n_train", n_train, minimum=1)
+    n_heldout = check_int("n_heldout", n_heldout, minimum=0)
+    train_f = sobol_fields(n_train, seed=seed, family=family)
+    fixed = np.asarray(FAMILIES[family]["test_fields_mT"], dtype=float).reshape(-1, 2)
+    test_f = np.concatenate([fixed, random_fields(n_heldout, seed=seed + 1, family=family)])
+    if len(test_f) == 0:
+        raise ValueError(f"family {family!r} has no fixed test fields: n_heldout must be >= 1")
+    # one file and one call, so the batched solver compiles once for train and test fields
+    m, path, regenerated = cached_trajectories(
+        cache_dir, np.concatenate([train_f, test_f]), cells=cells, t1=t1, dt_save=dt_save,
+        rtol=rtol, progress=progress,
+    )  # fmt: skip
+    return {
+        "family": family,
+        "train_fields": train_f,
+        "train_m": m[:n_train],
+        "test_fields": test_f,
+        "test_m": m[n_train:],
+        "ts": np.arange(m.shape[1]) * dt_save,
+        "cache": path,
+        "regenerated": regenerated,
+    }

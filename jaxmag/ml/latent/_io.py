@@ -29,7 +29,7 @@ def _build_kernel(s: dict) -> KernelStepper:
     """A kernel stepper of the saved shapes and dtypes, all zeros."""
     z = jnp.zeros(())
     krr = NystroemKRR(z, z, z, z, z)
-    skeleton = KernelStepper(NystroemKPCA(z, z, z, z, z, z), krr, krr, tuple(s["shape"]))
+    skeleton = KernelStepper(NystroemKPCA(z, z, z, z, z, z), krr, krr, krr, z, tuple(s["shape"]))
     leaves = [jnp.zeros(shape, dtype) for shape, dtype in s["leaves"]]
     return jax.tree.unflatten(jax.tree.structure(skeleton), leaves)
 

@@ -14,7 +14,9 @@ field ``(Bx, By)`` in mT:
   upsampling is a sub-pixel convolution (a 3 × 3 convolution to 4× the channels, then
   depth-to-space): it can express any 4 × 4, stride-2 transposed convolution, but runs at the
   coarse resolution, about twice as fast as ``ConvTranspose2d`` on CPU;
-- stepper: ``z_next = z + MLP(concat(z, B / 45 mT))`` (residual, small initial update).
+- stepper: ``z_next = z + MLP(concat(z, B / 45 mT))`` (residual, small initial update);
+- average head: ``⟨m⟩ = MLP(z)`` (one hidden layer), so ⟨m⟩(t) is predicted without
+  decoding a snapshot (:meth:`NeuralStepper.decode_average`).
 
 :func:`jaxmag.ml.latent.train_neural_stepper` fits all three jointly. Parameters are
 float32, also when jax's x64 mode is on (CPU speed).
@@ -78,13 +80,14 @@ class NeuralStepper(AbstractLatentStepper):
     dec_in: eqx.nn.Linear
     upconvs: tuple[eqx.nn.Conv2d, ...]
     stepper: eqx.nn.MLP
+    average: eqx.nn.MLP
 
     def __init__(self, shape: tuple[int, int], d: int, width: int, *, key: PRNGKeyArray):
         nx, ny = check_grid(shape)
         d = check_int("d", d, minimum=1)
         width = check_int("width", width, minimum=1)
         self.shape, self.d, self.width = (nx, ny), d, width
-        keys = jax.random.split(key, 7)
+        keys = jax.random.split(key, 8)
         c1, c2 = CHANNELS
         self.convs = (
             eqx.nn.Conv2d(3, c1, 3, stride=2, padding=1, dtype=DTYPE, key=keys[0]),
@@ -117,6 +120,9 @@ class NeuralStepper(AbstractLatentStepper):
             (mlp.layers[-1].weight * 0.1, jnp.zeros_like(mlp.layers[-1].bias)),
         )
 
+        self.average = eqx.nn.MLP(d, 3, width, 1, activation=jax.nn.silu, dtype=DTYPE,
+                                  key=keys[7])  # fmt: skip
+
     def encode(self, m: Float[Array, "3 nx ny"]) -> Float[Array, " d"]:
         """Latent vector of one snapshot ``m`` (unit vectors, components first)."""
         h = _conv_stack(self.convs, jnp.asarray(m, DTYPE))
@@ -127,6 +133,10 @@ class NeuralStepper(AbstractLatentStepper):
         nx, ny = self.shape
         raw = _upsample_stack(self.dec_in, self.upconvs, self.coarse, jnp.asarray(z, DTYPE))
         return normalise(raw[:, :nx, :ny])
+
+    def decode_average(self, z: Float[Array, " d"]) -> Float[Array, " 3"]:
+        """⟨m⟩ of latent ``z`` from the average head, no snapshot decoded."""
+        return self.average(jnp.asarray(z, DTYPE))
 
     def step(self, z: Float[Array, " d"], field_mT: Float[Array, " 2"]) -> Float[Array, " d"]:
         """Latent state one snapshot interval later, under applied field ``(Bx, By)`` (mT)."""

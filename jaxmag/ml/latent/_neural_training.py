@@ -23,20 +23,26 @@ def _check_data(m, fields, name: str = "m", fields_name: str = "fields"):
     return m, fields
 
 
-def _window_loss(model: NeuralStepper, window, field_mT, latent_weight):
-    """Losses of one window ``m_{t0 .. t0+R}``: reconstruction, rollout, consistency."""
+def _window_loss(model: NeuralStepper, window, field_mT, latent_weight, average_weight):
+    """Losses of one window ``m_{t0 .. t0+R}``: reconstruction, rollout, consistency and
+    the average head's error along the encoded and the rolled-out states."""
     n = window.shape[0] - 1
     z_true = jax.vmap(model.encode)(window)
     recon = jnp.mean((jax.vmap(model.decode)(z_true) - window) ** 2)
     z_pred = model.latent_rollout(z_true[0], field_mT, n)[1:]
     roll = jnp.mean((jax.vmap(model.decode)(z_pred) - window[1:]) ** 2)
     consist = jnp.mean((z_pred - z_true[1:]) ** 2)
-    return recon + roll + latent_weight * consist, jnp.stack([recon, roll, consist])
+    avg = jnp.mean(window, axis=(-2, -1))
+    average = jnp.mean((jax.vmap(model.decode_average)(z_true) - avg) ** 2) + jnp.mean(
+        (jax.vmap(model.decode_average)(z_pred) - avg[1:]) ** 2
+    )
+    total = recon + roll + latent_weight * consist + average_weight * average
+    return total, jnp.stack([recon, roll, consist, average])
 
 
-def _batch_loss(model, windows, fields_mT, latent_weight):
-    total, parts = jax.vmap(_window_loss, in_axes=(None, 0, 0, None))(
-        model, windows, fields_mT, latent_weight
+def _batch_loss(model, windows, fields_mT, latent_weight, average_weight=1.0):
+    total, parts = jax.vmap(_window_loss, in_axes=(None, 0, 0, None, None))(
+        model, windows, fields_mT, latent_weight, average_weight
     )
     return jnp.mean(total), jnp.mean(parts, axis=0)
 
@@ -48,13 +54,15 @@ class _WindowLoss(eqx.Module):
     m: Float[Array, "F T 3 nx ny"]
     fields: Float[Array, "F 2"]
     latent_weight: Float[Array, ""]
+    average_weight: Float[Array, ""]
     rollout: int = eqx.field(static=True)
     starts: int = eqx.field(static=True)
 
     def __call__(self, model: NeuralStepper, idx, key) -> Float[Array, ""]:
         i, t0 = jnp.divmod(idx, self.starts)
         windows = self.m[i[:, None], t0[:, None] + jnp.arange(self.rollout + 1)[None, :]]
-        return _batch_loss(model, windows, self.fields[i], self.latent_weight)[0]
+        return _batch_loss(model, windows, self.fields[i], self.latent_weight,
+                           self.average_weight)[0]  # fmt: skip
 
 
 def train_neural_stepper(
@@ -69,6 +77,7 @@ def train_neural_stepper(
     lr: float = 1e-3,
     batch: int = 16,
     latent_weight: float = 0.1,
+    average_weight: float = 1.0,
     val_m: Float[np.ndarray, "Fv Tv 3 nx ny"] | None = None,
     val_fields: Float[np.ndarray, "Fv 2"] | None = None,
     init: NeuralStepper | None = None,
@@ -81,7 +90,9 @@ def train_neural_stepper(
     Each sample is a window ``m_{t0 .. t0+rollout}`` of one trajectory; its loss is the
     reconstruction MSE of ``decode(encode(m_t))`` over the window, plus the MSE of the
     ``rollout`` decoded predictions from ``encode(m_{t0})`` (gradients flow through the
-    whole rollout), plus ``latent_weight`` times the mean ``(z_k - encode(m_{t0+k}))²``.
+    whole rollout), plus ``latent_weight`` times the mean ``(z_k - encode(m_{t0+k}))²``,
+    plus ``average_weight`` times the mean squared error of the average head's ⟨m⟩ along
+    the encoded and the rolled-out latent states.
     Training runs on :func:`jaxmag.ml.fit`: an epoch visits every window once in random
     minibatches of ``batch`` (permutations from ``numpy.random.default_rng`` seeded with
     the key data of ``split(key)[1]``; the last ``n_windows % batch`` windows of each
@@ -110,8 +121,9 @@ def train_neural_stepper(
     batch = check_int("batch", batch, minimum=1)
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if not (np.isfinite(latent_weight) and latent_weight >= 0):
-        raise ValueError(f"latent_weight must be >= 0, got {latent_weight!r}")
+    for name, v in (("latent_weight", latent_weight), ("average_weight", average_weight)):
+        if not (np.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be >= 0, got {v!r}")
     if max_seconds is not None and not max_seconds > 0:
         raise ValueError(f"max_seconds must be positive or None, got {max_seconds!r}")
     n_traj, n_time = m.shape[:2]
@@ -144,7 +156,7 @@ def train_neural_stepper(
         return rng.permutation(n_windows)[: steps_per_epoch * batch].reshape(-1, batch), None
 
     loss = _WindowLoss(jnp.asarray(m), jnp.asarray(fields), jnp.asarray(latent_weight, DTYPE),
-                       rollout, starts)  # fmt: skip
+                       jnp.asarray(average_weight, DTYPE), rollout, starts)  # fmt: skip
     validate = None if val_m is None else (lambda model: rollout_error(model, val_m, val_fields))
     model, history = fit(
         model,
