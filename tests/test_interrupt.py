@@ -16,6 +16,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -26,6 +27,28 @@ from jaxmag.dynamics import _segmented as seg
 from jaxmag.io import _atomic as atomic_module
 from jaxmag.io import atomic_write
 from jaxmag.io._atomic import kept_interrupts
+
+
+@pytest.fixture(autouse=True)
+def _sigint_as_python_starts():
+    """Each test starts with SIGINT as a fresh Python process has it: the default
+    handler, and not blocked in the main thread. A test elsewhere in the same xdist
+    worker can leave it otherwise (seen in the full suite: SIG_IGN, so that
+    neither this process nor its children saw Ctrl-C); that is warned about, not hidden,
+    and the state is put back after the test."""
+    handler = signal.getsignal(signal.SIGINT)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    if handler is not signal.default_int_handler or signal.SIGINT in blocked:
+        warnings.warn(
+            f"SIGINT was not Python's default at the start: handler {handler!r}, "
+            f"blocked {signal.SIGINT in blocked}",
+            stacklevel=1,
+        )
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    yield
+    signal.signal(signal.SIGINT, handler)
+    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _swallowed_sigint(monkeypatch) -> list:
