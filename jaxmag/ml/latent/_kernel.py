@@ -332,7 +332,8 @@ def fit_kernel_stepper(
     stepper = NystroemKRR.fit(U, dZ, nc, lam, key=k2, gamma_scale=krr_gamma_scale,
                               weights=weights)  # fmt: skip
     best, best_err = stepper, jnp.inf
-    for r in range(rollout_rounds + 1):
+    # the one-step fit alone needs no rollout (unless its error is to be printed)
+    for r in range(rollout_rounds + 1 if rollout_rounds or verbose else 0):
         zr = _latent_rollouts(stepper, Z[:, 0], b, T - 2)[:, 1:]  # z'_1 .. z'_{T-2}
         err = float(jnp.sqrt(jnp.mean((zr - Z[:, 1:-1]) ** 2)))
         if verbose:
