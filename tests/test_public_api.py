@@ -213,6 +213,32 @@ PUBLIC = {
         "to_image",
         "train_unet",
     ),
+    "jaxmag.ml.hybrid": (
+        "CoarseModel",
+        "CorrectionNet",
+        "ELLIPSE",
+        "ENERGY_SCALE",
+        "FACTOR",
+        "Geometry",
+        "LearnedCorrection",
+        "SMALL_FILM",
+        "SP4_FILM",
+        "WindowLoss",
+        "average_rollouts",
+        "block_mean",
+        "family_data",
+        "features",
+        "geometry_trajectories",
+        "gradient_check",
+        "load_model",
+        "mean_m",
+        "restrict",
+        "rollout",
+        "save_model",
+        "train_correction",
+        "window_loss",
+        "windows_of",
+    ),
     "jaxmag.ml.latent": (
         "ANGLE_RANGE_DEG",
         "AbstractLatentStepper",
@@ -373,7 +399,7 @@ PUBLIC_MODULES = {
 """Modules that are public namespaces on purpose (ARCHITECTURE.md); every other module
 that is not a package is private (``_name.py``)."""
 
-MODEL_PACKAGES = ("grains", "homogenisation", "imaging", "latent", "pinn", "switching")
+MODEL_PACKAGES = ("grains", "homogenisation", "hybrid", "imaging", "latent", "pinn", "switching")
 
 
 def _packages():
