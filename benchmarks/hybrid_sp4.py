@@ -54,6 +54,7 @@ def main(argv=None) -> dict:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--cache", type=Path, default=Path("latent_cache"))
     p.add_argument("--out", type=Path, default=None, help="folder for the trained network")
+    p.add_argument("--model", type=Path, default=None, help="evaluate this network, no training")
     p.add_argument("--n-train", type=int, default=16, help="training fields per family")
     p.add_argument("--n-heldout", type=int, default=8, help="random held-out fields per family")
     p.add_argument("--n-transfer", type=int, default=4, help="held-out fields per family")
@@ -114,16 +115,26 @@ def main(argv=None) -> dict:
     net = hybrid.CorrectionNet(args.width, args.depth, key=k_net)
     model = hybrid.CoarseModel(film, net)
     t = time.perf_counter()
-    net, hist = hybrid.train_correction(
-        model, train, train_f, dt, key=k_train, steps=args.steps, seconds=args.seconds,
-        batch=args.batch, window=args.window, lr=args.lr,
-    )  # fmt: skip
+    if args.model is None:
+        net, hist = hybrid.train_correction(
+            model, train, train_f, dt, key=k_train, steps=args.steps, seconds=args.seconds,
+            batch=args.batch, window=args.window, lr=args.lr,
+        )  # fmt: skip
+    else:
+        net, _ = hybrid.load_model(args.model)
+        hist = {"steps": 0, "loss": [float("nan")]}
     train_s = time.perf_counter() - t
     model = model.with_net(net)
     plain = hybrid.CoarseModel(film)
     if args.out is not None:
-        hybrid.save_model(args.out, net, metadata={"geometry": film.name,
-                          "coarse_cell_m": list(plain.base.mesh.cell)})  # fmt: skip
+        meta = {
+            "geometry": film.name,
+            "coarse_cell_m": list(plain.base.mesh.cell),
+            "n_train": len(train),
+            "train_steps": hist["steps"],
+            "seed": args.seed,
+        }
+        hybrid.save_model(args.out, net, metadata=meta)
 
     # held-out fields
     out = {}

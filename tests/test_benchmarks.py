@@ -53,6 +53,20 @@ REQUIRED = {
         "failure_map",
     ),
     "throughput.py": ("rows", "largest", "protocol"),
+    "hybrid_sp4.py": (
+        "coarse_err_median_p",
+        "hybrid_err_median_p",
+        "coarse_err_median_s",
+        "hybrid_err_median_s",
+        "hybrid_err_max_p",
+        "speedup",
+        "transfer_ratio_ellipse",
+        "transfer_ratio_small",
+        "grad_fd_rel_err",
+        "n_train",
+        "cells_fine",
+        "cells_coarse",
+    ),
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
     "peers.py": ("codes", "ratios_jaxmag_over_peer", "fft_floor_s", "jaxmag_s_per_eval_over_floor"),
 }
@@ -111,6 +125,25 @@ def _latent_sp4(f):
     )
 
 
+def _hybrid_sp4(f):
+    """The gradient through the solver agrees with finite differences; every median and
+    ratio is the one of its per-field errors (the quick sizes are too small to train)."""
+    assert f["grad_fd_rel_err"] < 1e-4
+    for name in ("coarse", "hybrid"):
+        for fam in "ps":
+            err = np.asarray(f[f"{name}_err_{fam}"])
+            assert f[f"{name}_err_median_{fam}"] == pytest.approx(np.median(err))
+            assert np.all((err >= 0) & (err < 2))
+    assert f["hybrid_err_max_p"] == max(f["hybrid_err_p"])
+    for geo in ("ellipse", "small"):
+        ratio = np.median(f[f"transfer_{geo}_hybrid_err"]) / np.median(
+            f[f"transfer_{geo}_coarse_err"]
+        )
+        assert f[f"transfer_ratio_{geo}"] == pytest.approx(ratio)
+    assert [n // c for n, c in zip(f["cells_fine"], f["cells_coarse"], strict=True)] == [2, 2, 1]
+    assert f["speedup"] > 0 and f["n_train"] == 4 and f["train_steps"] == 2
+
+
 def _sp4_field_recovery(f):
     """Levenberg–Marquardt recovers SP4's field 1 from its own <m>(t) within 0.1 mT."""
     assert f["converged"] and f["error_mT"] < f["target_mT"] == 0.1
@@ -130,6 +163,7 @@ CHECKS = {
     "batched.py": _batched,
     "field_angle.py": _field_angle,
     "gradients.py": _gradients,
+    "hybrid_sp4.py": _hybrid_sp4,
     "latent_sp4.py": _latent_sp4,
     "sp4_field_recovery.py": _sp4_field_recovery,
     "spinwave_lens.py": _spinwave_lens,

@@ -213,3 +213,12 @@ def test_sp4_geometry_is_the_standard_problem():
     g = hybrid.SP4_FILM
     assert g.cells == sp4.CELLS and g.coarse_cells == (40, 10, 1)
     assert g.mesh(coarse=True).cell == pytest.approx((12.5e-9, 12.5e-9, 3e-9))
+
+
+def test_pretrained_network_is_shipped_for_the_sp4_coarse_grid():
+    net, meta = hybrid.load_pretrained()
+    assert meta["coarse_cell_m"] == pytest.approx(list(hybrid.SP4_FILM.mesh(coarse=True).cell))
+    model = hybrid.CoarseModel(hybrid.SP4_FILM, net)
+    m = _unit(jax.random.key(5), hybrid.SP4_FILM.coarse_cells)
+    H = np.asarray(model.correction.field(m))
+    assert np.all(np.isfinite(H)) and np.abs(H).max() > 0

@@ -231,6 +231,7 @@ PUBLIC = {
         "geometry_trajectories",
         "gradient_check",
         "load_model",
+        "load_pretrained",
         "mean_m",
         "restrict",
         "rollout",

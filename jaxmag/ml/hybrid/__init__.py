@@ -17,6 +17,7 @@ from ._grids import block_mean as block_mean
 from ._grids import mean_m as mean_m
 from ._grids import restrict as restrict
 from ._io import load_model as load_model
+from ._io import load_pretrained as load_pretrained
 from ._io import save_model as save_model
 from ._solve import CoarseModel as CoarseModel
 from ._solve import average_rollouts as average_rollouts
@@ -31,6 +32,6 @@ __all__ = [
     "ELLIPSE", "ENERGY_SCALE", "FACTOR", "SMALL_FILM", "SP4_FILM", "CoarseModel",
     "CorrectionNet", "Geometry", "LearnedCorrection", "WindowLoss", "average_rollouts",
     "block_mean", "family_data", "features", "geometry_trajectories", "gradient_check",
-    "load_model", "mean_m", "restrict", "rollout", "save_model", "train_correction",
-    "window_loss", "windows_of",
+    "load_model", "load_pretrained", "mean_m", "restrict", "rollout", "save_model",
+    "train_correction", "window_loss", "windows_of",
 ]  # fmt: skip

@@ -3,6 +3,7 @@
 metadata, such as the geometry and cell size it was trained for)."""
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import jax
@@ -34,3 +35,17 @@ def load_model(folder: str | os.PathLike) -> tuple[CorrectionNet, dict]:
 
     net, meta = load_tagged(folder, kind=KIND, what="hybrid correction network", build=build)
     return jax.tree.map(lambda x: jnp.asarray(x) if hasattr(x, "shape") else x, net), meta
+
+
+PRETRAINED = "sp4_correction"
+"""The folder, in the package's ``data/``, of the network that ``benchmarks/hybrid_sp4.py``
+trained on the SP4 film (12.5 nm coarse cells)."""
+
+
+def load_pretrained() -> tuple[CorrectionNet, dict]:
+    """``(net, metadata)``: the correction network shipped with jaxmag, trained through
+    the solver on the SP4 film's P and S families (2.5 nm fine, 12.5 × 12.5 × 3 nm coarse
+    cells; use it on coarse grids of that cell size)."""
+    ref = resources.files("jaxmag.ml.hybrid") / "data" / PRETRAINED
+    with resources.as_file(ref) as path:
+        return load_model(path)

@@ -72,14 +72,17 @@ def average_rollouts(
     model: CoarseModel, m0, fields_mT, n_steps: int, dt_save: float, *, rtol: float = 1e-5
 ) -> np.ndarray:
     """⟨m⟩ over the magnetic cells, ``(F, n_steps + 1, 3)``, of the coarse runs from
-    ``m0`` (coarse grid) in each field of ``fields_mT`` ``(F, 2)`` (mT), batched."""
-    mask = model.base.magnetic
+    ``m0`` (coarse grid) in each field of ``fields_mT`` ``(F, 2)`` (mT), batched (compiled
+    once per model structure, grid and settings)."""
+    b = jnp.asarray(np.asarray(fields_mT, dtype=float).reshape(-1, 2))
+    m0 = model.base.check_magnetisation(m0)
+    return np.asarray(_averages(model, m0, b, int(n_steps), float(dt_save), float(rtol)))
 
-    @eqx.filter_jit
-    def run(model, b):
-        def one(bi):
-            return mean_m(rollout(model, m0, bi, n_steps, dt_save, rtol=rtol), mask)
 
-        return jax.vmap(one)(b)
+@eqx.filter_jit
+def _averages(model, m0, b, n_steps, dt_save, rtol):
+    def one(bi):
+        m = rollout(model, m0, bi, n_steps, dt_save, rtol=rtol)
+        return mean_m(m, model.base.magnetic)
 
-    return np.asarray(run(model, jnp.asarray(np.asarray(fields_mT, dtype=float).reshape(-1, 2))))
+    return jax.vmap(one)(b)
