@@ -7,18 +7,15 @@ on that geometry, then one run per field, cached as ``.npz`` with every generati
 parameter (a file is used only if all match; it is written atomically).
 """
 
-import hashlib
-import json
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxmag.dynamics._simulate import simulate
-from jaxmag.io._atomic import atomic_write
 from jaxmag.ml.latent import sp4_family
+from jaxmag.ml.latent._data import cache_path, read_cache, write_cache
 from jaxmag.problems import sp4
 
 from ._grids import SP4_FILM, Geometry
@@ -60,15 +57,10 @@ def geometry_trajectories(
               "cells": list(geometry.cells), "shape": geometry.shape, "t1": t1,
               "dt_save": dt_save, "rtol": rtol, "fields": fields_mT.round(12).tolist(),
               "Ms": sp4.MS, "A": sp4.A, "alpha": sp4.ALPHA}  # fmt: skip
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"hybrid_{geometry.name}_{digest}.npz"
-    if path.is_file():
-        try:
-            with np.load(path) as z:
-                if json.loads(str(z["params"])) == params:
-                    return z["m"]
-        except (ValueError, KeyError, OSError) as e:
-            print(f"  cache {path} unreadable ({e}); regenerating", flush=True)
+    path = cache_path(cache_dir, f"hybrid_{geometry.name}", params)
+    m = read_cache(path, params, progress=True)
+    if m is not None:
+        return m
     if progress:
         print(f"{geometry.name}: relaxing the s-state, then {len(fields_mT)} runs", flush=True)
     m0 = geometry.s_state()
@@ -90,7 +82,5 @@ def geometry_trajectories(
             print(f"  {lo + len(chunk)}/{len(fields_mT)} runs, {time.perf_counter() - t:.0f} s",
                   flush=True)  # fmt: skip
     m = np.concatenate(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
-        np.savez(f, params=json.dumps(params, sort_keys=True), m=m)
+    write_cache(path, params, m)
     return m

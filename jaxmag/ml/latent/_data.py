@@ -174,22 +174,43 @@ def cached_trajectories(
     params = _params(version=FORMAT_VERSION, cells=cells, t1=t1, dt_save=dt_save, rtol=rtol,
                      fields=fields_mT, Ms=sp4.MS, A=sp4.A, alpha=sp4.ALPHA,
                      size=sp4.SIZE)  # fmt: skip
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"sp4_trajectories_{digest}.npz"
-    if path.is_file():
-        try:
-            with np.load(path) as z:
-                if json.loads(str(z["params"])) == params:
-                    return z["m"], path, False
-        except (ValueError, KeyError, OSError) as e:
-            if progress:
-                print(f"  cache {path} unreadable ({e}); regenerating", flush=True)
+    path = cache_path(cache_dir, "sp4_trajectories", params)
+    m = read_cache(path, params, progress)
+    if m is not None:
+        return m, path, False
     if progress:
         print(f"simulating {len(fields_mT)} trajectories ...", flush=True)
     m = simulate_fields(fields_mT, cells, t1, dt_save, rtol=rtol, progress=progress)
+    write_cache(path, params, m)
+    return m, path, True
+
+
+def cache_path(cache_dir, prefix: str, params: dict) -> Path:
+    """``cache_dir/<prefix>_<hash of params>.npz``."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{prefix}_{digest}.npz"
+
+
+def read_cache(path: Path, params: dict, progress: bool = False) -> np.ndarray | None:
+    """The array ``m`` of a cache file written with exactly ``params``; ``None`` if the
+    file is missing, unreadable or was made with other parameters."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as z:
+            if json.loads(str(z["params"])) == params:
+                return z["m"]
+    except (ValueError, KeyError, OSError) as e:
+        if progress:
+            print(f"  cache {path} unreadable ({e}); regenerating", flush=True)
+    return None
+
+
+def write_cache(path: Path, params: dict, m) -> None:
+    """Write ``m`` with its ``params`` to ``path``, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "wb") as f:
         np.savez(f, params=json.dumps(params, sort_keys=True), m=m)
-    return m, path, True
 
 
 def sp4_family(
