@@ -4,7 +4,6 @@ import argparse
 import re
 import struct
 
-import discretisedfield as df
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -152,14 +151,20 @@ def test_ovf1_text(tmp_path):
 # --- cross-checks with Ubermag's discretisedfield ---------------------------------------
 
 
-def _df_mesh():
+@pytest.fixture(scope="module")
+def df():
+    """Ubermag's discretisedfield, from the optional ``crosscheck`` extra."""
+    return pytest.importorskip("discretisedfield", reason='pip install -e ".[crosscheck]"')
+
+
+def _df_mesh(df):
     p2 = tuple(o + n * d for o, n, d in zip(ORIGIN, N, CELL, strict=True))
     return df.Mesh(p1=ORIGIN, p2=p2, cell=CELL)
 
 
 @pytest.mark.parametrize("fmt,rep", FORMATS)
 @pytest.mark.parametrize("dim", [1, 3])
-def test_jaxmag_to_discretisedfield(tmp_path, fmt, rep, dim):
+def test_jaxmag_to_discretisedfield(tmp_path, fmt, rep, dim, df):
     v = _values(dim, seed=1)
     p = ovf.write(tmp_path / "a.ovf", v, CELL, ORIGIN, fmt)
     f = df.Field.from_file(p)
@@ -172,10 +177,10 @@ def test_jaxmag_to_discretisedfield(tmp_path, fmt, rep, dim):
 
 @pytest.mark.parametrize("fmt,rep", FORMATS)
 @pytest.mark.parametrize("dim", [1, 3])
-def test_discretisedfield_to_jaxmag(tmp_path, fmt, rep, dim):
+def test_discretisedfield_to_jaxmag(tmp_path, fmt, rep, dim, df):
     v = _values(dim, seed=2)
     p = tmp_path / "d.ovf"
-    df.Field(_df_mesh(), nvdim=dim, value=np.moveaxis(v, 0, -1)).to_file(p, representation=rep)
+    df.Field(_df_mesh(df), nvdim=dim, value=np.moveaxis(v, 0, -1)).to_file(p, representation=rep)
     f = ovf.read(p)
     assert (f.version, f.fmt, f.valuedim, f.nodes) == (2, fmt, dim, N)
     np.testing.assert_array_equal(f.values, _expected(v, fmt))
