@@ -1,7 +1,8 @@
 """Run the Python code blocks of documentation pages, as CI does, and keep their figures.
 
 Every fenced ``python`` block of a page runs, top to bottom, in one namespace, with the
-working directory set to the page's ``figures/`` folder beside it. A page shows what its
+working directory set to the page's ``figures/`` folder beside it (``docs/figures`` for
+the README). A page shows what its
 code saved there (``![...](figures/NAME.png)``); ``tests/test_docs.py`` runs the same
 blocks in a temporary folder and checks that they write every figure the page shows.
 
@@ -20,7 +21,13 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-FIGURE_LINK = re.compile(r"!\[[^\]]*\]\(figures/([^)\s]+)\)")
+FIGURE_LINK = re.compile(r"!\[[^\]]*\]\((?:docs/)?figures/([^)\s]+)\)")
+
+
+def figures_dir(path: Path) -> Path:
+    """Where a page's figures live: ``figures/`` beside it (``docs/figures`` for the README)."""
+    path = Path(path).resolve()
+    return DOCS / "figures" if path == ROOT / "README.md" else path.parent / "figures"
 
 
 def code_blocks(path: Path) -> list[str]:
@@ -56,14 +63,13 @@ def run_page(path: Path, workdir: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    pages = [Path(a) for a in argv] or sorted(p for p in DOCS.rglob("*.md") if shown_figures(p))
+    every = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+    pages = [Path(a) for a in argv] or [p for p in every if shown_figures(p)]
     for page in pages:
         start = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):
-            run_page(page, page.resolve().parent / "figures")
-        missing = [
-            f for f in shown_figures(page) if not (page.resolve().parent / "figures" / f).exists()
-        ]
+            run_page(page, figures_dir(page))
+        missing = [f for f in shown_figures(page) if not (figures_dir(page) / f).exists()]
         status = "ok" if not missing else f"MISSING {missing}"
         print(f"{page}: {time.perf_counter() - start:.1f} s, {status}")
         if missing:
