@@ -1,5 +1,5 @@
 """Polycrystalline hard-magnet films: grain maps, per-grain switching fields and their
-baselines (issue 14, in progress)."""
+baselines."""
 
 from ._baselines import (
     GrainForest as GrainForest,
