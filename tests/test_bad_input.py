@@ -378,6 +378,11 @@ def test_zeeman_bad_time_function(mesh):
         jm.Zeeman(mesh, mat, (0.0, 0.0, 1e5), time_fn=2.0)
     with pytest.raises(ValueError, match=esc("time_fn(0)")):
         jm.Zeeman(mesh, mat, (0.0, 0.0, 1e5), time_fn=lambda t: jnp.log(t))
+    # a direction per time must keep the cell axes: (3,) would broadcast against x only
+    with pytest.raises(ValueError, match=esc("time_fn(0) has shape (3,)")):
+        jm.Zeeman(mesh, mat, (0.0, 0.0, 1e5), time_fn=lambda t: jnp.array([1.0, 0.0, t]))
+    ok = jm.Zeeman(mesh, mat, (1e5, 1e5, 1e5), time_fn=lambda t: jnp.ones((3, 1, 1, 1)))
+    assert ok.applied(0.0).shape == (3, *N)
 
 
 # --- simulate -------------------------------------------------------------------------

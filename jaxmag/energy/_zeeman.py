@@ -46,7 +46,19 @@ class Zeeman(AbstractEnergy):
         self.cell_volume = mesh.cell_volume
         self.time_fn = time_fn
         if is_concrete(H) and time_fn is not None:
-            check_real("time_fn(0)", time_fn(0.0))
+            value = time_fn(0.0)
+            check_real("time_fn(0)", value)
+            shape = (3, *mesh.shape)
+            try:
+                ok = jnp.broadcast_shapes(H.shape, jnp.shape(value), shape) == shape
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(
+                    f"time_fn(0) has shape {jnp.shape(value)}, which does not broadcast "
+                    f"against H {tuple(H.shape)} to the field's {shape}: return a scalar, "
+                    "(3, 1, 1, 1) for a direction that changes in time, or (3, nx, ny, nz)"
+                )
 
     def applied(self, t: Scalar | float = 0.0) -> Float[Array, "3 nx ny nz"]:
         """The applied field in A/m at time ``t`` (s), on magnetic cells."""
