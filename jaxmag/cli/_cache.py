@@ -18,6 +18,7 @@ between compiled calls, not from inside one).
 Nothing here imports jax at module level: the CLI stays fast to import.
 """
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -39,18 +40,38 @@ def cache_dir(no_cache: bool = False) -> Path | None:
     return base / "jaxmag" / "jax-compilation-cache"
 
 
-def enable(folder: Path | None) -> None:
-    """Point JAX's persistent compilation cache at ``folder`` (None: leave it off) and
-    cache every program, however quick to compile or small."""
-    import jax
+_OPTIONS = (
+    "jax_enable_compilation_cache",
+    "jax_compilation_cache_dir",
+    "jax_persistent_cache_min_compile_time_secs",
+    "jax_persistent_cache_min_entry_size_bytes",
+)
 
+
+@contextlib.contextmanager
+def enabled(folder: Path | None):
+    """While active, JAX's persistent compilation cache is in ``folder`` (None: off) and
+    holds every program, however quick to compile or small; JAX's settings before are
+    restored after (``main`` is also called in-process, by tests and scripts)."""
+    import jax
+    from jax.experimental.compilation_cache.compilation_cache import reset_cache
+
+    before = {name: getattr(jax.config, name) for name in _OPTIONS}
     if folder is None:
-        jax.config.update("jax_enable_compilation_cache", False)
-        return
-    jax.config.update("jax_enable_compilation_cache", True)
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+        settings = {"jax_enable_compilation_cache": False}
+    else:
+        settings = dict(zip(_OPTIONS, (True, str(folder), 0.0, -1), strict=True))
+    # JAX reads these settings once, at its first compilation: reset_cache() makes it
+    # read them again (in a process that compiled before, as tests do).
+    try:
+        for name, value in settings.items():
+            jax.config.update(name, value)
+        reset_cache()
+        yield folder
+    finally:
+        for name, value in before.items():
+            jax.config.update(name, value)
+        reset_cache()
 
 
 _BACKEND = "/jax/core/compile/backend_compile_duration"

@@ -68,14 +68,14 @@ def main(argv=None) -> int:
     args.no_cache = args.no_cache or getattr(args, "no_cache_sub", False)
     args.command_x64 = {name: m.X64 for name, m in COMMANDS.items()}
     module = COMMANDS[args.command]
-    _cache.enable(_cache.cache_dir(args.no_cache))
     if module.X64 is not False:
         import jax
 
         x64 = module.X64 if module.X64 is not None else args.dtype == "float64"
         jax.config.update("jax_enable_x64", x64)
     try:
-        return module.run(args)
+        with _cache.enabled(_cache.cache_dir(args.no_cache)):
+            return module.run(args)
     except (ValueError, TypeError, RuntimeError) as e:
         print(f"jaxmag: error: {e}", file=sys.stderr)
         return 2
