@@ -69,7 +69,7 @@ class ProgressLine:
         self.fraction = min(max(float(fraction), self.fraction), 1.0)
         now = time.perf_counter()
         if self.tty:
-            due = now - self.last_shown >= TTY_INTERVAL_S
+            due = self.shown < 0 or now - self.last_shown >= TTY_INTERVAL_S
         else:
             step = int(self.fraction / FILE_STEP + 1e-9) > int(self.shown / FILE_STEP + 1e-9)
             due = self.shown < 0 or step or now - self.last_shown >= FILE_INTERVAL_S
