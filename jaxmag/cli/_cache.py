@@ -12,8 +12,9 @@ compilation cache, so a second run with the same shapes loads them instead of co
 it compiled (``jax_persistent_cache_min_compile_time_secs = 0``, no minimum size). The
 cache key covers the program, the jax/jaxlib versions, the device and XLA's flags, so a
 changed library recompiles what changed and nothing stale is loaded. JAX does not store
-a program with host callbacks: the solves the CLI runs have none (progress is printed
-between compiled calls, not from inside one).
+a program with host callbacks: ``jaxmag sp4`` runs its solves without any (no progress
+meter inside the solve); ``jaxmag run`` shows the solve's progress from inside it, so
+its solve is compiled on every run unless ``--quiet`` is given.
 
 Nothing here imports jax at module level: the CLI stays fast to import.
 """
