@@ -7,6 +7,9 @@ import numpy as np
 from jaxmag._validate import check_int
 from jaxmag.io._atomic import atomic_write
 
+REFERENCE_MARKERS: int = 25
+"""About how many markers :func:`plot_m_avg` puts on a reference curve."""
+
 
 def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
     """Plot ⟨mx⟩, ⟨my⟩, ⟨mz⟩ against time (ns) to a PNG, atomically.
@@ -15,7 +18,10 @@ def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
 
     - `path`: output PNG.
     - `ts`: times in s; `m_avg`: ``(T, 3)``.
-    - `reference`: optional ``{'t_s', 'mx', 'my', 'mz', 'label'}`` drawn dashed.
+    - `reference`: optional ``{'t_s', 'mx', 'my', 'mz', 'label'}``, drawn under the run
+      as a thick light line with open circles at about :data:`REFERENCE_MARKERS` of its
+      points, so that it stays visible where the two agree to the line width; the run is
+      a thin line on top. The legend says which is which.
     - `title`: the figure title.
     """
     import matplotlib
@@ -26,19 +32,29 @@ def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
     colors = {"mx": "tab:blue", "my": "tab:orange", "mz": "tab:green"}
     for i, k in enumerate(("mx", "my", "mz")):
-        ax.plot(
-            np.asarray(ts) * 1e9, np.asarray(m_avg)[:, i], color=colors[k], label=f"⟨{k}⟩ jaxmag"
-        )
         if reference is not None:
+            t_ref = np.asarray(reference["t_s"]) * 1e9
             ax.plot(
-                np.asarray(reference["t_s"]) * 1e9,
+                t_ref,
                 reference[k],
-                "--",
                 color=colors[k],
-                alpha=0.7,
-                lw=1.2,
-                label=f"⟨{k}⟩ {reference.get('label', 'reference')}",
+                lw=6,
+                alpha=0.35,
+                marker="o",
+                markevery=max(1, len(t_ref) // REFERENCE_MARKERS),
+                ms=7,
+                mfc="white",
+                zorder=1,
+                label=f"⟨{k}⟩ {reference.get('label', 'reference')} (thick light line, circles)",
             )
+        ax.plot(
+            np.asarray(ts) * 1e9,
+            np.asarray(m_avg)[:, i],
+            color=colors[k],
+            lw=1.2,
+            zorder=3,
+            label=f"⟨{k}⟩ jaxmag" + (" (thin line)" if reference is not None else ""),
+        )
     ax.set_xlabel("t (ns)")
     ax.set_ylabel("⟨m⟩")
     ax.set_ylim(-1.05, 1.05)

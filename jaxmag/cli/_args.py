@@ -24,9 +24,11 @@ def add_sp4_arguments(p: argparse.ArgumentParser) -> None:
         "--field",
         type=parse_triple(float),
         default=(-24.6, 4.3, 0.0),
-        help="applied field μ0H in mT, BX,BY,BZ (default field 1)",
+        help="applied field μ0H in mT, BX,BY,BZ (the default is SP4's field 1)",
     )
     p.add_argument("--cells", type=parse_triple(int), default=(200, 50, 1), help="NX,NY,NZ")
-    p.add_argument("--t1", type=float, default=1e-9, help="end time in s (default 1e-9)")
+    p.add_argument("--t1", type=float, default=1e-9, help="end time in s")
     p.add_argument("--save-every", type=float, default=1e-12, help="save interval in s")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument(
+        "--dtype", choices=("float64", "float32"), default="float64", help="float precision"
+    )

@@ -1,6 +1,5 @@
 """``jaxmag hysteresis``: the major loop of a cuboid particle or film."""
 
-import argparse
 import math
 from pathlib import Path
 
@@ -19,7 +18,6 @@ def add_parser(sub) -> None:
         "minimising the energy at each step, for a cuboid of --size divided into --cells. "
         "Writes DIR/loop.csv (B_T, mx, my, mz, m_par) and DIR/loop.png and prints the "
         "coercive field.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     s.add_argument(
         "--size", type=parse_triple(float), default=(20e-9, 20e-9, 5e-9), help="LX,LY,LZ in m"

@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
         "--format",
         choices=("text", "binary4", "binary8"),
         default="binary8",
-        help="data format of OUT (default binary8)",
+        help="data format of OUT",
     )
     pl = ssub.add_parser(
         "plot",
@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
     )
     pl.add_argument("file", type=Path, help="OVF file with valuedim 3")
     pl.add_argument("--out", type=Path, default=None, help="PNG path (default FILE.png)")
-    pl.add_argument("--layer", type=int, default=0, help="z layer (default 0)")
+    pl.add_argument("--layer", type=int, default=0, help="z layer")
 
 
 def info(path) -> str:

@@ -99,10 +99,24 @@ def _train(args) -> int:
     return 0
 
 
+def _write_predictions(path, columns: dict) -> None:
+    """The predictions as CSV, atomically: floats as ``%.10e``, the ``in_domain`` flag
+    as the integer 0 or 1."""
+    import numpy as np
+
+    from jaxmag.io._atomic import atomic_write
+
+    names = list(columns)
+    data = np.stack([np.asarray(columns[k], dtype=float).reshape(-1) for k in names], 1)
+    fmt = ["%d" if k == "in_domain" else "%.10e" for k in names]
+    with atomic_write(path) as f:
+        np.savetxt(f, data, delimiter=",", header=",".join(names), comments="", fmt=fmt)
+
+
 def _predict(args) -> int:
     import numpy as np
 
-    from jaxmag.io import read_csv, write_csv
+    from jaxmag.io import read_csv
     from jaxmag.ml.switching import _model as sw
 
     if not args.inp.is_file():
@@ -124,8 +138,8 @@ def _predict(args) -> int:
         )
     p = np.asarray(model.predict_proba(sw.design_matrix(table)))
     out = {k: table[k] for k in sw.FEATURES}
-    out.update(p_switch=p, in_domain=inside.astype(float))
-    write_csv(args.out, out)
+    out.update(p_switch=p, in_domain=inside.astype(int))
+    _write_predictions(args.out, out)
     flagged = int((~inside).sum())
     print(
         f"wrote {len(p)} predictions to {args.out}"

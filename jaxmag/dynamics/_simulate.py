@@ -1,5 +1,7 @@
 """``simulate``: integrate the LLG equation with diffrax and save observables."""
 
+import contextlib
+
 import diffrax
 import equinox as eqx
 import jax
@@ -12,6 +14,7 @@ from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.dynamics._adjoint_step import use_adjoint_step
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._memory import check_run_fits, estimate_memory
+from jaxmag.dynamics._progress import LineProgressMeter
 from jaxmag.dynamics._rk import RK4FSAL
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
 from jaxmag.dynamics._times import clip_times, count_times, save_times
@@ -140,7 +143,10 @@ def simulate(
       discretise-then-optimise: exact for the projected map).
     - `stepsize_controller`: override the adaptive controller, e.g.
       ``diffrax.ConstantStepSize()`` with a given `dt0` (s).
-    - `progress`: show a progress bar while integrating (diffrax's `TqdmProgressMeter`).
+    - `progress`: show the progress on stderr while integrating (a line redrawn in a
+      terminal; in a log file a line per 10 % or 10 s, see
+      :class:`~jaxmag.dynamics._progress.ProgressLine`). The meter runs host callbacks,
+      so that solve is not stored in JAX's persistent compilation cache.
 
     Refuses a run whose memory estimate (:func:`~jaxmag.estimate_memory`: state, demag
     kernel and FFT buffers, solver stages, saved outputs and snapshots) exceeds the free
@@ -205,6 +211,7 @@ def simulate(
         stepsize_controller,
         progress,
         use_adjoint_step(adjoint, solver, rtol, m0.dtype),
+        _checked_on_host(t0, t1, ts, snapshot_ts, dt0, stepsize_controller),
     )
     ok = traj.result == diffrax.RESULTS.successful
     if is_concrete(ok):
@@ -230,6 +237,39 @@ def simulate(
         if is_concrete(t0) and is_concrete(t1)
         else "",
     )
+
+
+def _checked_on_host(t0, t1, ts, snapshot_ts, dt0, stepsize_controller) -> bool:
+    """Whether every argument that diffrax checks inside the solve (save times sorted and
+    in ``[t0, t1]``, ``dt0`` of the right sign) was concrete and so checked here."""
+    values = (t0, t1, ts, snapshot_ts, dt0)
+    return all(v is None or is_concrete(v) for v in values) and not isinstance(
+        stepsize_controller, diffrax.StepTo
+    )
+
+
+@contextlib.contextmanager
+def _host_checked_errors(checked: bool):
+    """While tracing diffrax's solve with arguments already checked on the host, its
+    runtime checks of them (``equinox.error_if``) return NaN instead of raising.
+
+    A raising ``error_if`` is a host callback, and JAX does not store a program with host
+    callbacks in its persistent compilation cache; the NaN form is plain XLA. The checks
+    cannot fail here (:func:`_check_times` did them), and if one did, the NaN reaches
+    the outputs and :func:`check_finite` raises. Equinox reads its error mode at trace
+    time from a module global, which this sets for the trace only; with another mode set
+    (``EQX_ON_ERROR``) or an Equinox without that global it changes nothing.
+    """
+    import equinox._errors as errors
+
+    if not checked or getattr(errors, "EQX_ON_ERROR", None) != "raise":
+        yield
+        return
+    errors.EQX_ON_ERROR = "nan"
+    try:
+        yield
+    finally:
+        errors.EQX_ON_ERROR = "raise"
 
 
 def _snapshot_count(snapshots, n_saves: int) -> int:
@@ -314,6 +354,7 @@ def _solve(
     stepsize_controller,
     progress,
     adjoint_step,
+    checked_on_host,
 ):
     u = TIME_UNIT
 
@@ -335,23 +376,24 @@ def _solve(
         subs.append(diffrax.SubSaveAt(ts=snapshot_ts / u, fn=lambda tau, y, args: normalise(y)))
     if stepsize_controller is None:
         stepsize_controller = default_controller(rtol, atol)
-    sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(vf),
-        # Reverse mode by RecursiveCheckpointAdjoint: steps with a hand-written adjoint
-        # (one forward evaluation per stage less; the same gradient), see _adjoint_step.
-        ProjectedSolver(solver, adjoint_step=adjoint_step),
-        t0 / u,
-        t1 / u,
-        None if dt0 is None else dt0 / u,
-        m0,
-        args=system,
-        saveat=diffrax.SaveAt(subs=subs),
-        stepsize_controller=stepsize_controller,
-        max_steps=max_steps,
-        adjoint=adjoint,
-        throw=False,
-        progress_meter=diffrax.TqdmProgressMeter() if progress else diffrax.NoProgressMeter(),
-    )
+    with _host_checked_errors(checked_on_host):
+        sol = diffrax.diffeqsolve(
+            diffrax.ODETerm(vf),
+            # Reverse mode by RecursiveCheckpointAdjoint: steps with a hand-written adjoint
+            # (one forward evaluation per stage less; the same gradient), see _adjoint_step.
+            ProjectedSolver(solver, adjoint_step=adjoint_step),
+            t0 / u,
+            t1 / u,
+            None if dt0 is None else dt0 / u,
+            m0,
+            args=system,
+            saveat=diffrax.SaveAt(subs=subs),
+            stepsize_controller=stepsize_controller,
+            max_steps=max_steps,
+            adjoint=adjoint,
+            throw=False,
+            progress_meter=LineProgressMeter() if progress else diffrax.NoProgressMeter(),
+        )
     obs, final = sol.ys[0], sol.ys[1]
     steps = sol.stats["num_steps"]
     stats = {

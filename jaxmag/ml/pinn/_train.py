@@ -9,7 +9,9 @@ phase takes ``key, k = split(key)``: an Adam chunk samples step ``j`` from
 ``split(k, chunk)[j]``, an L-BFGS round its batch from ``k``.
 - **L-BFGS** (``optax.lbfgs`` with its zoom line search): a deterministic objective on one
   batch for ``chunk`` iterations, then a new batch and a fresh L-BFGS state, so the
-  collocation points keep being resampled.
+  collocation points keep being resampled. The last round is shorter where
+  ``lbfgs_steps`` is not a multiple of ``chunk``: exactly ``lbfgs_steps`` iterations run
+  (a short round compiles once more).
 
 Progress (phase, step, loss, seconds) is printed after every chunk when ``verbose``. The
 model with the lowest loss on a fixed validation batch (checked after every chunk) is
@@ -19,6 +21,7 @@ the current phase.
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 import equinox as eqx
 import jax
@@ -51,7 +54,8 @@ def train(
 
     - `adam_steps`, `lbfgs_steps`: iterations of each phase (0 skips it).
     - `lr`: Adam's initial learning rate (cosine decay to 1 % of it).
-    - `chunk`: iterations per compiled chunk (and per L-BFGS batch).
+    - `chunk`: iterations per compiled chunk (and per L-BFGS batch); each phase runs
+      exactly its number of iterations, the last chunk shorter if need be.
     - `max_seconds`: wall-clock budget for both phases together (checked per chunk).
 
     Returns ``(best model, history)`` with ``history = {"step", "loss", "phase",
@@ -125,8 +129,8 @@ def train(
 
     lbfgs = optax.lbfgs()
 
-    @jax.jit
-    def lbfgs_chunk(p, key):
+    @partial(jax.jit, static_argnums=2)
+    def lbfgs_chunk(p, key, length):
         batch = sample(key)
 
         def fb(q):
@@ -140,14 +144,15 @@ def train(
             upd, state = lbfgs.update(g, state, p, value=val, grad=g, value_fn=fb)
             return (optax.apply_updates(p, upd), state), val
 
-        (p, _), vals = jax.lax.scan(body, (p, lbfgs.init(p)), None, length=chunk)
+        (p, _), vals = jax.lax.scan(body, (p, lbfgs.init(p)), None, length=length)
         return p, jnp.all(jnp.isfinite(vals))
 
     params, done = best, 0
     while done < lbfgs_steps and not out_of_time():
         key, k = jax.random.split(key)
-        new, finite = lbfgs_chunk(params, k)
-        done += chunk
+        length = min(chunk, lbfgs_steps - done)
+        new, finite = lbfgs_chunk(params, k, length)
+        done += length
         if not (bool(finite) and np.isfinite(record("lbfgs", step + done, new))):
             break
         params = new
