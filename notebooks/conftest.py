@@ -8,6 +8,11 @@ fast unit tests: thermal.ipynb by tests/test_thermal.py, sp4_walkthrough.ipynb b
 tests/test_sp4.py and tests/test_cli.py, batched.ipynb by tests/test_batch.py, and so on
 for the others (see the README's Tests section).
 
+No notebook sets a matplotlib backend: in Jupyter their figures display inline, and they
+are committed executed, with those figures, for the documentation site
+(tests/test_notebooks_static.py checks both). Here ``MPLBACKEND=Agg`` keeps the kernels of
+``pytest --nbmake`` from needing a display.
+
 The kernels inherit JAX's persistent compilation cache and the tests' XLA flags from
 ``tests/conftest.py``, which pytest loads whenever it collects the default test paths
 (``tests`` and ``notebooks``)."""
