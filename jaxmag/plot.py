@@ -24,12 +24,7 @@ def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
       a thin line on top. The legend says which is which.
     - `title`: the figure title.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    fig, ax = _figure(figsize=(8, 4.5), dpi=120)
     colors = {"mx": "tab:blue", "my": "tab:orange", "mz": "tab:green"}
     for i, k in enumerate(("mx", "my", "mz")):
         if reference is not None:
@@ -64,29 +59,24 @@ def plot_m_avg(path, ts, m_avg, *, reference=None, title: str = "") -> Path:
     fig.tight_layout()
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png")
-    plt.close(fig)
     return Path(path)
 
 
 def _save_png(fig, path) -> Path:
-    import matplotlib.pyplot as plt
-
-    try:
-        fig.tight_layout()
-        with atomic_write(path, "wb") as f:
-            fig.savefig(f, format="png")
-    finally:
-        plt.close(fig)
+    fig.tight_layout()
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png")
     return Path(path)
 
 
-def _pyplot():
-    import matplotlib
+def _figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """A matplotlib ``Figure`` and its axes, outside pyplot: the plots here only write
+    files, so they neither choose a backend (which would stop a notebook's inline
+    figures) nor register figures with pyplot."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(**kwargs)
+    return fig, fig.subplots(nrows, ncols)
 
 
 def plot_hysteresis(path, loop, *, title: str = "") -> Path:
@@ -113,8 +103,7 @@ def plot_hysteresis(path, loop, *, title: str = "") -> Path:
     if not (np.all(np.isfinite(B)) and np.all(np.isfinite(y))):
         raise ValueError("loop.B and loop.m_par must be finite")
     c = coercivity(loop)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4.5), dpi=120)
+    fig, ax = _figure(figsize=(6.5, 4.5), dpi=120)
     sign = np.sign(np.diff(B))
     styles = {-1: ("tab:blue", "descending"), 1: ("tab:red", "ascending")}
     labelled = set()
@@ -198,17 +187,18 @@ def plot_magnetisation_map(
     dx, dy = (cell[0] * 1e9, cell[1] * 1e9) if cell is not None else (1.0, 1.0)
     unit = "nm" if cell is not None else "cells"
 
-    plt = _pyplot()
+    import matplotlib
+    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
     norm = Normalize(-np.pi, np.pi)
-    cmap = plt.get_cmap("hsv")
+    cmap = matplotlib.colormaps["hsv"]
     rgba = cmap(norm(np.arctan2(my, mx)))
     inplane = np.hypot(mx, my)
     if shade:
         rgba[..., :3] *= np.clip(inplane, 0.0, 1.0)[..., None]
     rgba[..., 3] = np.where(mx**2 + my**2 + mz**2 > 0, 1.0, 0.0)
-    fig, ax = plt.subplots(figsize=(7, 7 * min(max(ny * dy / (nx * dx), 0.3), 1.5)), dpi=120)
+    fig, ax = _figure(figsize=(7, 7 * min(max(ny * dy / (nx * dx), 0.3), 1.5)), dpi=120)
     ax.imshow(
         np.transpose(rgba, (1, 0, 2)),
         origin="lower",
@@ -221,7 +211,7 @@ def plot_magnetisation_map(
     U, V = mx[np.ix_(ix, iy)], my[np.ix_(ix, iy)]
     spacing = min(sx * dx, sy * dy)
     ax.quiver(X, Y, U, V, angles="xy", scale_units="xy", scale=1 / (0.8 * spacing), pivot="mid")
-    bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8)
     bar.set_label("in-plane angle atan2(my, mx) (rad)")
     bar.set_ticks([-np.pi, -np.pi / 2, 0, np.pi / 2, np.pi], labels=["−π", "−π/2", "0", "π/2", "π"])
     ax.set_xlabel(f"x ({unit})")
@@ -235,10 +225,9 @@ def plot_sp2(path, d_lex, m_remanent, Hc_over_Ms, *, Hs_over_Ms=None, limit=None
     """µMAG SP2 against the bar's width: the remanent ``⟨mx⟩``, ``⟨my⟩`` and the coercive
     (and switching) field in units of Ms, with the small-particle limit ``limit``
     (``Hc/Ms`` at d → 0) marked; written as a PNG to `path` (atomically)."""
-    plt = _pyplot()
     d = np.asarray(d_lex, dtype=float)
     m = np.asarray(m_remanent, dtype=float).reshape(-1, 3)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (ax1, ax2) = _figure(1, 2, figsize=(10, 4))
     ax1.plot(d, m[:, 0], "o-", label=r"$\langle m_x \rangle$")
     ax1.plot(d, m[:, 1], "s-", label=r"$\langle m_y \rangle$")
     ax1.set_xlabel(r"$d / l_{ex}$")

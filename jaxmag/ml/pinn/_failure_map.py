@@ -10,6 +10,7 @@ so more turns in the window. A cell ``converged`` if its relative L2 error is at
 """
 
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -88,17 +89,17 @@ def failure_map(
             "t_max": t_max}  # fmt: skip
 
 
-def plot_failure_map(path, result: dict):
-    """A heat map of log10(relative L2 error) over (h, k), failed cells marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def plot_failure_map(path, result: dict) -> Path:
+    """A heat map of log10(relative L2 error) over (h, k), failed cells marked, written
+    as a PNG to `path` (atomically); returns the path."""
+    from matplotlib.figure import Figure  # no pyplot: no backend chosen, nothing kept
+    from matplotlib.patches import Rectangle
 
     from jaxmag.io._atomic import atomic_write
 
     err = np.asarray(result["rel_l2"])
-    fig, ax = plt.subplots(figsize=(1.2 * len(result["h"]) + 2.5, 0.9 * len(result["k"]) + 1.8))
+    fig = Figure(figsize=(1.2 * len(result["h"]) + 2.5, 0.9 * len(result["k"]) + 1.8))
+    ax = fig.subplots()
     im = ax.imshow(np.log10(err), origin="lower", cmap="viridis_r", aspect="auto")
     for i in range(err.shape[0]):
         for j in range(err.shape[1]):
@@ -107,7 +108,7 @@ def plot_failure_map(path, result: dict):
                     va="center", fontsize=8, color="white",
                     fontweight="bold" if bad else "normal")  # fmt: skip
             if bad:
-                ax.add_patch(plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False,
+                ax.add_patch(Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False,
                                            edgecolor="red", lw=2))  # fmt: skip
     ax.set_xticks(range(len(result["h"])), [f"{h:g}" for h in result["h"]])
     ax.set_yticks(range(len(result["k"])), [f"{k:g}" for k in result["k"]])
@@ -119,4 +120,4 @@ def plot_failure_map(path, result: dict):
     fig.tight_layout()
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png", dpi=110)
-    plt.close(fig)
+    return Path(path)

@@ -166,15 +166,13 @@ def auc(y, p) -> float:
 def plot_roc(path, y, probs: dict, *, title: str = "") -> Path:
     """ROC curves (``sklearn.metrics.roc_curve``) of each ``{name: p}`` on labels ``y``,
     with the AUC in the legend, to a PNG written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no backend chosen, nothing kept
     from sklearn.metrics import roc_curve
 
     from jaxmag.io._atomic import atomic_write
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), dpi=110)
+    fig = Figure(figsize=(10, 4.5), dpi=110)
+    axes = fig.subplots(1, 2)
     for name, p in probs.items():
         fpr, tpr, _ = roc_curve(np.asarray(y), np.asarray(p))
         for ax in axes:
@@ -193,5 +191,4 @@ def plot_roc(path, y, probs: dict, *, title: str = "") -> Path:
     path = Path(path)
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png")
-    plt.close(fig)
     return path
