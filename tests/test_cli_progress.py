@@ -76,6 +76,8 @@ def test_sp4_quiet(tmp_path, capsys):
     assert "compiling" not in out and "µMAG standard problem 4" not in out
     assert "minimise:" not in out and "LLG integration" not in err
     assert re.search(r"^compile: [\d.]+ s \(.*\), run: [\d.]+ s", out, re.M)
-    assert "first zero of ⟨mx⟩" in out and "wrote" in out
+    # ⟨mx⟩ first crosses zero at ~0.14 ns: a run to 10 ps says so instead of "nan ns"
+    assert "⟨mx⟩ does not cross zero within t1 = 1e-11 s" in out and "nan" not in out
+    assert "wrote" in out
     assert main(args[:-1]) == 0
     assert "µMAG standard problem 4" in capsys.readouterr().out

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+
 from jaxmag.cli._args import add_sp4_arguments
 
 X64 = None
@@ -68,10 +70,13 @@ def run(args) -> int:
         f"{meter.backend_s:.1f} s, tracing and lowering {meter.trace_s:.1f} s), "
         f"run: {run_s:.1f} s, total {meter.wall_s:.1f} s"
     )
-    print(
-        f"first zero of ⟨mx⟩: {r['first_mx_zero_s'] * 1e9:.4f} ns; ⟨m⟩(t1) = "
-        f"({m[-1, 0]:.4f}, {m[-1, 1]:.4f}, {m[-1, 2]:.4f})"
+    zero = r["first_mx_zero_s"]
+    crossing = (
+        f"first zero of ⟨mx⟩: {zero * 1e9:.4f} ns"
+        if np.isfinite(zero)
+        else f"⟨mx⟩ does not cross zero within t1 = {args.t1:g} s"
     )
+    print(f"{crossing}; ⟨m⟩(t1) = ({m[-1, 0]:.4f}, {m[-1, 1]:.4f}, {m[-1, 2]:.4f})")
     if field1:
         print(f"max |Δ⟨my⟩| against OOMMF: {sp4.compare_oommf(r['ts'], m)['my']:.2e}")
     print(f"wrote {csv} and {png}")

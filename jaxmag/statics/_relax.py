@@ -235,11 +235,15 @@ def minimise(
                     f"minimise: iteration {int(st.k)}, max torque {float(_max_norm(st.g)):.3e}",
                     flush=True,
                 )
-    torque = _max_norm(st.g)
+    return _result(system, st)
+
+
+@eqx.filter_jit
+def _result(system, st: _BBState) -> "RelaxResult":
     reason = jnp.where(st.reason == _RUNNING, MAX_ITER, st.reason)
     return RelaxResult(
         m=st.m,
-        max_torque=torque,
+        max_torque=_max_norm(st.g),
         iterations=st.k,
         energy=system.energy(st.m),
         converged=reason == CONVERGED,
