@@ -30,7 +30,7 @@ def _xla_bytes(system, saves, snapshots, solver):
     f = jnp.asarray
     lowered = _simulate._solve.lower(
         system, m0, f(0.0), f(t1), ts, snap, solver, f(1e-5), f(1e-5), None, 100_000,
-        True, True, diffrax.RecursiveCheckpointAdjoint(), None, False, False,
+        True, True, diffrax.RecursiveCheckpointAdjoint(), None, False, False, True,
     )  # fmt: skip
     ma = lowered.compile().compiled.memory_analysis()
     return (
