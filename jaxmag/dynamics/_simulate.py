@@ -258,7 +258,11 @@ def _host_checked_errors(checked: bool):
     cannot fail here (:func:`_check_times` did them), and if one did, the NaN reaches
     the outputs and :func:`check_finite` raises. Equinox reads its error mode at trace
     time from a module global, which this sets for the trace only; with another mode set
-    (``EQX_ON_ERROR``) or an Equinox without that global it changes nothing.
+    (``EQX_ON_ERROR``) or an Equinox without that global it changes nothing. Equinox
+    also caches its traced checks by message and shapes, not by mode: in a process that
+    traced the same check in raise mode before (a run with traced times), that version
+    comes back, and the solve keeps its callbacks and is not stored in the persistent
+    cache (its results are the same). The command line traces the solve first.
     """
     import equinox._errors as errors
 
