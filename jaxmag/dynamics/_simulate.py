@@ -1,7 +1,5 @@
 """``simulate``: integrate the LLG equation with diffrax and save observables."""
 
-import contextlib
-
 import diffrax
 import equinox as eqx
 import jax
@@ -12,6 +10,8 @@ from jaxtyping import Array, Float
 from jaxmag._system import System
 from jaxmag._validate import check_int, check_real, is_concrete
 from jaxmag.dynamics._adjoint_step import use_adjoint_step
+from jaxmag.dynamics._host_checked import checked_on_host as _checked_on_host
+from jaxmag.dynamics._host_checked import host_checked_errors as _host_checked_errors
 from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._memory import check_run_fits, estimate_memory
 from jaxmag.dynamics._progress import LineProgressMeter
@@ -237,43 +237,6 @@ def simulate(
         if is_concrete(t0) and is_concrete(t1)
         else "",
     )
-
-
-def _checked_on_host(t0, t1, ts, snapshot_ts, dt0, stepsize_controller) -> bool:
-    """Whether every argument that diffrax checks inside the solve (save times sorted and
-    in ``[t0, t1]``, ``dt0`` of the right sign) was concrete and so checked here."""
-    values = (t0, t1, ts, snapshot_ts, dt0)
-    return all(v is None or is_concrete(v) for v in values) and not isinstance(
-        stepsize_controller, diffrax.StepTo
-    )
-
-
-@contextlib.contextmanager
-def _host_checked_errors(checked: bool):
-    """While tracing diffrax's solve with arguments already checked on the host, its
-    runtime checks of them (``equinox.error_if``) return NaN instead of raising.
-
-    A raising ``error_if`` is a host callback, and JAX does not store a program with host
-    callbacks in its persistent compilation cache; the NaN form is plain XLA. The checks
-    cannot fail here (:func:`_check_times` did them), and if one did, the NaN reaches
-    the outputs and :func:`check_finite` raises. Equinox reads its error mode at trace
-    time from a module global, which this sets for the trace only; with another mode set
-    (``EQX_ON_ERROR``) or an Equinox without that global it changes nothing. Equinox
-    also caches its traced checks by message and shapes, not by mode: in a process that
-    traced the same check in raise mode before (a run with traced times), that version
-    comes back, and the solve keeps its callbacks and is not stored in the persistent
-    cache (its results are the same). The command line traces the solve first.
-    """
-    import equinox._errors as errors
-
-    if not checked or getattr(errors, "EQX_ON_ERROR", None) != "raise":
-        yield
-        return
-    errors.EQX_ON_ERROR = "nan"
-    try:
-        yield
-    finally:
-        errors.EQX_ON_ERROR = "raise"
 
 
 def _snapshot_count(snapshots, n_saves: int) -> int:
