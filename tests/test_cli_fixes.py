@@ -4,7 +4,9 @@ exactly the asked number of steps, the SP4 plot keeps the reference visible."""
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import matplotlib
 import matplotlib.image as mpimg
+import matplotlib.style
 import numpy as np
 
 from jaxmag.cli._switching import _write_predictions
@@ -54,8 +56,10 @@ def test_sp4_plot_reference_stays_visible(tmp_path):
     ts = np.linspace(0, 1e-9, 201)
     m = np.stack([np.cos(1e10 * ts), np.sin(1e10 * ts), 0 * ts], 1)
     ref = {"t_s": ts, "mx": m[:, 0], "my": m[:, 1], "mz": m[:, 2], "label": "OOMMF"}
-    png = plot_m_avg(tmp_path / "a.png", ts, m, reference=ref)  # the two curves coincide
-    alone = plot_m_avg(tmp_path / "b.png", ts, m)
+    # on a white background, whatever style an earlier import left in rcParams
+    with matplotlib.style.context("default"):
+        png = plot_m_avg(tmp_path / "a.png", ts, m, reference=ref)  # the curves coincide
+        alone = plot_m_avg(tmp_path / "b.png", ts, m)
     blue = (0x1F / 255, 0x77 / 255, 0xB4 / 255)  # tab:blue, ⟨mx⟩
     # the light band shows (~7400 pixels); antialiased edges alone give ~200 (the old
     # plot, a dashed reference line over ours: ~150)

@@ -153,8 +153,13 @@ def test_ovf1_text(tmp_path):
 
 @pytest.fixture(scope="module")
 def df():
-    """Ubermag's discretisedfield, from the optional ``crosscheck`` extra."""
-    return pytest.importorskip("discretisedfield", reason='pip install -e ".[crosscheck]"')
+    """Ubermag's discretisedfield, from the optional ``crosscheck`` extra. Its import sets a
+    seaborn style in matplotlib's global rcParams; `rc_context` puts them back, so later
+    tests in the same worker draw with matplotlib's own defaults."""
+    import matplotlib
+
+    with matplotlib.rc_context():
+        return pytest.importorskip("discretisedfield", reason='pip install -e ".[crosscheck]"')
 
 
 def _df_mesh(df):
