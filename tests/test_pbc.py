@@ -438,9 +438,9 @@ def test_kernel_is_cached_per_mesh(monkeypatch):
     calls = []
     real = demag_mod.kernel_real_space
 
-    def counting(*args):
+    def counting(*args, **kw):
         calls.append(args)
-        return real(*args)
+        return real(*args, **kw)
 
     monkeypatch.setattr(demag_mod, "kernel_real_space", counting)
     demag_mod.kernel_transform.cache_clear()

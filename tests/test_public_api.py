@@ -120,6 +120,7 @@ PUBLIC = {
         "write_csv",
         "write_table",
     ),
+    "jaxmag.mx3": ("Mx3Error", "parse", "run", "run_source"),
     "jaxmag.ml": (
         "fit",
         "make_optimiser",

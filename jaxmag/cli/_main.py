@@ -9,7 +9,7 @@ defaults.
 import argparse
 import sys
 
-from jaxmag.cli import _cache, _hysteresis, _info, _ovf, _run, _sp4, _switching, _trust
+from jaxmag.cli import _cache, _hysteresis, _info, _mx3, _ovf, _run, _sp4, _switching, _trust
 
 COMMANDS = {
     "sp4": _sp4,
@@ -19,6 +19,7 @@ COMMANDS = {
     "ovf": _ovf,
     "trust": _trust,
     "info": _info,
+    "mx3": _mx3,
 }
 """Every subcommand's module. Its ``X64``: True (float64), False (no switch), or None
 (float64 unless ``--dtype float32``)."""

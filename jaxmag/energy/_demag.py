@@ -34,13 +34,15 @@ def fft_shape(n, pbc=(0, 0, 0)) -> tuple[int, ...]:
     return tuple(1 if k == 1 else (k if p else 2 * k) for k, p in zip(n, pbc, strict=True))
 
 
-def kernel_real_space(n, cell, pbc=(0, 0, 0), window=None) -> np.ndarray:
+def kernel_real_space(n, cell, pbc=(0, 0, 0), window=None, images="centred") -> np.ndarray:
     """The tensor on the wrapped grid ``(6, *fft_shape(n, pbc))`` (float64): open axes
-    zero padded, periodic axes summed over images (:mod:`~jaxmag.energy`;
-    ``window = (start, width)`` overrides the infinite sum's window, for tests)."""
+    zero padded, periodic axes summed over images (:mod:`~jaxmag.energy`; `images` as
+    :class:`~jaxmag.Mesh`'s ``pbc_images``; ``window = (start, width)`` overrides the
+    infinite sum's window, for tests)."""
     pbc = tuple(pbc)
     if any(pbc):
         kw = {} if window is None else {"start": window[0], "width": window[1]}
+        kw["images"] = images
         octant = image_octant(n, cell, pbc, **kw)
     else:
         octant = newell_octant(n, cell)
@@ -82,13 +84,13 @@ def fft_axes(n, pbc=(0, 0, 0)) -> list[int]:
 
 
 @functools.lru_cache(maxsize=8)
-def kernel_transform(n, cell, pbc=(0, 0, 0)) -> np.ndarray:
+def kernel_transform(n, cell, pbc=(0, 0, 0), images="centred") -> np.ndarray:
     """The tensor's transform ``(6, ...)`` (float64, read-only), as :class:`Demag` uses
     it: a real FFT along the longest axis (the last of the FFT axes), complex FFTs
     along the other axes with more than one cell. Cached per mesh, so systems that
     share a mesh compute it once."""
     axes = fft_axes(n, pbc)
-    full = kernel_real_space(n, cell, pbc)
+    full = kernel_real_space(n, cell, pbc, images=images)
     if not axes:
         khat = full
     else:
@@ -182,7 +184,7 @@ class Demag(AbstractEnergy):
         axes = fft_axes(mesh.n, mesh.pbc)
         self.rfft_axis = axes[-1] if axes else None
         self.cfft_axes = tuple(axes[:-1])
-        khat = kernel_transform(mesh.n, mesh.cell, mesh.pbc)
+        khat = kernel_transform(mesh.n, mesh.cell, mesh.pbc, mesh.pbc_images)
         self.kernel = jnp.asarray(khat, dtype=float)
         self.Ms = mat.Ms
         self.cell_volume = mesh.cell_volume

@@ -11,7 +11,8 @@ needed for the ``n`` wrapped offsets ``q`` only. Two sums are offered per axis:
   centred on the cell (its minimum-image period and ``P`` more on each side): the
   convention of magnum.np and mumax+. mumax3's ``PBC = P`` instead sums every source
   within ``P n - 1`` cells of the destination, i.e. ``2P`` periods less one cell, so
-  its ``P`` is roughly jaxmag's ``P - 1/2``.
+  its ``P`` is roughly jaxmag's ``P - 1/2``; ``Mesh(pbc_images="mumax3")`` sums
+  exactly mumax3's window instead (``|q + k n| <= P n - 1``).
 - **Infinite** (``pbc = math.inf``): the whole lattice sum ``Σ_k N(q + k n)``, split
   by a smooth window into an explicit sum and the continuum of the rest,
   ``Σ_k w N + Σ_k (1 - w) N`` with ``w = erfc((ρ - ρc)/s)/2``. Here ``ρ = |X / λ|`` is
@@ -115,8 +116,9 @@ def _parity_signs(I):
     )
 
 
-def _explicit(n, cell, pbc, start, width):
-    """``Σ_k w N(q + k n)`` on the octant ``(6, *octant_shape)``."""
+def _explicit(n, cell, pbc, start, width, convention="centred"):
+    """``Σ_k w N(q + k n)`` on the octant ``(6, *octant_shape)``; with ``convention =
+    "mumax3"`` only the offsets ``|q + k n| <= P n - 1`` along finite periodic axes."""
     shape = octant_shape(n, pbc)
     inf = [a for a in range(3) if pbc[a] == math.inf]
     dmax = max(cell)
@@ -144,6 +146,10 @@ def _explicit(n, cell, pbc, start, width):
         if inf:
             rho = np.sqrt(np.sum((I[:, inf] * d[inf] / lam[inf]) ** 2, axis=1))
             vals *= _window(rho, start, width)
+        if convention == "mumax3":
+            for a, p in enumerate(pbc):
+                if 0 < p < math.inf:
+                    vals *= np.abs(I[:, a]) <= p * n[a] - 1
         acc += vals.reshape(6, -1, len(q)).sum(axis=1)
     return acc.reshape(6, *shape)
 
@@ -209,7 +215,9 @@ def _continuum(n, cell, pbc, start, width):
     return np.broadcast_to(out_t.reshape(6, *full_shape), (6, *shape))
 
 
-def image_octant(n, cell, pbc, *, start=WINDOW_START, width=WINDOW_WIDTH) -> np.ndarray:
+def image_octant(
+    n, cell, pbc, *, start=WINDOW_START, width=WINDOW_WIDTH, images="centred"
+) -> np.ndarray:
     """The image-summed tensor ``(6, *octant_shape(n, pbc))`` on the non-negative offsets
     (the other octants follow by the tensor's parity, as for the open kernel).
 
@@ -219,6 +227,8 @@ def image_octant(n, cell, pbc, *, start=WINDOW_START, width=WINDOW_WIDTH) -> np.
     - `pbc`: per axis 0 (open), a number of images ``P`` or ``math.inf``.
     - `start`, `width`: the window of the infinite sum, in units of ``λ`` (see the
       module docstring); the result does not depend on them.
+    - `images`: ``"centred"`` (``P`` whole periods each side of the minimum image) or
+      ``"mumax3"`` (every source within ``P n - 1`` cells), as ``Mesh.pbc_images``.
 
     Raises ``ValueError`` when a finite image sum would need more than 2e8 tensor
     evaluations (use ``math.inf``).
@@ -243,7 +253,7 @@ def image_octant(n, cell, pbc, *, start=WINDOW_START, width=WINDOW_WIDTH) -> np.
         a = int(np.argmax(L))
         P = math.ceil(6 * max(L[b] for b in range(3) if b != a) / L[a]) + 1
         pbc = tuple(P if b == a else math.inf for b in range(3))
-    acc = _explicit(n, cell, pbc, start, width)
+    acc = _explicit(n, cell, pbc, start, width, images)
     if D:
         acc = acc + _continuum(n, cell, pbc, start, width)
     return acc

@@ -1,0 +1,447 @@
+"""The identifiers a mumax3 script can use (lower case: the language ignores case), mapped
+onto the world (:mod:`jaxmag.mx3._world`), its outputs and drivers. Anything not here is
+refused by name and line before the script runs."""
+
+import math
+import random
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxmag.io import ovf
+from jaxmag.mx3 import _configs, _drivers
+from jaxmag.mx3._output import FORMATS, Autosave
+from jaxmag.mx3._params import Param
+from jaxmag.mx3._quantities import Bound, make_quantities
+from jaxmag.mx3._shapes import SHAPES, Shape, image_shape, universe
+from jaxmag.mx3._values import (
+    Mx3TypeError,
+    Vector,
+    as_float,
+    as_int,
+    as_str,
+    as_vector,
+    go_format,
+    sprintf,
+)
+
+
+class Func:
+    """A built-in function: `fn` takes the evaluated arguments; `nargs` is its arity
+    (None: any)."""
+
+    mx3_type = "function"
+
+    def __init__(self, name, fn, nargs):
+        self.name, self.fn, self.nargs = name, fn, nargs
+
+    def __call__(self, *args):
+        if self.nargs is not None and len(args) != self.nargs:
+            raise Mx3TypeError(f"{self.name}: expected {self.nargs} arguments, got {len(args)}")
+        return self.fn(*args)
+
+
+class Var:
+    """A built-in variable with a getter and, if assignable, a setter."""
+
+    def __init__(self, name, get, set=None):
+        self.name, self.get, self.set = name, get, set
+
+
+class Expectation(Exception):
+    """A failed ``expect``/``expectv``."""
+
+
+def _math1(npf, jf):
+    def f(x):
+        x = as_float(x)
+        return jf(x) if isinstance(x, jax.core.Tracer) else float(npf(x))
+
+    return f
+
+
+def _math2(npf, jf):
+    def f(x, y):
+        x, y = as_float(x), as_float(y)
+        if isinstance(x, jax.core.Tracer) or isinstance(y, jax.core.Tracer):
+            return jf(x, y)
+        return float(npf(x, y))
+
+    return f
+
+
+MATH = {
+    "abs": (_math1(abs, jnp.abs), 1),
+    "sqrt": (_math1(np.sqrt, jnp.sqrt), 1),
+    "cbrt": (_math1(np.cbrt, jnp.cbrt), 1),
+    "sin": (_math1(np.sin, jnp.sin), 1),
+    "cos": (_math1(np.cos, jnp.cos), 1),
+    "tan": (_math1(np.tan, jnp.tan), 1),
+    "asin": (_math1(np.arcsin, jnp.arcsin), 1),
+    "acos": (_math1(np.arccos, jnp.arccos), 1),
+    "atan": (_math1(np.arctan, jnp.arctan), 1),
+    "sinh": (_math1(np.sinh, jnp.sinh), 1),
+    "cosh": (_math1(np.cosh, jnp.cosh), 1),
+    "tanh": (_math1(np.tanh, jnp.tanh), 1),
+    "asinh": (_math1(np.arcsinh, jnp.arcsinh), 1),
+    "acosh": (_math1(np.arccosh, jnp.arccosh), 1),
+    "atanh": (_math1(np.arctanh, jnp.arctanh), 1),
+    "exp": (_math1(np.exp, jnp.exp), 1),
+    "exp2": (_math1(np.exp2, jnp.exp2), 1),
+    "expm1": (_math1(np.expm1, jnp.expm1), 1),
+    "log": (_math1(np.log, jnp.log), 1),
+    "log10": (_math1(np.log10, jnp.log10), 1),
+    "log2": (_math1(np.log2, jnp.log2), 1),
+    "log1p": (_math1(np.log1p, jnp.log1p), 1),
+    "floor": (_math1(np.floor, jnp.floor), 1),
+    "ceil": (_math1(np.ceil, jnp.ceil), 1),
+    "trunc": (_math1(np.trunc, jnp.trunc), 1),
+    "round": (
+        _math1(
+            lambda x: math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5),
+            lambda x: jnp.sign(x) * jnp.floor(jnp.abs(x) + 0.5),
+        ),
+        1,
+    ),  # fmt: skip
+    "sign": (_math1(np.sign, jnp.sign), 1),
+    "heaviside": (
+        _math1(
+            lambda x: 0.0 if x < 0 else (0.5 if x == 0 else 1.0),
+            lambda x: jnp.where(x < 0, 0.0, jnp.where(x == 0, 0.5, 1.0)),
+        ),
+        1,
+    ),  # fmt: skip
+    "sinc": (
+        _math1(
+            lambda x: 1.0 if x == 0 else math.sin(x) / x,
+            lambda x: jnp.where(x == 0, 1.0, jnp.sin(x) / jnp.where(x == 0, 1.0, x)),
+        ),
+        1,
+    ),  # fmt: skip
+    "norm": (
+        _math1(
+            lambda x: math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi),
+            lambda x: jnp.exp(-0.5 * x * x) / jnp.sqrt(2 * jnp.pi),
+        ),
+        1,
+    ),  # fmt: skip
+    "gamma": (_math1(math.gamma, lambda x: jnp.exp(jax.scipy.special.gammaln(x))), 1),
+    "erf": (_math1(math.erf, jax.scipy.special.erf), 1),
+    "erfc": (_math1(math.erfc, jax.scipy.special.erfc), 1),
+    "pow": (_math2(math.pow, jnp.power), 2),
+    "atan2": (_math2(math.atan2, jnp.arctan2), 2),
+    "hypot": (_math2(math.hypot, jnp.hypot), 2),
+    "max": (_math2(max, jnp.maximum), 2),
+    "min": (_math2(min, jnp.minimum), 2),
+    "mod": (_math2(math.fmod, jnp.fmod), 2),
+    "dim": (_math2(lambda a, b: max(a - b, 0.0), lambda a, b: jnp.maximum(a - b, 0.0)), 2),
+    "isnan": (lambda x: math.isnan(as_float(x)), 1),
+    "isinf": (lambda x, s: math.isinf(as_float(x)) and (s == 0 or (x > 0) == (s > 0)), 2),
+}
+
+
+UNSUPPORTED = {
+    # recognised mumax3 identifiers that jaxmag refuses, with the reason
+    "temp": "thermal fluctuations (Temp) in mx3 scripts",
+    "thermseed": "thermal fluctuations (Temp) in mx3 scripts",
+    "b_therm": "thermal fluctuations (Temp) in mx3 scripts",
+    "b1": "magnetoelastic coupling",
+    "b2": "magnetoelastic coupling",
+    "exx": "magnetoelastic coupling", "eyy": "magnetoelastic coupling",
+    "ezz": "magnetoelastic coupling", "exy": "magnetoelastic coupling",
+    "exz": "magnetoelastic coupling", "eyz": "magnetoelastic coupling",
+    "b_mel": "magnetoelastic coupling", "f_mel": "magnetoelastic coupling",
+    "e_mel": "magnetoelastic coupling", "edens_mel": "magnetoelastic coupling",
+    "newscalarvalue": "custom quantities", "newvectorvalue": "custom quantities",
+    "newscalarmask": "custom quantities", "newvectormask": "custom quantities",
+    "addfieldterm": "custom field terms", "addedensterm": "custom energy terms",
+    "removecustomfields": "custom field terms", "removecustomenergies": "custom energy terms",
+    "add": "custom quantities", "mul": "custom quantities", "dot": "custom quantities",
+    "cross": "custom quantities", "mulmv": "custom quantities", "div": "custom quantities",
+    "const": "custom quantities", "constvector": "custom quantities",
+    "ext_bubblepos": "bubble tracking", "ext_bubbledist": "bubble tracking",
+    "ext_bubblespeed": "bubble tracking", "ext_bubblemz": "bubble tracking",
+    "ext_corepos": "vortex-core tracking",
+    "ext_centerwall": "domain-wall centring", "ext_centerbubble": "bubble centring",
+    "shift": "moving the simulation window", "shiftgeom": "moving the simulation window",
+    "shiftm": "moving the simulation window", "shiftregions": "moving the simulation window",
+    "shiftmagl": "moving the simulation window", "shiftmagr": "moving the simulation window",
+    "ext_make3dgrains": "Voronoi grains", "ext_makegrains": "Voronoi grains",
+    "ext_hopfindex_solidangle": "the Hopf index",
+    "ext_hopfindex_twopointstencil": "the Hopf index",
+    "ext_hopfindex_fivepointstencil": "the Hopf index",
+    "ext_hopfindex_solidanglefourier": "the Hopf index",
+    "ext_hopfindex_twopointstencilfourier": "the Hopf index",
+    "ext_hopfindex_fivepointstencilfourier": "the Hopf index",
+    "ext_emergentmagnetizationdensity": "the Hopf index",
+    "mfm": "MFM images", "mfmlift": "MFM images", "mfmdipole": "MFM images",
+    "ext_interdind": "inter-region DMI", "ext_scaledind": "inter-region DMI",
+    "ext_inter_dind": "inter-region DMI",
+    "dbiquad": "biquadratic exchange", "ext_interbiquad": "biquadratic exchange",
+    "openbc": "open boundary conditions for DMI (OpenBC)",
+    "enablezhanglitorque": "switching torques by flag",
+    "enableslonczewskitorque": "switching torques by flag",
+    "functionfromdatafile": "functions from data files",
+    "crop": "cropping quantities", "cropx": "cropping quantities",
+    "cropy": "cropping quantities", "cropz": "cropping quantities",
+    "croplayer": "cropping quantities", "cropregion": "cropping quantities",
+    "masked": "masked quantities",
+    "runwhile": "RunWhile", "steps": "steps(n) with adaptive steps",
+    "ext_rmsurface": "surface removal", "exchangeconnected": "exchange connectivity",
+    "setgeomfromovf": "geometry from OVF", "ext_phi": "spherical angles",
+    "ext_theta": "spherical angles", "spinangle": "spin angles",
+    "lltorque": "separate torque quantities", "stttorque": "separate torque quantities",
+    "maxtorque": "the MaxTorque quantity", "b_custom": "custom fields",
+    "e_custom": "custom energies", "edens_custom": "custom energies",
+    "ext_dwpos": "domain-wall tracking", "ext_dwxpos": "domain-wall tracking",
+    "ext_dwspeed": "domain-wall tracking", "ext_dwtilt": "domain-wall tracking",
+    "setregion": "setting regions from expressions",
+    "regions": "the regions quantity's methods",
+    "dindcoupling": "inter-region DMI",
+}  # fmt: skip
+
+
+def build_namespace(world, out, interp) -> dict:
+    """Every built-in identifier (lower case) → Func, Var, Param, Bound or a value."""
+    ns: dict = {}
+
+    def func(name, fn, nargs):
+        ns[name.lower()] = Func(name, fn, nargs)
+
+    def var(name, get, set=None):
+        ns[name.lower()] = Var(name, get, set)
+
+    # constants
+    ns["pi"] = math.pi
+    ns["inf"] = math.inf
+    ns["true"] = True
+    ns["false"] = False
+    ns["ovf1_text"] = "ovf1_text"
+    ns["ovf1_binary"] = "ovf1_binary"
+    ns["ovf2_text"] = "ovf2_text"
+    ns["ovf2_binary"] = "ovf2_binary"
+    ns["dump"] = "dump"
+    ns["mu0"] = 4e-7 * math.pi
+    ns["universe"] = universe()
+
+    for name, (fn, n) in MATH.items():
+        func(name, fn, n)
+
+    # parameters and quantities
+    for key, p in world.params.items():
+        p.world = world
+        ns[key] = p
+    quantities = make_quantities()
+    for key, q in quantities.items():
+        if key not in ns:
+            ns[key] = Bound(q, world)
+
+    # --- mesh and geometry -------------------------------------------------------
+    def setgridsize(nx, ny, nz):
+        world.set_mesh(n=(as_int(nx, "Nx"), as_int(ny, "Ny"), as_int(nz, "Nz")))
+
+    def setcellsize(dx, dy, dz):
+        world.set_mesh(cell=(as_float(dx, "dx"), as_float(dy, "dy"), as_float(dz, "dz")))
+
+    def setpbc(px, py, pz):
+        world.set_mesh(pbc=(as_int(px, "Px"), as_int(py, "Py"), as_int(pz, "Pz")))
+
+    def setmesh(nx, ny, nz, dx, dy, dz, px, py, pz):
+        world.set_mesh(n=(as_int(nx), as_int(ny), as_int(nz)),
+                       cell=(as_float(dx), as_float(dy), as_float(dz)),
+                       pbc=(as_int(px), as_int(py), as_int(pz)))  # fmt: skip
+
+    func("SetGridSize", setgridsize, 3)
+    func("SetCellSize", setcellsize, 3)
+    func("SetPBC", setpbc, 3)
+    func("SetMesh", setmesh, 9)
+    func("SetGeom", lambda s: world.set_geom(_shape(s)), 1)
+    var("EdgeSmooth", lambda: world.edge_smooth,
+        lambda v: setattr(world, "edge_smooth", as_int(v, "EdgeSmooth")))  # fmt: skip
+
+    for name, (fn, n) in SHAPES.items():
+        func(name, fn, n)
+    func("ImageShape", lambda p: image_shape(interp.path(as_str(p)), world.n), 1)
+
+    def defregion(r, s):
+        r = as_int(r, "region")
+        if not 0 <= r < 256:
+            raise Mx3TypeError(f"DefRegion: region must be in [0, 256), got {r}")
+        world.need_mesh("DefRegion")
+        world.regions = np.where(world.mask_of(_shape(s)), r, world.regions).astype(np.int32)
+        world.mesh_version += 1
+
+    def defregioncell(r, ix, iy, iz):
+        world.need_mesh("DefRegionCell")
+        world.regions[as_int(ix), as_int(iy), as_int(iz)] = as_int(r, "region")
+        world.mesh_version += 1
+
+    func("DefRegion", defregion, 2)
+    func("DefRegionCell", defregioncell, 4)
+
+    def scale_exchange(r1, r2, s):
+        world.scale_exchange[(as_int(r1), as_int(r2))] = as_float(s)
+
+    def inter_exchange(r1, r2, a):
+        world.inter_exchange[(as_int(r1), as_int(r2))] = as_float(a)
+
+    func("ext_ScaleExchange", scale_exchange, 3)
+    func("ext_InterExchange", inter_exchange, 3)
+
+    # --- magnetisation ------------------------------------------------------------------
+    func("vector", lambda x, y, z: Vector(as_float(x), as_float(y), as_float(z)), 3)
+    func("Uniform", _configs.uniform, 3)
+    func("Vortex", lambda c, p: _configs.vortex(c, p, world.cell), 2)
+    func("AntiVortex", lambda c, p: _configs.antivortex(c, p, world.cell), 2)
+    func("BlochSkyrmion", lambda c, p: _configs.blochskyrmion(c, p, world.cell), 2)
+    func("NeelSkyrmion", lambda c, p: _configs.neelskyrmion(c, p, world.cell), 2)
+    func("TwoDomain", lambda *a: _configs.twodomain(*a, world.cell), 9)
+    func("Conical", _configs.conical, 3)
+    func("Helical", _configs.helical, 1)
+    func("RandomMag", lambda: _configs.randommag_seed(random.randrange(2**31)), 0)
+    func("RandomMagSeed", _configs.randommag_seed, 1)
+    ns["m"] = Magnetisation(quantities["m"], world, interp)
+
+    # --- solver and drivers ------------------------------------------------------------
+    def set_solver(k):
+        world.solver_type = as_int(k, "solver")
+        if world.solver_type not in _drivers.SOLVERS:
+            raise Mx3TypeError(f"SetSolver({world.solver_type}): jaxmag maps solvers 1-6")
+
+    func("SetSolver", set_solver, 1)
+    for name, attr in (("MaxErr", "max_err"), ("FixDt", "fix_dt"), ("MinDt", "min_dt"),
+                       ("MaxDt", "max_dt")):  # fmt: skip
+        var(name, lambda a=attr: getattr(world, a),
+            lambda v, a=attr: setattr(world, a, as_float(v, a)))  # fmt: skip
+    var("Headroom", lambda: 0.8, lambda v: None)
+    var("t", lambda: world.t, lambda v: setattr(world, "t", as_float(v, "t")))
+    var("dt", lambda: world.dt, lambda v: setattr(world, "dt", as_float(v, "dt")))
+    var("step", lambda: world.nsteps)
+    var("NSteps", lambda: world.nsteps)
+    var("EnableDemag", lambda: world.enable_demag,
+        lambda v: setattr(world, "enable_demag", bool(v)))  # fmt: skip
+    var("OutputFormat", lambda: out.fmt, lambda v: setattr(out, "fmt", FORMATS[as_str(v)]))
+    func("run", lambda d: _drivers.run(world, out, as_float(d, "run"), interp.progress), 1)
+    func("relax", lambda: _drivers.relax(world, out), 0)
+    func("minimize", lambda: _drivers.relax(world, out), 0)
+
+    # --- output -------------------------------------------------------------------------
+    def quantity(q, what):
+        if isinstance(q, Bound):
+            return q
+        if isinstance(q, Param):
+            return q.quantity()
+        raise Mx3TypeError(f"{what}: expected a quantity, got {getattr(q, 'mx3_type', q)}")
+
+    func("TableAdd", lambda q: out.table_add(quantity(q, "TableAdd")), 1)
+    func("TableAddVar", lambda v, name, unit: out.table_add(
+        (as_str(name), as_str(unit), interp.var_getter(v))), 3)  # fmt: skip
+
+    def table_autosave(period):
+        out.table_autosave = Autosave(as_float(period, "period"), world.t)
+
+    func("TableAutoSave", table_autosave, 1)
+    func("TableSave", lambda: out.table_row(world.t, world.m), 0)
+    func("save", lambda q: out.save(quantity(q, "save")), 1)
+    func("saveas", lambda q, name: out.save(quantity(q, "saveas"), name=as_str(name)), 2)
+
+    def autosave(q, period, kind="ovf"):
+        b = quantity(q, "AutoSave")
+        out.autosaves[(b.name, kind)] = (b, Autosave(as_float(period, "period"), world.t), kind)
+
+    func("AutoSave", autosave, 2)
+    func("Snapshot", lambda q: out.snapshot(quantity(q, "Snapshot")), 1)
+    func("AutoSnapshot", lambda q, p: autosave(q, p, "png"), 2)
+
+    # --- checks and printing -----------------------------------------------------------
+    def expect(msg, have, want, maxerr):
+        msg = go_format(msg) if not isinstance(msg, str) else msg
+        have, want, maxerr = as_float(have), as_float(want), as_float(maxerr)
+        if math.isnan(have) or math.isnan(want) or abs(have - want) > maxerr:
+            raise Expectation(f"{msg}: have: {go_format(have)} want: {go_format(want)} ± "
+                              f"{go_format(maxerr)}")  # fmt: skip
+        interp.log(f"{msg} : {go_format(have)} OK")
+
+    def expectv(msg, have, want, maxerr):
+        have, want = as_vector(have), as_vector(want)
+        for c in range(3):
+            expect(f"{msg}[{c}]", have[c], want[c], maxerr)
+
+    func("expect", expect, 4)
+    func("expectv", expectv, 4)
+    func("print", lambda *a: interp.log(" ".join(go_format(v) for v in a)), None)
+    func("sprint", lambda *a: "".join(go_format(v) for v in a), None)
+    func("sprintf", lambda f, *a: sprintf(as_str(f), *a), None)
+
+    def fprintln(fname, *a):
+        out.ensure_dir()
+        with open(out.outdir / as_str(fname), "a") as f:
+            f.write(" ".join(go_format(v) for v in a) + "\n")
+
+    func("fprintln", fprintln, None)
+    func("now", lambda: __import__("time").time(), 0)
+    func("exit", lambda: interp.exit(), 0)
+    func("flush", lambda: out.write_table(), 0)
+    func("LoadFile", lambda p: LoadedField(ovf.read(interp.path(as_str(p)))), 1)
+    func("print_stderr", lambda *a: print(*a, file=sys.stderr), None)
+    return ns
+
+
+def _shape(s) -> Shape:
+    if not isinstance(s, Shape):
+        raise Mx3TypeError(f"expected a shape, got {getattr(s, 'mx3_type', type(s).__name__)}")
+    return s
+
+
+class LoadedField:
+    mx3_type = "Slice"
+
+    def __init__(self, f):
+        self.values = np.asarray(f.values, dtype=float)
+
+
+class Magnetisation(Bound):
+    """``m``: the quantity, plus what sets it."""
+
+    def __init__(self, q, world, interp):
+        super().__init__(q, world)
+        self.interp = interp
+
+    def _values(self, cfg):
+        if isinstance(cfg, _configs.Config):
+            return self.world.config_field(cfg)
+        if isinstance(cfg, LoadedField):
+            return cfg.values
+        if isinstance(cfg, Vector):
+            return np.asarray(cfg)
+        raise Mx3TypeError(f"expected a magnetisation configuration, got "
+                           f"{getattr(cfg, 'mx3_type', type(cfg).__name__)}")  # fmt: skip
+
+    def set(self, cfg):
+        self.world.set_m(self._values(cfg))
+
+    def setregion(self, r, cfg):
+        self.world.set_m(self._values(cfg), where=self.world.regions == as_int(r, "region"))
+
+    def setinshape(self, s, cfg):
+        self.world.set_m(self._values(cfg), where=self.world.mask_of(_shape(s)))
+
+    def setcell(self, ix, iy, iz, v):
+        i = (as_int(ix), as_int(iy), as_int(iz))
+        full = self.world.m.copy()
+        full[(slice(None), *i)] = np.asarray(as_vector(v))
+        self.world.set_m(full)
+
+    def loadfile(self, p):
+        f = ovf.read(self.interp.path(as_str(p)))
+        v = np.asarray(f.values, dtype=float)
+        if v.shape != (3, *self.world.n):
+            raise Mx3TypeError(
+                f"m.LoadFile: {p} holds {v.shape[1:]} cells, the mesh {self.world.n}"
+            )
+        self.world.set_m(v)
+
+
+MAGNETISATION_METHODS = ("setregion", "setinshape", "setcell", "loadfile")

@@ -1,0 +1,262 @@
+"""mumax3's output quantities (``m``, ``B_eff``, ``E_total``, ``Edens_exch``, ...), computed
+from the world's state with jaxmag, in mumax3's units, and their script methods
+(``average``, ``comp``, ``region``, ``getcell``, ``get``)."""
+
+import numpy as np
+
+from jaxmag.constants import MU0
+from jaxmag.mx3._values import Mx3TypeError, Vector, as_int
+
+
+class Quantity:
+    """A quantity: ``value(world, m, t)`` returns a ``(ncomp, nx, ny, nz)`` field or, for a
+    scalar quantity (``ncomp = 0``), a float."""
+
+    mx3_type = "Quantity"
+
+    def __init__(self, name, unit, ncomp, fn, *, average_over_magnet=False, doc=""):
+        self.name, self.unit, self.ncomp, self.fn = name, unit, ncomp, fn
+        self.average_over_magnet = average_over_magnet
+        self.doc = doc
+
+    def value(self, world, m=None, t=None):
+        return self.fn(world, world.m if m is None else m, world.t if t is None else t)
+
+    def columns(self):
+        if self.ncomp == 0 or self.ncomp == 1:
+            return [self.name]
+        return [self.name + c for c in "xyz"]
+
+    def average_of(self, world, m=None, t=None):
+        v = self.value(world, m, t)
+        if self.ncomp == 0:
+            return [float(v)]
+        v = np.asarray(v)
+        if self.average_over_magnet:
+            mag = world.magnetic()
+            return [float(np.sum(np.where(mag, c, 0.0)) / max(np.sum(mag), 1)) for c in v]
+        return [float(np.mean(c)) for c in v]
+
+    # script methods
+    def average(self):
+        raise NotImplementedError  # bound by the interpreter (needs the world)
+
+    def mx3_str(self):
+        return self.name
+
+
+class Bound:
+    """A quantity bound to the world, as scripts see it."""
+
+    mx3_type = "Quantity"
+
+    def __init__(self, q, world, comp=None, region=None):
+        self.q, self.world, self.comp_, self.region_ = q, world, comp, region
+        self.name = q.name if comp is None else f"{q.name}.comp({comp})"
+        if region is not None:
+            self.name += f".region({region})"
+
+    @property
+    def ncomp(self):
+        return 1 if self.comp_ is not None else self.q.ncomp
+
+    def field(self, m=None, t=None):
+        v = self.q.value(self.world, m, t)
+        if self.q.ncomp == 0:
+            return v
+        v = np.asarray(v)
+        if self.comp_ is not None:
+            v = v[self.comp_ : self.comp_ + 1]
+        if self.region_ is not None:
+            v = np.where(self.world.regions == self.region_, v, 0.0)
+        return v
+
+    def average_values(self, m=None, t=None):
+        v = self.field(m, t)
+        if self.q.ncomp == 0:
+            return [float(v)]
+        # m averages over the geometry; a region average, and every other quantity,
+        # over the cells of the box (mumax3)
+        if self.region_ is not None:
+            w = self.world.regions == self.region_
+        elif self.q.average_over_magnet:
+            w = self.world.magnetic()
+        else:
+            w = np.ones(self.world.n, dtype=bool)
+        cnt = max(int(np.sum(w)), 1)
+        return [float(np.sum(np.where(w, c, 0.0)) / cnt) for c in v]
+
+    def columns(self):
+        if self.comp_ is not None or self.q.ncomp <= 1:
+            return [self.q.name if self.comp_ is None else self.q.name + "xyz"[self.comp_]]
+        return [self.q.name + c for c in "xyz"]
+
+    def unit(self):
+        return self.q.unit
+
+    # script methods
+    def average(self):
+        v = self.average_values()
+        return v[0] if len(v) == 1 else Vector(*v)
+
+    def get(self):
+        return self.average()
+
+    def comp(self, c):
+        c = as_int(c, "component")
+        if not 0 <= c < 3 or self.q.ncomp != 3:
+            raise Mx3TypeError(f"{self.q.name}.Comp({c}): no such component")
+        return Bound(self.q, self.world, c, self.region_)
+
+    def region(self, r):
+        return Bound(self.q, self.world, self.comp_, as_int(r, "region"))
+
+    def getcell(self, ix, iy, iz):
+        v = self.field()
+        i = (as_int(ix), as_int(iy), as_int(iz))
+        vals = [float(c[i]) for c in v]
+        return vals[0] if len(vals) == 1 else Vector(*vals)
+
+    def scalar_value(self):
+        v = self.average_values()
+        if len(v) != 1:
+            raise Mx3TypeError(f"{self.name} is a vector quantity, not a number")
+        return v[0]
+
+    def vector_value(self):
+        v = self.average_values()
+        if len(v) != 3:
+            raise Mx3TypeError(f"{self.name} is not a vector quantity")
+        return Vector(*v)
+
+    def mx3_str(self):
+        return self.name
+
+
+BOUND_METHODS = ("average", "get", "comp", "region", "getcell")
+
+
+def _field(group):
+    def fn(world, m, t):
+        fields, _, _ = world.observe(m, t)
+        return np.asarray(fields[group])
+
+    return fn
+
+
+def _b_eff(world, m, t):
+    fields, _, _ = world.observe(m, t)
+    return np.asarray(sum(fields.values()))
+
+
+def _energy(group):
+    def fn(world, m, t):
+        _, energies, _ = world.observe(m, t)
+        return float(energies[group])
+
+    return fn
+
+
+def _e_total(world, m, t):
+    _, energies, _ = world.observe(m, t)
+    return float(sum(float(e) for e in energies.values()))
+
+
+def _edens(group, factor):
+    def fn(world, m, t):
+        fields, _, _ = world.observe(m, t)
+        Ms = np.asarray(world.system().material.Ms)
+        return factor * Ms * np.sum(np.asarray(m) * np.asarray(fields[group]), axis=0)[None] / 1.0
+
+    return fn
+
+
+def _edens_total(world, m, t):
+    fields, _, _ = world.observe(m, t)
+    Ms = np.asarray(world.system().material.Ms)
+    out = 0.0
+    for g, f in fields.items():
+        factor = -1.0 if g == "zeeman" else -0.5
+        out = out + factor * Ms * np.sum(np.asarray(m) * np.asarray(f), axis=0)
+    return out[None]
+
+
+def _torque(world, m, t):
+    _, _, dmdt = world.observe(m, t)
+    return np.asarray(dmdt) / (world.system().gamma / MU0)
+
+
+def _m(world, m, t):
+    return np.asarray(m)
+
+
+def _ms_field(world, m, t):
+    return np.asarray(world.system().material.Ms)[None] * np.asarray(m)
+
+
+def _max_angle(world, m, t):
+    m = np.asarray(m)
+    mag = world.magnetic()
+    best = 0.0
+    for ax in range(3):
+        if m.shape[ax + 1] < 2:
+            continue
+        a = np.take(m, np.arange(m.shape[ax + 1] - 1), axis=ax + 1)
+        b = np.take(m, np.arange(1, m.shape[ax + 1]), axis=ax + 1)
+        ok = np.take(mag, np.arange(mag.shape[ax] - 1), axis=ax) & np.take(
+            mag, np.arange(1, mag.shape[ax]), axis=ax
+        )
+        ang = np.arccos(np.clip(np.sum(a * b, axis=0), -1, 1))
+        if np.any(ok):
+            best = max(best, float(np.max(np.where(ok, ang, 0.0))))
+    return best
+
+
+def _topological_charge(world, m, t):
+    """Σ over the layers of (1/4π) ∫ m · (∂x m × ∂y m) dx dy, central differences."""
+    m = np.asarray(m)
+    dx = np.gradient(m, axis=1) if m.shape[1] > 1 else np.zeros_like(m)
+    dy = np.gradient(m, axis=2) if m.shape[2] > 1 else np.zeros_like(m)
+    dens = np.sum(m * np.cross(dx, dy, axis=0), axis=0)
+    return float(np.sum(dens) / (4 * np.pi) / m.shape[3])
+
+
+def _regions(world, m, t):
+    return world.regions[None].astype(float)
+
+
+def _geom(world, m, t):
+    return world.geometry()[None]
+
+
+def _msat_q(world, m, t):
+    return np.asarray(world.system().material.Ms)[None]
+
+
+def make_quantities() -> dict:
+    Q = Quantity
+    qs = [
+        Q("m", "", 3, _m, average_over_magnet=True, doc="reduced magnetization (unit length)"),
+        Q("M_full", "A/m", 3, _ms_field, doc="unnormalized magnetization"),
+        Q("B_eff", "T", 3, _b_eff, doc="effective field"),
+        Q("B_demag", "T", 3, _field("demag"), doc="magnetostatic field"),
+        Q("B_exch", "T", 3, _field("exch"), doc="exchange field (with DMI)"),
+        Q("B_anis", "T", 3, _field("anis"), doc="anisotropy field"),
+        Q("B_ext", "T", 3, _field("zeeman"), doc="externally applied field"),
+        Q("E_total", "J", 0, _e_total, doc="total energy"),
+        Q("E_exch", "J", 0, _energy("exch"), doc="exchange energy (with DMI)"),
+        Q("E_demag", "J", 0, _energy("demag"), doc="magnetostatic energy"),
+        Q("E_anis", "J", 0, _energy("anis"), doc="anisotropy energy"),
+        Q("E_Zeeman", "J", 0, _energy("zeeman"), doc="Zeeman energy"),
+        Q("Edens_total", "J/m3", 1, _edens_total, doc="total energy density"),
+        Q("Edens_exch", "J/m3", 1, _edens("exch", -0.5), doc="exchange energy density"),
+        Q("Edens_demag", "J/m3", 1, _edens("demag", -0.5), doc="magnetostatic energy density"),
+        Q("Edens_anis", "J/m3", 1, _edens("anis", -0.5), doc="anisotropy energy density"),
+        Q("Edens_Zeeman", "J/m3", 1, _edens("zeeman", -1.0), doc="Zeeman energy density"),
+        Q("torque", "T", 3, _torque, doc="total torque/γ0"),
+        Q("MaxAngle", "rad", 0, _max_angle, doc="maximum angle between neighbouring spins"),
+        Q("ext_topologicalcharge", "", 0, _topological_charge, doc="2D topological charge"),
+        Q("regions", "", 1, _regions, doc="region map"),
+        Q("geom", "", 1, _geom, doc="cell fill fraction"),
+    ]
+    return {q.name.lower(): q for q in qs}
