@@ -8,7 +8,7 @@ from jaxtyping import Array, Float, Int
 from jaxmag._mesh import Mesh
 from jaxmag._validate import check_real, check_shape, is_concrete
 
-_SCALARS = ("Ms", "A", "alpha", "Ku1", "Ku2", "Kc1")
+_SCALARS = ("Ms", "A", "alpha", "Ku1", "Ku2", "Kc1", "Kc2", "Kc3")
 _AXES = ("anis_u", "anis_c1", "anis_c2")
 
 
@@ -44,6 +44,8 @@ class Material(eqx.Module):
     - `anis_u`: the uniaxial axis ``u`` (normalised here).
     - `Kc1`: first-order cubic anisotropy in J/m³, energy density
       ``Kc1 (a1² a2² + a2² a3² + a3² a1²)`` with ``ai = m·ci``.
+    - `Kc2`, `Kc3`: second- and third-order cubic anisotropy in J/m³, energy densities
+      ``Kc2 a1² a2² a3²`` and ``Kc3 (a1⁴ a2⁴ + a2⁴ a3⁴ + a3⁴ a1⁴)`` (mumax3's terms).
     - `anis_c1`, `anis_c2`: the first two cubic axes (``c3 = c1 × c2``); they must be
       orthogonal.
     - `region`: optional integer region index per cell (see :func:`Material.from_regions`).
@@ -58,6 +60,8 @@ class Material(eqx.Module):
     Ku2: Float[Array, "..."]
     anis_u: Float[Array, "3 ..."]
     Kc1: Float[Array, "..."]
+    Kc2: Float[Array, "..."]
+    Kc3: Float[Array, "..."]
     anis_c1: Float[Array, "3 ..."]
     anis_c2: Float[Array, "3 ..."]
     region: Int[Array, "nx ny nz"] | None = None
@@ -73,6 +77,8 @@ class Material(eqx.Module):
         Ku2=0.0,
         anis_u=(0.0, 0.0, 1.0),
         Kc1=0.0,
+        Kc2=0.0,
+        Kc3=0.0,
         anis_c1=(1.0, 0.0, 0.0),
         anis_c2=(0.0, 1.0, 0.0),
         region=None,
@@ -81,7 +87,8 @@ class Material(eqx.Module):
         check_real("Ms (A/m)", Ms, nonneg=True)
         check_real("A (J/m)", A, nonneg=True)
         check_real("alpha", alpha, nonneg=True)
-        for name, v in (("Ku1 (J/m³)", Ku1), ("Ku2 (J/m³)", Ku2), ("Kc1 (J/m³)", Kc1)):
+        for name, v in (("Ku1 (J/m³)", Ku1), ("Ku2 (J/m³)", Ku2), ("Kc1 (J/m³)", Kc1),
+                        ("Kc2 (J/m³)", Kc2), ("Kc3 (J/m³)", Kc3)):  # fmt: skip
             check_real(name, v)
         self.Ms = jnp.asarray(Ms, dtype=float)
         self.A = jnp.asarray(A, dtype=float)
@@ -89,6 +96,8 @@ class Material(eqx.Module):
         self.Ku1 = jnp.asarray(Ku1, dtype=float)
         self.Ku2 = jnp.asarray(Ku2, dtype=float)
         self.Kc1 = jnp.asarray(Kc1, dtype=float)
+        self.Kc2 = jnp.asarray(Kc2, dtype=float)
+        self.Kc3 = jnp.asarray(Kc3, dtype=float)
         self.anis_u = unit_vector("anis_u", anis_u)
         self.anis_c1 = unit_vector("anis_c1", anis_c1)
         self.anis_c2 = unit_vector("anis_c2", anis_c2)

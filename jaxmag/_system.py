@@ -136,7 +136,7 @@ def make_system(
     - `H`: optional applied field in A/m, ``(3,)`` or ``(3, nx, ny, nz)``.
     - `exchange`, `demag`: include these terms.
     - `anisotropy`: include uniaxial and cubic anisotropy; by default when the
-      material's ``Ku1``, ``Ku2`` or ``Kc1`` is non-zero.
+      material's ``Ku1``, ``Ku2`` or ``Kc1..3`` is non-zero.
     - `extra_terms`: further energy terms.
     - `gamma`: gyromagnetic ratio in m/(A s).
     - `torques`: spin torques added to the LLG right-hand side.
@@ -165,7 +165,7 @@ def make_system(
 
     if anisotropy or (anisotropy is None and (used("Ku1") or used("Ku2"))):
         terms.append(UniaxialAnisotropy(mesh, mat))
-    if anisotropy or (anisotropy is None and used("Kc1")):
+    if anisotropy or (anisotropy is None and (used("Kc1") or used("Kc2") or used("Kc3"))):
         terms.append(CubicAnisotropy(mesh, mat))
     if H is not None:
         terms.append(Zeeman(mesh, mat, H))
@@ -180,7 +180,8 @@ def check_representable(mesh: Mesh, material: Material, H=None) -> None:
     ``μ0 Ms²``, ``μ0 Ms |H|``, ``K`` and ``A/dx²`` times the mesh volume. Otherwise such a
     run integrates infinities or, worse, finite nonsense. Traced values are not checked."""
     values = {"Ms": material.Ms, "A": material.A, "Ku1": material.Ku1}
-    values |= {"Ku2": material.Ku2, "Kc1": material.Kc1}
+    values |= {"Ku2": material.Ku2, "Kc1": material.Kc1, "Kc2": material.Kc2}
+    values |= {"Kc3": material.Kc3}
     if H is not None and not callable(H):
         values["H"] = H
     if not all(is_concrete(v) for v in values.values()):
@@ -191,7 +192,7 @@ def check_representable(mesh: Mesh, material: Material, H=None) -> None:
             return  # NaN or inf itself: the parameter's own check names it
         ms_pos = np.asarray(material.Ms, dtype=float)
         ms_min = np.min(ms_pos[ms_pos > 0]) if np.any(ms_pos > 0) else 1.0
-        k_max = max(a["Ku1"], a["Ku2"], a["Kc1"])
+        k_max = max(a["Ku1"], a["Ku2"], a["Kc1"], a["Kc2"], a["Kc3"])
         dx2 = min(mesh.cell) ** 2
         h = a.get("H", 0.0)
         fields = {

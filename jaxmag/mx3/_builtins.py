@@ -11,10 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxmag.io import ovf
-from jaxmag.mx3 import _configs, _drivers
+from jaxmag.mx3 import _configs, _custom, _drivers
 from jaxmag.mx3._output import FORMATS, Autosave
 from jaxmag.mx3._params import Param
-from jaxmag.mx3._quantities import Bound, make_quantities
+from jaxmag.mx3._quantities import Bound, custom_bound, make_quantities
 from jaxmag.mx3._shapes import SHAPES, Shape, image_shape, universe
 from jaxmag.mx3._values import (
     Mx3TypeError,
@@ -155,12 +155,7 @@ UNSUPPORTED = {
     "b_mel": "magnetoelastic coupling", "f_mel": "magnetoelastic coupling",
     "e_mel": "magnetoelastic coupling", "edens_mel": "magnetoelastic coupling",
     "newscalarvalue": "custom quantities", "newvectorvalue": "custom quantities",
-    "newscalarmask": "custom quantities", "newvectormask": "custom quantities",
-    "addfieldterm": "custom field terms", "addedensterm": "custom energy terms",
-    "removecustomfields": "custom field terms", "removecustomenergies": "custom energy terms",
-    "add": "custom quantities", "mul": "custom quantities", "dot": "custom quantities",
-    "cross": "custom quantities", "mulmv": "custom quantities", "div": "custom quantities",
-    "const": "custom quantities", "constvector": "custom quantities",
+    "mulmv": "custom quantities",
     "ext_bubblepos": "bubble tracking", "ext_bubbledist": "bubble tracking",
     "ext_bubblespeed": "bubble tracking", "ext_bubblemz": "bubble tracking",
     "ext_corepos": "vortex-core tracking",
@@ -187,8 +182,7 @@ UNSUPPORTED = {
     "crop": "cropping quantities", "cropx": "cropping quantities",
     "cropy": "cropping quantities", "cropz": "cropping quantities",
     "croplayer": "cropping quantities", "cropregion": "cropping quantities",
-    "masked": "masked quantities",
-    "runwhile": "RunWhile", "steps": "steps(n) with adaptive steps",
+    "runwhile": "RunWhile",
     "ext_rmsurface": "surface removal", "exchangeconnected": "exchange connectivity",
     "setgeomfromovf": "geometry from OVF", "ext_phi": "spherical angles",
     "ext_theta": "spherical angles", "spinangle": "spin angles",
@@ -325,12 +319,15 @@ def build_namespace(world, out, interp) -> dict:
     var("OutputFormat", lambda: out.fmt, lambda v: setattr(out, "fmt", FORMATS[as_str(v)]))
     func("run", lambda d: _drivers.run(world, out, as_float(d, "run"), interp.progress), 1)
     func("relax", lambda: _drivers.relax(world, out), 0)
+    func("steps", lambda k: _drivers.steps(world, out, as_int(k, "steps")), 1)
     func("minimize", lambda: _drivers.relax(world, out), 0)
 
     # --- output -------------------------------------------------------------------------
     def quantity(q, what):
         if isinstance(q, Bound):
             return q
+        if isinstance(q, _custom.Custom):
+            return custom_bound(q, world)
         if isinstance(q, Param):
             return q.quantity()
         raise Mx3TypeError(f"{what}: expected a quantity, got {getattr(q, 'mx3_type', q)}")
@@ -386,6 +383,56 @@ def build_namespace(world, out, interp) -> dict:
     func("flush", lambda: out.write_table(), 0)
     func("LoadFile", lambda p: LoadedField(ovf.read(interp.path(as_str(p)))), 1)
     func("print_stderr", lambda *a: print(*a, file=sys.stderr), None)
+
+    # --- custom quantities and terms -------------------------------------------------
+    func("Const", _custom.const, 1)
+    func("ConstVector", _custom.const_vector, 3)
+    for name, f in (("Add", _custom.add), ("Mul", _custom.mul), ("Div", _custom.div),
+                    ("Dot", _custom.dot), ("Cross", _custom.cross)):  # fmt: skip
+        func(name, lambda a, b, f=f: f(a, b, world), 2)
+    func("Shifted", lambda q, x, y, z: _custom.shifted(q, x, y, z, world), 4)
+    func("Masked", lambda q, s: _custom.masked(q, world.mask_of(_shape(s)), world), 2)
+    func("NewScalarMask", lambda x, y, z: _custom.Mask(1, (as_int(x), as_int(y), as_int(z))), 3)
+    func("NewVectorMask", lambda x, y, z: _custom.Mask(3, (as_int(x), as_int(y), as_int(z))), 3)
+
+    def custom_quantity(mask):
+        if not isinstance(mask, _custom.Mask):
+            raise Mx3TypeError("CustomQuantity: expected a mask (NewScalarMask, NewVectorMask)")
+        if mask.values.shape[1:] != tuple(world.n):
+            raise Mx3TypeError(
+                f"CustomQuantity: a {mask.values.shape[1:]} mask on a {world.n} mesh"
+            )
+        return mask.custom()
+
+    func("CustomQuantity", custom_quantity, 1)
+
+    def index2coord(i, j, k):
+        world.need_mesh("Index2Coord")
+        idx = (as_int(i), as_int(j), as_int(k))
+        return Vector(
+            *((q - (n - 1) / 2) * d for q, n, d in zip(idx, world.n, world.cell, strict=True))
+        )
+
+    func("Index2Coord", index2coord, 3)
+
+    def add_term(lst, q, what):
+        c = _custom.leaf(q, world)
+        if what == "AddEdensTerm" and c.ncomp != 1:
+            raise Mx3TypeError("AddEdensTerm: the energy density must be a scalar quantity")
+        if what == "AddFieldTerm" and c.ncomp != 3:
+            raise Mx3TypeError("AddFieldTerm: the field must be a vector quantity")
+        lst.append(c)
+        world.custom_version += 1
+
+    func("AddFieldTerm", lambda q: add_term(world.custom_fields, q, "AddFieldTerm"), 1)
+    func("AddEdensTerm", lambda q: add_term(world.custom_edens, q, "AddEdensTerm"), 1)
+
+    def remove(lst):
+        lst.clear()
+        world.custom_version += 1
+
+    func("RemoveCustomFields", lambda: remove(world.custom_fields), 0)
+    func("RemoveCustomEnergies", lambda: remove(world.custom_edens), 0)
     return ns
 
 

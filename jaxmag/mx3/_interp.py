@@ -22,9 +22,10 @@ from jaxmag.mx3._builtins import (
     build_namespace,
 )
 from jaxmag.mx3._configs import CONFIG_METHODS, Config
+from jaxmag.mx3._custom import MASK_METHODS, Custom, Mask
 from jaxmag.mx3._params import PARAM_METHODS, Param
 from jaxmag.mx3._parse import Mx3Error
-from jaxmag.mx3._quantities import BOUND_METHODS, Bound
+from jaxmag.mx3._quantities import BOUND_METHODS, Bound, custom_bound
 from jaxmag.mx3._shapes import SHAPE_METHODS, Shape
 from jaxmag.mx3._values import VECTOR_METHODS, Mx3TypeError, Vector, as_bool, as_float, type_name
 
@@ -35,6 +36,7 @@ METHODS = [
     (Shape, SHAPE_METHODS),
     (Config, CONFIG_METHODS),
     (Vector, VECTOR_METHODS),
+    (Mask, MASK_METHODS),
 ]
 
 _BINOPS = {
@@ -115,7 +117,10 @@ class Interpreter:
         name = str(s.children[0]).lower()
         if name in self.ns:
             raise self.error(s, f"{s.children[0]} is a built-in name and cannot be redefined")
-        self.vars[name] = self.eval(s.children[1])
+        v = self.eval(s.children[1])
+        if isinstance(v, Bound) and v.ncomp == 0:
+            v = v.scalar_value()  # x := E_total takes the value now, as in mumax3
+        self.vars[name] = v
 
     def s_assign(self, s):
         target, expr = s.children
@@ -222,6 +227,8 @@ class Interpreter:
 
     def e_attr(self, e):
         obj = self.eval(e.children[0])
+        if isinstance(obj, Custom):
+            obj = custom_bound(obj, self.world)
         name = str(e.children[1]).lower()
         for cls, methods in METHODS:
             if isinstance(obj, cls):

@@ -5,6 +5,7 @@ from the world's state with jaxmag, in mumax3's units, and their script methods
 import numpy as np
 
 from jaxmag.constants import MU0
+from jaxmag.mx3._ctx import Ctx
 from jaxmag.mx3._values import Mx3TypeError, Vector, as_int
 
 
@@ -163,6 +164,9 @@ def _e_total(world, m, t):
 
 
 def _edens(group, factor):
+    if group == "custom":
+        return _edens_custom
+
     def fn(world, m, t):
         fields, _, _ = world.observe(m, t)
         Ms = np.asarray(world.system().material.Ms)
@@ -171,14 +175,33 @@ def _edens(group, factor):
     return fn
 
 
+def _edens_custom(world, m, t):
+
+    system = world.system()
+    c = Ctx(np.asarray(m), np.asarray(t, dtype=float), system.material.Ms)
+    return np.asarray(sum((f.ev(c) for f in world.custom_edens), np.zeros((1, *world.n))))
+
+
 def _edens_total(world, m, t):
     fields, _, _ = world.observe(m, t)
     Ms = np.asarray(world.system().material.Ms)
     out = 0.0
     for g, f in fields.items():
+        if g == "custom":
+            continue
         factor = -1.0 if g == "zeeman" else -0.5
         out = out + factor * Ms * np.sum(np.asarray(m) * np.asarray(f), axis=0)
-    return out[None]
+    return out[None] + _edens_custom(world, m, t)
+
+
+def custom_bound(c, world) -> "Bound":
+    """A custom quantity as scripts see it (average, comp, region, table, save)."""
+
+    def fn(w, m, t):
+        ctx = Ctx(np.asarray(m), np.asarray(t, dtype=float), w.system().material.Ms)
+        return np.asarray(c.ev(ctx))
+
+    return Bound(Quantity(c.name, "", c.ncomp, fn), world)
 
 
 def _torque(world, m, t):
@@ -248,6 +271,9 @@ def make_quantities() -> dict:
         Q("E_demag", "J", 0, _energy("demag"), doc="magnetostatic energy"),
         Q("E_anis", "J", 0, _energy("anis"), doc="anisotropy energy"),
         Q("E_Zeeman", "J", 0, _energy("zeeman"), doc="Zeeman energy"),
+        Q("B_custom", "T", 3, _field("custom"), doc="user-defined field"),
+        Q("E_custom", "J", 0, _energy("custom"), doc="energy of the custom density terms"),
+        Q("Edens_custom", "J/m3", 1, _edens("custom", 0.0), doc="custom energy density"),
         Q("Edens_total", "J/m3", 1, _edens_total, doc="total energy density"),
         Q("Edens_exch", "J/m3", 1, _edens("exch", -0.5), doc="exchange energy density"),
         Q("Edens_demag", "J/m3", 1, _edens("demag", -0.5), doc="magnetostatic energy density"),

@@ -26,6 +26,7 @@ from jaxmag.energy import (
     Zeeman,
 )
 from jaxmag.mx3._configs import Config
+from jaxmag.mx3._custom import CustomTerm
 from jaxmag.mx3._params import NREGIONS, make_params
 from jaxmag.mx3._shapes import Shape
 from jaxmag.mx3._values import Mx3TypeError
@@ -52,7 +53,7 @@ class World:
         self.t = 0.0
         self.dt = 0.0
         self.enable_demag = True
-        self.solver_type = 5
+        self.solver_type = None  # jaxmag's default adaptive solver (see _drivers)
         self.max_err = 1e-5
         self.fix_dt = 0.0
         self.min_dt = 0.0
@@ -61,8 +62,10 @@ class World:
         self.inter_exchange: dict = {}
         self.mesh_version = 0
         self._system_cache = (None, None)
-        self.last_torque = None
         self.nsteps = 0
+        self.custom_fields: list = []  # Custom quantities (T), AddFieldTerm
+        self.custom_edens: list = []  # Custom quantities (J/m³), AddEdensTerm
+        self.custom_version = 0
 
     # --- mesh -------------------------------------------------------------------------
     def set_mesh(self, n=None, cell=None, pbc=None):
@@ -147,6 +150,7 @@ class World:
     def _versions(self):
         return (
             self.mesh_version,
+            self.custom_version,
             self.enable_demag,
             tuple(p.version for p in self.params.values()),
             tuple(sorted(self.scale_exchange.items())),
@@ -156,11 +160,6 @@ class World:
 
     def check_supported(self):
         P = self.params
-        for name in ("kc2", "kc3"):
-            if not P[name].is_zero():
-                raise Unsupported(
-                    f"{P[name].name} (higher-order cubic anisotropy) is not supported by jaxmag"
-                )
         if not P["temp"].is_zero():
             raise Unsupported(
                 "Temp (thermal fluctuations) is not supported by jaxmag's mx3 runner yet"
@@ -194,6 +193,8 @@ class World:
             Ku2=P["ku2"].static_per_cell(reg),
             anis_u=self._axis("anisu", (0, 0, 1)),
             Kc1=P["kc1"].static_per_cell(reg),
+            Kc2=P["kc2"].static_per_cell(reg),
+            Kc3=P["kc3"].static_per_cell(reg),
             anis_c1=self._axis("anisc1", (1, 0, 0)),
             anis_c2=self._axis("anisc2", (0, 1, 0)),
             region=reg,
@@ -211,7 +212,7 @@ class World:
             terms.append(Demag(mesh, mat))
         if not (P["ku1"].is_zero() and P["ku2"].is_zero()):
             terms.append(UniaxialAnisotropy(mesh, mat))
-        if not P["kc1"].is_zero():
+        if not (P["kc1"].is_zero() and P["kc2"].is_zero() and P["kc3"].is_zero()):
             terms.append(CubicAnisotropy(mesh, mat))
         bext = P["b_ext"]
         if not bext.is_zero():
@@ -219,6 +220,10 @@ class World:
                 terms.append(Zeeman(mesh, mat, np.ones(3), time_fn=_field_fn(bext, reg, 1 / MU0)))
             else:
                 terms.append(Zeeman(mesh, mat, bext.static_per_cell(reg) / MU0))
+        if self.custom_fields or self.custom_edens:
+            terms.append(CustomTerm(mat.Ms, mesh.cell_volume,
+                                    tuple(c.ev for c in self.custom_fields),
+                                    tuple(c.ev for c in self.custom_edens)))  # fmt: skip
         gamma = P["gammall"].uniform_value(reg)
         if gamma is None:
             raise Unsupported("GammaLL differs between regions, which jaxmag does not support")
@@ -307,14 +312,15 @@ _GROUPS = {
     "anisotropy": "anis",
     "cubic_anisotropy": "anis",
     "zeeman": "zeeman",
+    "custom": "custom",
 }
 
 
 @eqx.filter_jit
 def _observe(system, m, t):
     fields = {"exch": jnp.zeros_like(m), "demag": jnp.zeros_like(m), "anis": jnp.zeros_like(m),
-              "zeeman": jnp.zeros_like(m)}  # fmt: skip
-    energies = {"exch": 0.0, "demag": 0.0, "anis": 0.0, "zeeman": 0.0}
+              "zeeman": jnp.zeros_like(m), "custom": jnp.zeros_like(m)}  # fmt: skip
+    energies = {"exch": 0.0, "demag": 0.0, "anis": 0.0, "zeeman": 0.0, "custom": 0.0}
     for term in system.terms:
         g = _GROUPS.get(term.name, "other")
         fields[g] = fields.get(g, 0.0) + term.field(m, t) * MU0
