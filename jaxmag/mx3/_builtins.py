@@ -192,7 +192,6 @@ UNSUPPORTED = {
     "ext_dwpos": "domain-wall tracking", "ext_dwxpos": "domain-wall tracking",
     "ext_dwspeed": "domain-wall tracking", "ext_dwtilt": "domain-wall tracking",
     "setregion": "setting regions from expressions",
-    "regions": "the regions quantity's methods",
     "dindcoupling": "inter-region DMI",
 }  # fmt: skip
 
@@ -297,6 +296,7 @@ def build_namespace(world, out, interp) -> dict:
     func("RandomMag", lambda: _configs.randommag_seed(random.randrange(2**31)), 0)
     func("RandomMagSeed", _configs.randommag_seed, 1)
     ns["m"] = Magnetisation(quantities["m"], world, interp)
+    ns["regions"] = Regions(quantities["regions"], world, interp)
 
     # --- solver and drivers ------------------------------------------------------------
     def set_solver(k):
@@ -383,6 +383,21 @@ def build_namespace(world, out, interp) -> dict:
     func("flush", lambda: out.write_table(), 0)
     func("LoadFile", lambda p: LoadedField(ovf.read(interp.path(as_str(p)))), 1)
     func("print_stderr", lambda *a: print(*a, file=sys.stderr), None)
+    rng = random.Random(0)
+    func("randSeed", lambda k: rng.seed(as_int(k, "seed")), 1)
+    func("rand", lambda: rng.random(), 0)
+    func("randNorm", lambda: rng.gauss(0.0, 1.0), 0)
+    func("randExp", lambda: rng.expovariate(1.0), 0)
+    func("randInt", lambda k: float(rng.randrange(as_int(k, "upper bound"))), 1)
+    func("since", lambda t0: Duration(__import__("time").time() - as_float(t0)), 1)
+    var("EnableCUDAgraphs", lambda: False, lambda v: None)  # XLA compiles the whole solve
+    var("DisableZhangLiTorque", lambda: world.disable_zhang_li,
+        lambda v: setattr(world, "disable_zhang_li", bool(v)))  # fmt: skip
+    var("DisableSlonczewskiTorque", lambda: world.disable_slonczewski,
+        lambda v: setattr(world, "disable_slonczewski", bool(v)))  # fmt: skip
+    func("ThermReseed", lambda k: as_int(k, "seed") and None, 1)  # no Temp: nothing to seed
+    func("DotProduct", lambda a, b: _custom.dot(a, b, world), 2)
+    ns["dex"] = world.params["dind"]  # mumax3's old name of Dind
 
     # --- custom quantities and terms -------------------------------------------------
     func("Const", _custom.const, 1)
@@ -492,3 +507,40 @@ class Magnetisation(Bound):
 
 
 MAGNETISATION_METHODS = ("setregion", "setinshape", "setcell", "loadfile")
+
+
+class Regions(Bound):
+    """``regions``: the region map (a quantity), with ``SetCell``, ``GetCell`` and
+    ``LoadFile``."""
+
+    def __init__(self, q, world, interp):
+        super().__init__(q, world)
+        self.interp = interp
+
+    def setcell(self, ix, iy, iz, r):
+        self.world.need_mesh("regions.SetCell")
+        r = as_int(r, "region")
+        if not 0 <= r < 256:
+            raise Mx3TypeError(f"regions.SetCell: region must be in [0, 256), got {r}")
+        self.world.regions[as_int(ix), as_int(iy), as_int(iz)] = r
+        self.world.mesh_version += 1
+
+    def loadfile(self, p):
+        f = ovf.read(self.interp.path(as_str(p)))
+        v = np.asarray(f.values, dtype=float)
+        if v.shape != (1, *self.world.n):
+            raise Mx3TypeError(f"regions.LoadFile: {p} holds {v.shape}, the mesh {self.world.n}")
+        self.world.regions = np.rint(v[0]).astype(np.int32)
+        self.world.mesh_version += 1
+
+
+REGIONS_METHODS = ("setcell", "loadfile")
+
+
+class Duration(float):
+    """``since(t0)``: seconds, with Go's ``MilliSeconds()``."""
+
+    mx3_type = "Duration"
+
+    def milliseconds(self):
+        return float(int(self * 1000))

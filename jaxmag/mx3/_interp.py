@@ -14,10 +14,13 @@ from lark import Token, Tree
 
 from jaxmag.mx3._builtins import (
     MAGNETISATION_METHODS,
+    REGIONS_METHODS,
     UNSUPPORTED,
+    Duration,
     Expectation,
     Func,
     Magnetisation,
+    Regions,
     Var,
     build_namespace,
 )
@@ -25,18 +28,21 @@ from jaxmag.mx3._configs import CONFIG_METHODS, Config
 from jaxmag.mx3._custom import MASK_METHODS, Custom, Mask
 from jaxmag.mx3._params import PARAM_METHODS, Param
 from jaxmag.mx3._parse import Mx3Error
-from jaxmag.mx3._quantities import BOUND_METHODS, Bound, custom_bound
+from jaxmag.mx3._quantities import BOUND_METHODS, HOSTCOPY_METHODS, Bound, HostCopy, custom_bound
 from jaxmag.mx3._shapes import SHAPE_METHODS, Shape
 from jaxmag.mx3._values import VECTOR_METHODS, Mx3TypeError, Vector, as_bool, as_float, type_name
 
 METHODS = [
     (Magnetisation, MAGNETISATION_METHODS + BOUND_METHODS),
+    (Regions, REGIONS_METHODS + BOUND_METHODS),
     (Bound, BOUND_METHODS),
     (Param, PARAM_METHODS),
     (Shape, SHAPE_METHODS),
     (Config, CONFIG_METHODS),
     (Vector, VECTOR_METHODS),
     (Mask, MASK_METHODS),
+    (HostCopy, HOSTCOPY_METHODS),
+    (Duration, ("milliseconds",)),
 ]
 
 _BINOPS = {

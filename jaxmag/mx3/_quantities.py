@@ -133,8 +133,24 @@ class Bound:
     def mx3_str(self):
         return self.name
 
+    def hostcopy(self):
+        return HostCopy(np.asarray(self.field(), dtype=float))
 
-BOUND_METHODS = ("average", "get", "comp", "region", "getcell")
+
+class HostCopy:
+    """``q.HostCopy()``: the values on the host, read with ``Get(comp, ix, iy, iz)``."""
+
+    mx3_type = "Slice"
+
+    def __init__(self, values):
+        self.values = values
+
+    def get(self, c, ix, iy, iz):
+        return float(self.values[as_int(c), as_int(ix), as_int(iy), as_int(iz)])
+
+
+BOUND_METHODS = ("average", "get", "comp", "region", "getcell", "hostcopy")
+HOSTCOPY_METHODS = ("get",)
 
 
 def _field(group):
@@ -147,7 +163,19 @@ def _field(group):
 
 def _b_eff(world, m, t):
     fields, _, _ = world.observe(m, t)
-    return np.asarray(sum(fields.values()))
+    return np.asarray(sum(f for k, f in fields.items() if k != "stt"))
+
+
+def _b_custom(world, m, t):
+    """The custom field terms as the script wrote them (T), on every cell of the box."""
+    Ms = world.params["msat"].static_per_cell(world.regions) * world.geometry()
+    c = Ctx(np.asarray(m), np.asarray(t, dtype=float), Ms)
+    return np.asarray(sum((f.ev(c) for f in world.custom_fields), np.zeros((3, *world.n))))
+
+
+def _st_torque(world, m, t):
+    fields, _, _ = world.observe(m, t)
+    return np.asarray(fields["stt"]) / (world.system().gamma / MU0)
 
 
 def _energy(group):
@@ -187,7 +215,7 @@ def _edens_total(world, m, t):
     Ms = np.asarray(world.system().material.Ms)
     out = 0.0
     for g, f in fields.items():
-        if g == "custom":
+        if g in ("custom", "stt"):
             continue
         factor = -1.0 if g == "zeeman" else -0.5
         out = out + factor * Ms * np.sum(np.asarray(m) * np.asarray(f), axis=0)
@@ -271,7 +299,8 @@ def make_quantities() -> dict:
         Q("E_demag", "J", 0, _energy("demag"), doc="magnetostatic energy"),
         Q("E_anis", "J", 0, _energy("anis"), doc="anisotropy energy"),
         Q("E_Zeeman", "J", 0, _energy("zeeman"), doc="Zeeman energy"),
-        Q("B_custom", "T", 3, _field("custom"), doc="user-defined field"),
+        Q("B_custom", "T", 3, _b_custom, doc="user-defined field"),
+        Q("STTorque", "T", 3, _st_torque, doc="spin-transfer torque/γ0"),
         Q("E_custom", "J", 0, _energy("custom"), doc="energy of the custom density terms"),
         Q("Edens_custom", "J/m3", 1, _edens("custom", 0.0), doc="custom energy density"),
         Q("Edens_total", "J/m3", 1, _edens_total, doc="total energy density"),

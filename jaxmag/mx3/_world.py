@@ -66,6 +66,8 @@ class World:
         self.custom_fields: list = []  # Custom quantities (T), AddFieldTerm
         self.custom_edens: list = []  # Custom quantities (J/m³), AddEdensTerm
         self.custom_version = 0
+        self.disable_zhang_li = False
+        self.disable_slonczewski = False
 
     # --- mesh -------------------------------------------------------------------------
     def set_mesh(self, n=None, cell=None, pbc=None):
@@ -152,6 +154,8 @@ class World:
             self.mesh_version,
             self.custom_version,
             self.enable_demag,
+            self.disable_zhang_li,
+            self.disable_slonczewski,
             tuple(p.version for p in self.params.values()),
             tuple(sorted(self.scale_exchange.items())),
             tuple(sorted(self.inter_exchange.items())),
@@ -256,7 +260,7 @@ class World:
     def _torques(self, mesh, mat, gamma):
         P, reg = self.params, self.regions
         J = P["j"]
-        if J.is_zero():
+        if J.is_zero() or (self.disable_zhang_li and self.disable_slonczewski):
             return ()
         if J.time_dependent():
             raise Unsupported("a time-dependent J is not supported by jaxmag's mx3 runner yet")
@@ -267,14 +271,15 @@ class World:
         fixed = P["fixedlayer"]
         if fixed.is_zero():
             # Zhang-Li: in-plane current
-            out.append(ZhangLi(mesh, mat, Jc, pol, xi))
-        else:
+            if not self.disable_zhang_li:
+                out.append(ZhangLi(mesh, mat, Jc, pol, xi))
+        elif not self.disable_slonczewski:
             t = P["freelayerthickness"].uniform_value(reg)
             thick = None if not t else t
             out.append(Slonczewski(mesh, mat, Jc[2], pol, P["lambda"].static_per_cell(reg),
                                    P["epsilonprime"].static_per_cell(reg),
                                    fixed.static_per_cell(reg), thick, gamma=gamma))  # fmt: skip
-            if np.any(Jc[:2] != 0):
+            if np.any(Jc[:2] != 0) and not self.disable_zhang_li:
                 out.append(
                     ZhangLi(mesh, mat, Jc * np.array([1, 1, 0]).reshape(3, 1, 1, 1), pol, xi)
                 )
@@ -326,4 +331,9 @@ def _observe(system, m, t):
         fields[g] = fields.get(g, 0.0) + term.field(m, t) * MU0
         energies[g] = energies.get(g, 0.0) + term.energy(m, t)
     dmdt = llg_rhs(system, m, t)
+    if system.torques:  # the spin-transfer part: the right-hand side with minus without
+        dmdt_field = llg_rhs(eqx.tree_at(lambda s: s.torques, system, ()), m, t)
+        fields["stt"] = dmdt - dmdt_field
+    else:
+        fields["stt"] = jnp.zeros_like(m)
     return fields, energies, dmdt
