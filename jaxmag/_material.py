@@ -51,6 +51,9 @@ class Material(eqx.Module):
     - `region`: optional integer region index per cell (see :func:`Material.from_regions`).
     - `exchange_scaling`: optional ``(R, R)`` matrix ``S``; the exchange across a face
       between regions ``i ≠ j`` is ``S[i, j]`` times the harmonic mean of their ``A``.
+      Finite, any sign: a negative ``S`` couples the two regions antiparallel, an
+      interlayer (RKKY) coupling of ``2 S A / d`` J/m² across faces ``d`` apart
+      (mumax3's ``ext_ScaleExchange``).
     """
 
     Ms: Float[Array, "..."]
@@ -106,7 +109,7 @@ class Material(eqx.Module):
             raise ValueError("anis_c1 and anis_c2 must be orthogonal")
         self.region = None if region is None else jnp.asarray(region, dtype=jnp.int32)
         if exchange_scaling is not None:
-            check_real("exchange_scaling", exchange_scaling, nonneg=True)
+            check_real("exchange_scaling", exchange_scaling)  # < 0: antiparallel (RKKY)
             exchange_scaling = jnp.asarray(exchange_scaling, dtype=float)
         self.exchange_scaling = exchange_scaling
 

@@ -205,7 +205,7 @@ def test_bad_regions(mesh):
     with pytest.raises(ValueError, match="region has shape"):
         jm.Material.from_regions(mesh, np.zeros((4, 3), int), mats)
     with pytest.raises(ValueError, match="exchange_scaling"):
-        jm.Material.from_regions(mesh, np.zeros(N, int), mats, exchange_scaling={(0, 1): -1})
+        jm.Material.from_regions(mesh, np.zeros(N, int), mats, exchange_scaling={(0, 1): np.nan})
 
 
 # --- geometry -------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class Interpreter:
         self.log = log
         self.progress = progress
         self.ns = build_namespace(world, out, self)
-        self.vars: dict = {}
+        self.scopes: list[dict] = [{}]  # Go's block scopes; := declares in the innermost
         self._time = None  # a traced time while evaluating a time-dependent expression
 
     # --- helpers for built-ins --------------------------------------------------------
@@ -116,17 +116,25 @@ class Interpreter:
         if isinstance(v, Func):
             raise self.error(s, f"{v.name} is a function: call it with ()")
 
+    def _scope_of(self, name):
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope
+        return None
+
     def s_block(self, s):
-        self.exec_block(s.children)
+        self.scopes.append({})
+        try:
+            self.exec_block(s.children)
+        finally:
+            self.scopes.pop()
 
     def s_define(self, s):
         name = str(s.children[0]).lower()
-        if name in self.ns:
-            raise self.error(s, f"{s.children[0]} is a built-in name and cannot be redefined")
         v = self.eval(s.children[1])
         if isinstance(v, Bound) and v.ncomp == 0:
             v = v.scalar_value()  # x := E_total takes the value now, as in mumax3
-        self.vars[name] = v
+        self.scopes[-1][name] = v  # may shadow a built-in name, as in Go
 
     def s_assign(self, s):
         target, expr = s.children
@@ -137,8 +145,9 @@ class Interpreter:
             obj = self.eval(target)
             raise self.error(s, f"cannot assign to {type_name(obj)}")
         name = str(target.children[0]).lower()
-        if name in self.vars:
-            self.vars[name] = self.eval(expr) if value is None else value
+        scope = self._scope_of(name)
+        if scope is not None:
+            scope[name] = self.eval(expr) if value is None else value
             return
         entry = self.ns.get(name)
         if entry is None:
@@ -159,15 +168,15 @@ class Interpreter:
     def time_function(self, expr):
         """``t -> value`` of `expr`, with the script's variables as they are now (a later
         change of a loop variable does not change the function, as in mumax3)."""
-        frozen = dict(self.vars)
+        frozen = [{k: v for sc in self.scopes for k, v in sc.items()}]
 
         def fn(t):
-            old = self._time, self.vars
-            self._time, self.vars = t, frozen
+            old = self._time, self.scopes
+            self._time, self.scopes = t, frozen
             try:
                 return self.eval(expr)
             finally:
-                self._time, self.vars = old
+                self._time, self.scopes = old
 
         return fn
 
@@ -200,12 +209,16 @@ class Interpreter:
 
     def s_for_clause(self, s):
         init, cond, post, block = s.children
-        if init is not None:
-            self.exec_stmt(init)
-        while cond is None or as_bool(self.eval(cond), "for condition"):
-            self.s_block(block)
-            if post is not None:
-                self.exec_stmt(post)
+        self.scopes.append({})  # the loop variable's scope
+        try:
+            if init is not None:
+                self.exec_stmt(init)
+            while cond is None or as_bool(self.eval(cond), "for condition"):
+                self.s_block(block)
+                if post is not None:
+                    self.exec_stmt(post)
+        finally:
+            self.scopes.pop()
 
     # --- expressions -------------------------------------------------------------------
     def eval(self, e):
@@ -224,8 +237,9 @@ class Interpreter:
         name = str(e.children[0]).lower()
         if name == "t" and self._time is not None:
             return self._time
-        if name in self.vars:
-            return self.vars[name]
+        scope = self._scope_of(name)
+        if scope is not None:
+            return scope[name]
         if name in self.ns:
             v = self.ns[name]
             return v.get() if isinstance(v, Var) else v
