@@ -19,6 +19,7 @@ from jaxmag.mx3._shapes import SHAPES, Shape, image_shape, universe
 from jaxmag.mx3._values import (
     Mx3TypeError,
     Vector,
+    as_bool,
     as_float,
     as_int,
     as_str,
@@ -41,6 +42,20 @@ class Func:
         if self.nargs is not None and len(args) != self.nargs:
             raise Mx3TypeError(f"{self.name}: expected {self.nargs} arguments, got {len(args)}")
         return self.fn(*args)
+
+
+class Lazy:
+    """A built-in that receives its arguments unevaluated: ``fn(interp, nodes)``."""
+
+    mx3_type = "function"
+
+    def __init__(self, name, fn, nargs):
+        self.name, self.fn, self.nargs = name, fn, nargs
+
+    def __call__(self, interp, nodes):
+        if len(nodes) != self.nargs:
+            raise Mx3TypeError(f"{self.name}: expected {self.nargs} arguments, got {len(nodes)}")
+        return self.fn(interp, *nodes)
 
 
 class Var:
@@ -182,12 +197,11 @@ UNSUPPORTED = {
     "crop": "cropping quantities", "cropx": "cropping quantities",
     "cropy": "cropping quantities", "cropz": "cropping quantities",
     "croplayer": "cropping quantities", "cropregion": "cropping quantities",
-    "runwhile": "RunWhile",
     "ext_rmsurface": "surface removal", "exchangeconnected": "exchange connectivity",
     "setgeomfromovf": "geometry from OVF", "ext_phi": "spherical angles",
     "ext_theta": "spherical angles", "spinangle": "spin angles",
     "lltorque": "separate torque quantities", "stttorque": "separate torque quantities",
-    "maxtorque": "the MaxTorque quantity", "b_custom": "custom fields",
+ "b_custom": "custom fields",
     "e_custom": "custom energies", "edens_custom": "custom energies",
     "ext_dwpos": "domain-wall tracking", "ext_dwxpos": "domain-wall tracking",
     "ext_dwspeed": "domain-wall tracking", "ext_dwtilt": "domain-wall tracking",
@@ -320,6 +334,17 @@ def build_namespace(world, out, interp) -> dict:
     func("run", lambda d: _drivers.run(world, out, as_float(d, "run"), interp.progress), 1)
     func("relax", lambda: _drivers.relax(world, out), 0)
     func("steps", lambda k: _drivers.steps(world, out, as_int(k, "steps")), 1)
+
+    def run_while(interp, cond):
+        _drivers.run_while(world, out, lambda: as_bool(interp.eval(cond), "RunWhile condition"))
+
+    ns["runwhile"] = Lazy("RunWhile", run_while, 1)
+
+    def table_add_var(interp, var, name, unit):
+        out.table_add((as_str(interp.eval(name)), as_str(interp.eval(unit)),
+                       lambda: as_float(interp.eval(var))))  # fmt: skip
+
+    ns["tableaddvar"] = Lazy("TableAddVar", table_add_var, 3)
     func("minimize", lambda: _drivers.relax(world, out), 0)
 
     # --- output -------------------------------------------------------------------------
@@ -333,8 +358,6 @@ def build_namespace(world, out, interp) -> dict:
         raise Mx3TypeError(f"{what}: expected a quantity, got {getattr(q, 'mx3_type', q)}")
 
     func("TableAdd", lambda q: out.table_add(quantity(q, "TableAdd")), 1)
-    func("TableAddVar", lambda v, name, unit: out.table_add(
-        (as_str(name), as_str(unit), interp.var_getter(v))), 3)  # fmt: skip
 
     def table_autosave(period):
         out.table_autosave = Autosave(as_float(period, "period"), world.t)

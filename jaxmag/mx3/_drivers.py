@@ -16,10 +16,12 @@ Barzilai–Borwein steps to a reduced torque of 1e-7), leaving the time unchange
 """
 
 import diffrax
+import equinox as eqx
+import jax.numpy as jnp
 import numpy as np
 
-from jaxmag.dynamics import RK4FSAL, simulate
-from jaxmag.dynamics._llg import TIME_UNIT
+from jaxmag.dynamics import RK4FSAL, ProjectedSolver, simulate
+from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
 from jaxmag.dynamics._simulate import default_controller, default_solver
 from jaxmag.mx3._values import Mx3TypeError
 from jaxmag.statics import minimise
@@ -44,8 +46,6 @@ def _solver_args(world):
     tol = world.max_err / 2  # err <= atol + rtol |m| <= MaxErr
     ctrl = default_controller(tol, tol)
     if world.min_dt > 0 or world.max_dt > 0:
-        import equinox as eqx
-
         if world.max_dt > 0:
             ctrl = eqx.tree_at(lambda c: c.dtmax, ctrl, world.max_dt / TIME_UNIT,
                                is_leaf=lambda x: x is None)  # fmt: skip
@@ -87,15 +87,22 @@ def relax(world, out):
     world.m = np.asarray(res.m)
 
 
+@eqx.filter_jit
+def _take_steps(system, m, t0, dt0, solver, controller, n):
+    """`n` steps of diffrax from ``t0`` with first step ``dt0`` (scaled time); returns the
+    state, the time reached and the last step taken."""
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(scaled_rhs), ProjectedSolver(solver), t0, t0 + 1e9, dt0, m,
+        args=system, stepsize_controller=controller, max_steps=n, throw=False,
+        saveat=diffrax.SaveAt(t1=True, controller_state=True),
+    )  # fmt: skip
+    return sol.ys[-1], sol.ts[-1]
+
+
 def steps(world, out, n: int):
     """Take `n` solver steps (accepted or rejected, as diffrax counts them) from the
-    current time, with the same solver and controller as :func:`run`; outputs due on the
-    way are written."""
-    import equinox as eqx
-
-    from jaxmag.dynamics import ProjectedSolver
-    from jaxmag.dynamics._llg import scaled_rhs
-
+    current time, with the same solver and controller as :func:`run`, the first step as
+    long as the mean step of the previous call; outputs due on the way are written."""
     if n < 0:
         raise Mx3TypeError(f"steps: n must be >= 0, got {n}")
     if n == 0:
@@ -103,24 +110,28 @@ def steps(world, out, n: int):
     system = world.system()
     args = _solver_args(world)
     t0 = world.t
-    dt0 = args.get("dt0", world.dt if world.dt > 0 else None)
-    tau1 = (t0 + max(1e-6, n * (dt0 or 1e-12) * 10)) / TIME_UNIT
-
-    @eqx.filter_jit
-    def solve(system, m):
-        return diffrax.diffeqsolve(
-            diffrax.ODETerm(scaled_rhs), ProjectedSolver(args["solver"]), t0 / TIME_UNIT, tau1,
-            None if dt0 is None else dt0 / TIME_UNIT, m, args=system,
-            stepsize_controller=args["stepsize_controller"], max_steps=n, throw=False,
-            saveat=diffrax.SaveAt(t1=True),
-        )  # fmt: skip
-
-    sol = solve(system, world.m)
-    t1 = float(sol.ts[-1]) * TIME_UNIT
-    if not np.isfinite(t1):
-        raise Mx3TypeError("steps: the solver failed")
-    world.m = np.asarray(sol.ys[-1])
+    dt0 = args.get("dt0") or (world.dt if world.dt > 0 else 1e-14)
+    # times as arrays: filter_jit would take Python floats as static, compiling per call
+    m, tau = _take_steps(system, jnp.asarray(world.m), jnp.asarray(t0 / TIME_UNIT),
+                         jnp.asarray(dt0 / TIME_UNIT), args["solver"],
+                         args["stepsize_controller"], n)  # fmt: skip
+    t1 = float(tau) * TIME_UNIT
+    if not np.isfinite(t1) or not np.all(np.isfinite(np.asarray(m))):
+        raise Mx3TypeError("steps: the solver failed (a non-finite state)")
+    world.m = np.asarray(m)
+    world.dt = (t1 - t0) / n
     world.t = t1
     world.nsteps += n
     for t in out.due_times(t0, t1):
         out.emit(t, world.m)
+
+
+def run_while(world, out, condition, max_steps: int = 10_000_000):
+    """``RunWhile(cond)``: one step at a time while `condition()` holds (mumax3 tests the
+    condition after every step)."""
+    k = 0
+    while condition():
+        steps(world, out, 1)
+        k += 1
+        if k >= max_steps:
+            raise Mx3TypeError(f"RunWhile: the condition still holds after {max_steps} steps")

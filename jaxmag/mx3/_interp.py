@@ -19,6 +19,7 @@ from jaxmag.mx3._builtins import (
     Duration,
     Expectation,
     Func,
+    Lazy,
     Magnetisation,
     Regions,
     Var,
@@ -259,7 +260,10 @@ class Interpreter:
 
     def e_call(self, e):
         fn = self.eval(e.children[0])
-        args = [] if e.children[1] is None else [self.eval(a) for a in e.children[1].children]
+        nodes = [] if e.children[1] is None else e.children[1].children
+        if isinstance(fn, Lazy):  # gets its arguments unevaluated (RunWhile's condition)
+            return fn(self, nodes)
+        args = [self.eval(a) for a in nodes]
         if not callable(fn) or isinstance(fn, type):
             raise self.error(e, f"{type_name(fn)} is not a function")
         return fn(*args)

@@ -237,6 +237,10 @@ def _torque(world, m, t):
     return np.asarray(dmdt) / (world.system().gamma / MU0)
 
 
+def _max_torque(world, m, t):
+    return float(np.max(np.sqrt(np.sum(_torque(world, m, t) ** 2, axis=0))))
+
+
 def _m(world, m, t):
     return np.asarray(m)
 
@@ -309,6 +313,7 @@ def make_quantities() -> dict:
         Q("Edens_anis", "J/m3", 1, _edens("anis", -0.5), doc="anisotropy energy density"),
         Q("Edens_Zeeman", "J/m3", 1, _edens("zeeman", -1.0), doc="Zeeman energy density"),
         Q("torque", "T", 3, _torque, doc="total torque/γ0"),
+        Q("MaxTorque", "T", 0, _max_torque, doc="maximum torque/γ0 over all cells"),
         Q("MaxAngle", "rad", 0, _max_angle, doc="maximum angle between neighbouring spins"),
         Q("ext_topologicalcharge", "", 0, _topological_charge, doc="2D topological charge"),
         Q("regions", "", 1, _regions, doc="region map"),
