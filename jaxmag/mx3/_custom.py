@@ -178,3 +178,19 @@ class CustomTerm(AbstractEnergy):
         c = self._ctx(m, t)
         e = sum((jnp.sum(f(c)) for f in self.edens), jnp.zeros((), m.dtype))
         return self.cell_volume * e
+
+
+class MaskedField(AbstractEnergy):
+    """A term whose field is zeroed where ``keep`` is False (mumax3's ``NoDemagSpins``:
+    those cells neither source nor feel the demag field; the source side is set by the
+    wrapped term's own ``Ms``)."""
+
+    term: AbstractEnergy
+    keep: jnp.ndarray
+    name: ClassVar[str] = "demag"
+
+    def field(self, m, t=0.0):
+        return jnp.where(self.keep, self.term.field(m, t), 0.0)
+
+    def energy(self, m, t=0.0):
+        return self.term.energy(m, t)

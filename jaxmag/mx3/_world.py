@@ -26,7 +26,7 @@ from jaxmag.energy import (
     Zeeman,
 )
 from jaxmag.mx3._configs import Config
-from jaxmag.mx3._custom import CustomTerm
+from jaxmag.mx3._custom import CustomTerm, MaskedField
 from jaxmag.mx3._params import NREGIONS, make_params
 from jaxmag.mx3._shapes import Shape
 from jaxmag.mx3._values import Mx3TypeError
@@ -40,8 +40,9 @@ class Unsupported(Mx3TypeError):
 class World:
     """Everything a script can read or change."""
 
-    def __init__(self, outdir):
+    def __init__(self, outdir, demag_kernel: str = "newell"):
         self.outdir = outdir
+        self.demag_kernel = demag_kernel
         self.n = None
         self.cell = None
         self.pbc = (0, 0, 0)
@@ -170,8 +171,6 @@ class World:
             )
         if not P["frozenspins"].is_zero():
             raise Unsupported("frozenspins is not supported by jaxmag yet")
-        if not P["nodemagspins"].is_zero():
-            raise Unsupported("NoDemagSpins is not supported by jaxmag yet")
 
     def system(self) -> System:
         """The jaxmag system of the current state (cached until something changes)."""
@@ -213,7 +212,13 @@ class World:
         if not P["dbulk"].is_zero():
             terms.append(BulkDMI(mesh, mat, P["dbulk"].static_per_cell(reg)))
         if self.enable_demag:
-            terms.append(Demag(mesh, mat))
+            nodemag = P["nodemagspins"].static_per_cell(reg) != 0
+            if np.any(nodemag):
+                src = eqx.tree_at(lambda m: m.Ms, mat, jnp.where(nodemag, 0.0, mat.Ms))
+                demag = Demag(mesh, src, kernel=self.demag_kernel)
+                terms.append(MaskedField(demag, jnp.asarray(~nodemag)))
+            else:
+                terms.append(Demag(mesh, mat, kernel=self.demag_kernel))
         if not (P["ku1"].is_zero() and P["ku2"].is_zero()):
             terms.append(UniaxialAnisotropy(mesh, mat))
         if not (P["kc1"].is_zero() and P["kc2"].is_zero() and P["kc3"].is_zero()):
