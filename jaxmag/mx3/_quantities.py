@@ -88,9 +88,12 @@ class Bound:
         return [float(np.sum(np.where(w, c, 0.0)) / cnt) for c in v]
 
     def columns(self):
-        if self.comp_ is not None or self.q.ncomp <= 1:
-            return [self.q.name if self.comp_ is None else self.q.name + "xyz"[self.comp_]]
-        return [self.q.name + c for c in "xyz"]
+        base = self.q.name if self.region_ is None else f"{self.q.name}.region{self.region_}"
+        if self.comp_ is not None:
+            return [base + "xyz"[self.comp_]]
+        if self.q.ncomp <= 1:
+            return [base]
+        return [base + c for c in "xyz"]
 
     def unit(self):
         return self.q.unit
@@ -131,6 +134,10 @@ class Bound:
         return Vector(*v)
 
     def mx3_str(self):
+        if self.q.ncomp == 0:  # print(E_total) prints the value, as in mumax3
+            from jaxmag.mx3._values import go_format
+
+            return go_format(self.scalar_value())
         return self.name
 
     def hostcopy(self):
