@@ -42,9 +42,7 @@ def test_readme_names_the_gpu_install_and_the_site_build():
 
 def _links(text: str) -> list[str]:
     return [
-        t
-        for t in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text)
-        if not re.match(r"[a-z]+://", t)
+        t for t in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text) if not re.match(r"[a-z]+://", t)
     ]
 
 
