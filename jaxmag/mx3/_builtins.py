@@ -405,6 +405,7 @@ def build_namespace(world, out, interp) -> dict:
     func("exit", lambda: interp.exit(), 0)
     func("flush", lambda: out.write_table(), 0)
     func("LoadFile", lambda p: LoadedField(ovf.read(interp.path(as_str(p)))), 1)
+    func("NewSlice", Slice, 4)
     func("print_stderr", lambda *a: print(*a, file=sys.stderr), None)
     rng = random.Random(0)
     func("randSeed", lambda k: rng.seed(as_int(k, "seed")), 1)
@@ -478,6 +479,28 @@ def _shape(s) -> Shape:
     if not isinstance(s, Shape):
         raise Mx3TypeError(f"expected a shape, got {getattr(s, 'mx3_type', type(s).__name__)}")
     return s
+
+
+class Slice:
+    """``NewSlice(ncomp, nx, ny, nz)``: an array a script fills with ``Set`` and reads
+    with ``Get`` (component first), usable as a space-dependent term (``B_ext.Add``)."""
+
+    mx3_type = "Slice"
+
+    def __init__(self, ncomp, nx, ny, nz):
+        self.values = np.zeros((as_int(ncomp), as_int(nx), as_int(ny), as_int(nz)))
+
+    def set(self, c, ix, iy, iz, v):
+        self.values[as_int(c), as_int(ix), as_int(iy), as_int(iz)] = as_float(v)
+
+    def get(self, c, ix, iy, iz):
+        return float(self.values[as_int(c), as_int(ix), as_int(iy), as_int(iz)])
+
+    def mx3_str(self):
+        return f"Slice{list(self.values.shape)}"
+
+
+SLICE_METHODS = ("set", "get")
 
 
 class LoadedField:

@@ -15,6 +15,7 @@ from lark import Token, Tree
 from jaxmag.mx3._builtins import (
     MAGNETISATION_METHODS,
     REGIONS_METHODS,
+    SLICE_METHODS,
     UNSUPPORTED,
     Duration,
     Expectation,
@@ -22,6 +23,7 @@ from jaxmag.mx3._builtins import (
     Lazy,
     Magnetisation,
     Regions,
+    Slice,
     Var,
     build_namespace,
 )
@@ -44,6 +46,7 @@ METHODS = [
     (Mask, MASK_METHODS),
     (HostCopy, HOSTCOPY_METHODS),
     (Duration, ("milliseconds",)),
+    (Slice, SLICE_METHODS),
 ]
 
 _BINOPS = {
@@ -263,6 +266,12 @@ class Interpreter:
         nodes = [] if e.children[1] is None else e.children[1].children
         if isinstance(fn, Lazy):  # gets its arguments unevaluated (RunWhile's condition)
             return fn(self, nodes)
+        owner = getattr(fn, "__self__", None)
+        if isinstance(owner, Param) and fn.__name__ == "add" and len(nodes) == 2:
+            # B_ext.Add(mask, f(t)): a multiplier that uses t is a function of time
+            mul = nodes[1]
+            if _uses_time(mul):
+                return owner.add(self.eval(nodes[0]), self.eval(mul), fn=self.time_function(mul))
         args = [self.eval(a) for a in nodes]
         if not callable(fn) or isinstance(fn, type):
             raise self.error(e, f"{type_name(fn)} is not a function")

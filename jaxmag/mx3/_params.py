@@ -71,7 +71,13 @@ class Param:
         """``B_ext.Add(mask, multiplier)``: an extra space-dependent term."""
         if not self.excitation:
             raise Mx3TypeError(f"{self.name}.Add: only excitations (B_ext, J) take extra terms")
-        self.extra.append((field, fn if fn is not None else as_float(mul, "multiplier")))
+        values = np.asarray(getattr(field, "values", field), dtype=float)
+        if self.world is not None and values.shape != (self.ncomp, *self.world.n):
+            raise Mx3TypeError(
+                f"{self.name}.Add: a field of shape {values.shape}, the parameter needs "
+                f"{(self.ncomp, *self.world.n)}"
+            )
+        self.extra.append((values, fn if fn is not None else as_float(mul, "multiplier")))
         self.version += 1
 
     def removeextraterms(self):
