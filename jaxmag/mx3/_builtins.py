@@ -199,7 +199,7 @@ UNSUPPORTED = {
     "croplayer": "cropping quantities", "cropregion": "cropping quantities",
     "ext_rmsurface": "surface removal", "exchangeconnected": "exchange connectivity",
     "setgeomfromovf": "geometry from OVF", "ext_phi": "spherical angles",
-    "ext_theta": "spherical angles", "spinangle": "spin angles",
+    "ext_theta": "spherical angles",
     "lltorque": "separate torque quantities", "stttorque": "separate torque quantities",
  "b_custom": "custom fields",
     "e_custom": "custom energies", "edens_custom": "custom energies",
@@ -415,6 +415,7 @@ def build_namespace(world, out, interp) -> dict:
     func("randInt", lambda k: float(rng.randrange(as_int(k, "upper bound"))), 1)
     func("since", lambda t0: Duration(__import__("time").time() - as_float(t0)), 1)
     var("EnableCUDAgraphs", lambda: False, lambda v: None)  # XLA compiles the whole solve
+    var("RelaxNSteps", lambda: 0.0, lambda v: None)  # a knob of mumax3's relax(), not ours
     var("DisableZhangLiTorque", lambda: world.disable_zhang_li,
         lambda v: setattr(world, "disable_zhang_li", bool(v)))  # fmt: skip
     var("DisableSlonczewskiTorque", lambda: world.disable_slonczewski,

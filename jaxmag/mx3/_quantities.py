@@ -256,22 +256,50 @@ def _ms_field(world, m, t):
     return np.asarray(world.system().material.Ms)[None] * np.asarray(m)
 
 
+def _spin_angle(world, m, t):
+    """Per cell, the largest angle (rad) to an exchange-coupled neighbour (mumax3's
+    SpinAngle): pairs whose face stiffness is 0 (outside the geometry, or a region pair
+    scaled to 0) do not count."""
+    from jaxmag.energy._exchange import face_stiffness
+
+    system = world.system()
+    m = np.asarray(m)
+    out = np.zeros(m.shape[1:])
+    for ax in range(3):
+        n = m.shape[ax + 1]
+        if n < 2 and not system.mesh.periodic[ax]:
+            continue
+        Af = np.asarray(face_stiffness(system.mesh, system.material, ax))
+        j = (np.arange(Af.shape[ax]) + 1) % n
+        a = np.take(m, np.arange(Af.shape[ax]), axis=ax + 1)
+        b = np.take(m, j, axis=ax + 1)
+        ang = np.where(Af != 0, np.arccos(np.clip(np.sum(a * b, axis=0), -1, 1)), 0.0)
+        lo = np.zeros_like(out)
+        idx_lo = [slice(None)] * 3
+        idx_lo[ax] = np.arange(Af.shape[ax])
+        lo[tuple(idx_lo)] = ang
+        hi_full = np.zeros_like(out)
+        for k in range(Af.shape[ax]):
+            sl_src = [slice(None)] * 3
+            sl_src[ax] = k
+            sl_dst = [slice(None)] * 3
+            sl_dst[ax] = int(j[k])
+            hi_full[tuple(sl_dst)] = np.maximum(hi_full[tuple(sl_dst)], ang[tuple(sl_src)])
+        out = np.maximum(out, np.maximum(lo, hi_full))
+    return out[None]
+
+
 def _max_angle(world, m, t):
+    return float(np.max(_spin_angle(world, m, t)))
+
+
+def _rxyphitheta(world, m, t):
     m = np.asarray(m)
     mag = world.magnetic()
-    best = 0.0
-    for ax in range(3):
-        if m.shape[ax + 1] < 2:
-            continue
-        a = np.take(m, np.arange(m.shape[ax + 1] - 1), axis=ax + 1)
-        b = np.take(m, np.arange(1, m.shape[ax + 1]), axis=ax + 1)
-        ok = np.take(mag, np.arange(mag.shape[ax] - 1), axis=ax) & np.take(
-            mag, np.arange(1, mag.shape[ax]), axis=ax
-        )
-        ang = np.arccos(np.clip(np.sum(a * b, axis=0), -1, 1))
-        if np.any(ok):
-            best = max(best, float(np.max(np.where(ok, ang, 0.0))))
-    return best
+    rxy = np.sqrt(m[0] ** 2 + m[1] ** 2)
+    phi = np.arctan2(m[1], m[0])
+    theta = np.arccos(np.clip(m[2], -1, 1))
+    return np.where(mag, np.stack([rxy, phi, theta]), 0.0)
 
 
 def _topological_charge(world, m, t):
@@ -322,6 +350,15 @@ def make_quantities() -> dict:
         Q("torque", "T", 3, _torque, doc="total torque/γ0"),
         Q("MaxTorque", "T", 0, _max_torque, doc="maximum torque/γ0 over all cells"),
         Q("MaxAngle", "rad", 0, _max_angle, doc="maximum angle between neighbouring spins"),
+        Q("SpinAngle", "rad", 1, _spin_angle, doc="largest angle to a coupled neighbour"),
+        Q(
+            "ext_rxyphitheta",
+            "",
+            3,
+            _rxyphitheta,
+            average_over_magnet=True,
+            doc="(in-plane length, azimuth φ, polar angle θ) of m",
+        ),
         Q("ext_topologicalcharge", "", 0, _topological_charge, doc="2D topological charge"),
         Q("regions", "", 1, _regions, doc="region map"),
         Q("geom", "", 1, _geom, doc="cell fill fraction"),
