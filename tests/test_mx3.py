@@ -339,3 +339,30 @@ def test_higher_order_cubic_anisotropy_energy():
         mat = jm.Material(1e6, Kc1=K[0], Kc2=K[1], Kc3=K[2])
         e = float(jm.CubicAnisotropy(mesh, mat).energy(m.reshape(3, 1, 1, 1))) / 1e-27
         assert e == pytest.approx(want, rel=1e-12)
+
+
+def test_crop_slice_spinangle_and_corepos(tmp_path):
+    src = """
+    SetGridSize(20, 10, 2)
+    SetCellSize(1e-9, 2e-9, 1e-9)
+    DefRegion(1, XRange(0, inf))
+    m.SetRegion(0, uniform(1, 0, 0))
+    m.SetRegion(1, uniform(0, 1, 0))
+    expectv("left", CropX(m, 0, 10).average(), vector(1, 0, 0), 0)
+    expectv("right", CropRegion(m, 1).average(), vector(0, 1, 0), 0)
+    expect("layer", CropLayer(m.comp(1), 1).average(), 0.5, 1e-15)
+    Msat = 8e5
+    Aex = 1e-11
+    expect("angle", MaxAngle, pi/2, 1e-12)
+    ext_ScaleExchange(0, 1, 0)
+    expect("uncoupled", MaxAngle, 0, 0)
+    s := NewSlice(3, 20, 10, 2)
+    s.Set(2, 3, 4, 1, 7.5)
+    expect("slice", s.Get(2, 3, 4, 1), 7.5, 0)
+    m = Vortex(1, -1).Transl(3e-9, 4e-9, 0)
+    p := ext_corepos.get()
+    expect("x", p[0], 3e-9, 0.1e-9)
+    expect("y", p[1], 4e-9, 0.2e-9)
+    expect("pol", p[2], -1, 0.5)
+    """
+    _run(src, tmp_path)

@@ -14,7 +14,7 @@ from jaxmag.io import ovf
 from jaxmag.mx3 import _configs, _custom, _drivers
 from jaxmag.mx3._output import FORMATS, Autosave
 from jaxmag.mx3._params import Param
-from jaxmag.mx3._quantities import Bound, custom_bound, make_quantities
+from jaxmag.mx3._quantities import Bound, crop, custom_bound, make_quantities
 from jaxmag.mx3._shapes import SHAPES, Shape, image_shape, universe
 from jaxmag.mx3._values import (
     Mx3TypeError,
@@ -173,7 +173,6 @@ UNSUPPORTED = {
     "mulmv": "custom quantities",
     "ext_bubblepos": "bubble tracking", "ext_bubbledist": "bubble tracking",
     "ext_bubblespeed": "bubble tracking", "ext_bubblemz": "bubble tracking",
-    "ext_corepos": "vortex-core tracking",
     "ext_centerwall": "domain-wall centring", "ext_centerbubble": "bubble centring",
     "shift": "moving the simulation window", "shiftgeom": "moving the simulation window",
     "shiftm": "moving the simulation window", "shiftregions": "moving the simulation window",
@@ -194,9 +193,6 @@ UNSUPPORTED = {
     "enablezhanglitorque": "switching torques by flag",
     "enableslonczewskitorque": "switching torques by flag",
     "functionfromdatafile": "functions from data files",
-    "crop": "cropping quantities", "cropx": "cropping quantities",
-    "cropy": "cropping quantities", "cropz": "cropping quantities",
-    "croplayer": "cropping quantities", "cropregion": "cropping quantities",
     "ext_rmsurface": "surface removal", "exchangeconnected": "exchange connectivity",
     "setgeomfromovf": "geometry from OVF", "ext_phi": "spherical angles",
     "ext_theta": "spherical angles",
@@ -406,6 +402,26 @@ def build_namespace(world, out, interp) -> dict:
     func("flush", lambda: out.write_table(), 0)
     func("LoadFile", lambda p: LoadedField(ovf.read(interp.path(as_str(p)))), 1)
     func("NewSlice", Slice, 4)
+
+    def n_of(ax):
+        world.need_mesh("Crop")
+        return world.n[ax]
+
+    func("Crop", lambda q, *w: crop(quantity(q, "Crop"), *w), 7)
+
+    def crop_region(q, r):
+        cells = np.argwhere(world.regions == as_int(r, "region"))
+        if len(cells) == 0:
+            raise Mx3TypeError(f"CropRegion: region {as_int(r)} has no cell")
+        lo, hi = cells.min(axis=0), cells.max(axis=0) + 1
+        return crop(quantity(q, "CropRegion"), lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
+
+    func("CropRegion", crop_region, 2)
+    func("CropX", lambda q, a, b: crop(quantity(q, "CropX"), a, b, 0, n_of(1), 0, n_of(2)), 3)
+    func("CropY", lambda q, a, b: crop(quantity(q, "CropY"), 0, n_of(0), a, b, 0, n_of(2)), 3)
+    func("CropZ", lambda q, a, b: crop(quantity(q, "CropZ"), 0, n_of(0), 0, n_of(1), a, b), 3)
+    func("CropLayer", lambda q, k: crop(quantity(q, "CropLayer"), 0, n_of(0), 0, n_of(1), k,
+                                        as_int(k) + 1), 2)  # fmt: skip
     func("print_stderr", lambda *a: print(*a, file=sys.stderr), None)
     rng = random.Random(0)
     func("randSeed", lambda k: rng.seed(as_int(k, "seed")), 1)

@@ -156,6 +156,39 @@ class HostCopy:
         return float(self.values[as_int(c), as_int(ix), as_int(iy), as_int(iz)])
 
 
+class Cropped(Bound):
+    """``Crop(q, x1, x2, y1, y2, z1, z2)`` and ``CropX/Y/Z/Layer``: `q` on the cells
+    ``[x1, x2) × [y1, y2) × [z1, z2)``."""
+
+    def __init__(self, bound, window):
+        super().__init__(bound.q, bound.world, bound.comp_, bound.region_)
+        self.window = tuple(slice(a, b) for a, b in window)
+        self.name = f"{bound.name}_crop"
+
+    def field(self, m=None, t=None):
+        v = super().field(m, t)
+        return v if self.q.ncomp == 0 else v[(slice(None), *self.window)]
+
+    def average_values(self, m=None, t=None):
+        v = self.field(m, t)
+        if self.q.ncomp == 0:
+            return [float(v)]
+        w = np.ones(v.shape[1:], dtype=bool)
+        if self.q.average_over_magnet:
+            w = self.world.magnetic()[self.window]
+        cnt = max(int(np.sum(w)), 1)
+        return [float(np.sum(np.where(w, c, 0.0)) / cnt) for c in v]
+
+
+def crop(bound, x1, x2, y1, y2, z1, z2):
+    n = bound.world.n
+    win = [(as_int(a), as_int(b)) for a, b in ((x1, x2), (y1, y2), (z1, z2))]
+    for (a, b), k, ax in zip(win, n, "xyz", strict=True):
+        if not 0 <= a < b <= k:
+            raise Mx3TypeError(f"Crop: {ax} range [{a}, {b}) outside [0, {k}]")
+    return Cropped(bound, win)
+
+
 BOUND_METHODS = ("average", "get", "comp", "region", "getcell", "hostcopy")
 HOSTCOPY_METHODS = ("get",)
 
@@ -246,6 +279,28 @@ def _torque(world, m, t):
 
 def _max_torque(world, m, t):
     return float(np.max(np.sqrt(np.sum(_torque(world, m, t) ** 2, axis=0))))
+
+
+def _core_pos(world, m, t):
+    """mumax3's ext_corepos: the cell of largest |mz| (away from the x and y edges), with a
+    parabola through it and its two neighbours along x and along y for the sub-cell
+    position (m, from the centre); the third entry is mz there (the core polarisation)."""
+    mz = np.asarray(m)[2]
+    nx, ny, _ = mz.shape
+    inner = np.abs(mz[1 : nx - 1, 1 : ny - 1, :])
+    i, j, k = np.unravel_index(np.argmax(inner), inner.shape)
+    i, j = i + 1, j + 1
+    f0 = abs(mz[i, j, k])
+
+    def vertex(f1, f2):  # f1 at -1, f2 at +1
+        b = (f2 - f1) / 2
+        a = ((f2 - f0) - (f0 - f1)) / 2
+        return -b / (2 * a) if a != 0 else 0.0
+
+    cx, cy, _ = world.cell
+    x = (i + vertex(abs(mz[i - 1, j, k]), abs(mz[i + 1, j, k])) - nx / 2 + 0.5) * cx
+    y = (j + vertex(abs(mz[i, j - 1, k]), abs(mz[i, j + 1, k])) - ny / 2 + 0.5) * cy
+    return np.array([x, y, mz[i, j, k]]).reshape(3, 1, 1, 1)
 
 
 def _m(world, m, t):
@@ -348,6 +403,7 @@ def make_quantities() -> dict:
         Q("Edens_anis", "J/m3", 1, _edens("anis", -0.5), doc="anisotropy energy density"),
         Q("Edens_Zeeman", "J/m3", 1, _edens("zeeman", -1.0), doc="Zeeman energy density"),
         Q("torque", "T", 3, _torque, doc="total torque/γ0"),
+        Q("ext_corepos", "m", 3, _core_pos, doc="vortex core position (x, y) and polarisation"),
         Q("MaxTorque", "T", 0, _max_torque, doc="maximum torque/γ0 over all cells"),
         Q("MaxAngle", "rad", 0, _max_angle, doc="maximum angle between neighbouring spins"),
         Q("SpinAngle", "rad", 1, _spin_angle, doc="largest angle to a coupled neighbour"),

@@ -15,7 +15,7 @@ from jaxmag._material import Material
 from jaxmag._mesh import Mesh
 from jaxmag._system import System
 from jaxmag.constants import MU0
-from jaxmag.dynamics import llg_rhs, mean_m
+from jaxmag.dynamics import llg_rhs
 from jaxmag.energy import (
     BulkDMI,
     CubicAnisotropy,
@@ -299,11 +299,12 @@ class World:
         return _observe(system, jnp.asarray(m), jnp.asarray(t, dtype=float))
 
     def mean_m(self, m=None):
-        system = self.system() if self.n is not None else None
-        m = self.m if m is None else m
-        if system is None:
+        """⟨m⟩ over the cells of the geometry (no system needed: Msat may be unset)."""
+        if self.n is None:
             return np.zeros(3)
-        return np.asarray(mean_m(system, jnp.asarray(m)))
+        m = np.asarray(self.m if m is None else m)
+        mag = self.magnetic()
+        return np.sum(np.where(mag, m, 0.0), axis=(1, 2, 3)) / max(int(np.sum(mag)), 1)
 
 
 def _field_fn(param, regions, scale):
