@@ -366,3 +366,17 @@ def test_crop_slice_spinangle_and_corepos(tmp_path):
     expect("pol", p[2], -1, 0.5)
     """
     _run(src, tmp_path)
+
+
+def test_cli_exit_status_and_message(tmp_path, capsys):
+    from jaxmag.cli import main
+
+    good = tmp_path / "good.mx3"
+    good.write_text('expect("one", 1, 1, 0)\n')
+    assert main(["mx3", str(good), "--quiet", "--no-cache"]) == 0
+    bad = tmp_path / "bad.mx3"
+    bad.write_text('x := 2\nexpect("two", x, 3, 0.5)\n')
+    assert main(["mx3", str(bad), "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2: expectation failed: two: have: 2 want: 3 ± 0.5" in err
+    assert (tmp_path / "good.out").is_dir() is False  # nothing to write, nothing written
