@@ -322,8 +322,8 @@ def build_namespace(world, out, interp) -> dict:
     var("Headroom", lambda: 0.8, lambda v: None)
     var("t", lambda: world.t, lambda v: setattr(world, "t", as_float(v, "t")))
     var("dt", lambda: world.dt, lambda v: setattr(world, "dt", as_float(v, "dt")))
-    var("step", lambda: world.nsteps)
-    var("NSteps", lambda: world.nsteps)
+    var("step", lambda: world.nsteps, lambda v: setattr(world, "nsteps", as_int(v, "step")))
+    var("NSteps", lambda: world.nsteps, lambda v: setattr(world, "nsteps", as_int(v, "NSteps")))
     var("EnableDemag", lambda: world.enable_demag,
         lambda v: setattr(world, "enable_demag", bool(v)))  # fmt: skip
     var("OutputFormat", lambda: out.fmt, lambda v: setattr(out, "fmt", FORMATS[as_str(v)]))

@@ -293,9 +293,14 @@ class World:
     # --- observation --------------------------------------------------------------------
     def observe(self, m=None, t=None):
         """Fields (T) by mumax3 name, energies (J), for the current (or given) state."""
-        system = self.system()
         m = self.m if m is None else m
         t = self.t if t is None else t
+        if not np.any(self.params["msat"].static_per_cell(self.regions) * self.geometry() > 0):
+            # Msat not set yet (mumax3 allows output then): every field and energy is 0
+            z = np.zeros((3, *self.n))
+            groups = ("exch", "demag", "anis", "zeeman", "custom", "stt")
+            return {g: z for g in groups}, {g: 0.0 for g in groups[:-1]}, z
+        system = self.system()
         return _observe(system, jnp.asarray(m), jnp.asarray(t, dtype=float))
 
     def mean_m(self, m=None):
