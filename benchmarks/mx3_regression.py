@@ -6,11 +6,12 @@ every `expect`, and why the others fail.
     python benchmarks/mx3_regression.py --quick      # jaxmag's own scripts (tests/data/mx3)
 
 mumax3's scripts are not kept in this repository: clone mumax3 (github.com/mumax/3) and
-point `--scripts` at its `test/` folder. Only scripts that contain `expect` count. Each
-runs in its own process (`jaxmag mx3`, float64) with a time limit; a pass means exit
-status 0. For every passing script a copy whose first expectation has its tolerance set
-to -1 is run too, and must fail (an honest pass). `--out` writes one CSV row per script
-(name, status, seconds, message). The last line of output is one JSON object.
+point `--scripts` at its `test/` folder. Only scripts that call `expect`/`expectv` (any
+case, outside comments) count. Each runs in its own process (`jaxmag mx3`, float64)
+with a time limit; a pass means exit status 0. For every passing script a copy whose
+first expectation has its tolerance set to -1 is run too, and must fail (an honest pass;
+an expectation that never executes, as in an `if !true` branch, cannot). `--out` writes
+one CSV row per script (name, status, seconds, message). The last line of output is one JSON object.
 """
 
 import argparse
@@ -49,11 +50,22 @@ def _run(path: Path, kernel: str, timeout: float, outdir: Path) -> tuple[str, fl
     return status, dt, msg
 
 
+def _blank_comments(src: str) -> str:
+    """`src` with its comments replaced by spaces (offsets kept)."""
+    return re.sub(r"/\*.*?\*/|//[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group()), src,
+                  flags=re.S)  # fmt: skip
+
+
+def has_expect(path: Path) -> bool:
+    """Whether the script calls expect/expectv outside comments (any case)."""
+    return re.search(r"\bexpectv?\s*\(", _blank_comments(path.read_text()), re.I) is not None
+
+
 def _negated(path: Path, folder: Path) -> Path | None:
     """A copy of `path` with the first expectation's tolerance set to -1 (None if no
-    expectation could be found)."""
+    expectation could be found outside comments)."""
     src = path.read_text()
-    m = _EXPECT.search(src)
+    m = _EXPECT.search(_blank_comments(src))
     if m is None:
         return None
     out = folder / path.name
@@ -73,7 +85,7 @@ def main(argv=None) -> dict:
     folder = OWN if args.quick or args.scripts is None else args.scripts
     if not folder.is_dir():
         ap.error(f"--scripts {folder}: no such folder")
-    scripts = sorted(p for p in folder.glob("*.mx3") if "expect" in p.read_text().lower())
+    scripts = sorted(p for p in folder.glob("*.mx3") if has_expect(p))
     if not scripts:
         ap.error(f"no .mx3 script with expect() in {folder}")
     with tempfile.TemporaryDirectory() as tmp:
