@@ -6,16 +6,16 @@ import math
 import random
 import sys
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxmag.io import ovf
 from jaxmag.mx3 import _configs, _custom, _drivers
+from jaxmag.mx3._math import MATH
+from jaxmag.mx3._objects import Duration, LoadedField, Magnetisation, Regions, Slice, shape_arg
 from jaxmag.mx3._output import FORMATS, Autosave
 from jaxmag.mx3._params import Param
 from jaxmag.mx3._quantities import Bound, crop, custom_bound, make_quantities
-from jaxmag.mx3._shapes import SHAPES, Shape, image_shape, universe
+from jaxmag.mx3._shapes import SHAPES, image_shape, universe
 from jaxmag.mx3._values import (
     Mx3TypeError,
     Vector,
@@ -44,13 +44,8 @@ class Func:
         return self.fn(*args)
 
 
-class Lazy:
+class Lazy(Func):
     """A built-in that receives its arguments unevaluated: ``fn(interp, nodes)``."""
-
-    mx3_type = "function"
-
-    def __init__(self, name, fn, nargs):
-        self.name, self.fn, self.nargs = name, fn, nargs
 
     def __call__(self, interp, nodes):
         if len(nodes) != self.nargs:
@@ -67,94 +62,6 @@ class Var:
 
 class Expectation(Exception):
     """A failed ``expect``/``expectv``."""
-
-
-def _math1(npf, jf):
-    def f(x):
-        x = as_float(x)
-        return jf(x) if isinstance(x, jax.core.Tracer) else float(npf(x))
-
-    return f
-
-
-def _math2(npf, jf):
-    def f(x, y):
-        x, y = as_float(x), as_float(y)
-        if isinstance(x, jax.core.Tracer) or isinstance(y, jax.core.Tracer):
-            return jf(x, y)
-        return float(npf(x, y))
-
-    return f
-
-
-MATH = {
-    "abs": (_math1(abs, jnp.abs), 1),
-    "sqrt": (_math1(np.sqrt, jnp.sqrt), 1),
-    "cbrt": (_math1(np.cbrt, jnp.cbrt), 1),
-    "sin": (_math1(np.sin, jnp.sin), 1),
-    "cos": (_math1(np.cos, jnp.cos), 1),
-    "tan": (_math1(np.tan, jnp.tan), 1),
-    "asin": (_math1(np.arcsin, jnp.arcsin), 1),
-    "acos": (_math1(np.arccos, jnp.arccos), 1),
-    "atan": (_math1(np.arctan, jnp.arctan), 1),
-    "sinh": (_math1(np.sinh, jnp.sinh), 1),
-    "cosh": (_math1(np.cosh, jnp.cosh), 1),
-    "tanh": (_math1(np.tanh, jnp.tanh), 1),
-    "asinh": (_math1(np.arcsinh, jnp.arcsinh), 1),
-    "acosh": (_math1(np.arccosh, jnp.arccosh), 1),
-    "atanh": (_math1(np.arctanh, jnp.arctanh), 1),
-    "exp": (_math1(np.exp, jnp.exp), 1),
-    "exp2": (_math1(np.exp2, jnp.exp2), 1),
-    "expm1": (_math1(np.expm1, jnp.expm1), 1),
-    "log": (_math1(np.log, jnp.log), 1),
-    "log10": (_math1(np.log10, jnp.log10), 1),
-    "log2": (_math1(np.log2, jnp.log2), 1),
-    "log1p": (_math1(np.log1p, jnp.log1p), 1),
-    "floor": (_math1(np.floor, jnp.floor), 1),
-    "ceil": (_math1(np.ceil, jnp.ceil), 1),
-    "trunc": (_math1(np.trunc, jnp.trunc), 1),
-    "round": (
-        _math1(
-            lambda x: math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5),
-            lambda x: jnp.sign(x) * jnp.floor(jnp.abs(x) + 0.5),
-        ),
-        1,
-    ),  # fmt: skip
-    "sign": (_math1(np.sign, jnp.sign), 1),
-    "heaviside": (
-        _math1(
-            lambda x: 0.0 if x < 0 else (0.5 if x == 0 else 1.0),
-            lambda x: jnp.where(x < 0, 0.0, jnp.where(x == 0, 0.5, 1.0)),
-        ),
-        1,
-    ),  # fmt: skip
-    "sinc": (
-        _math1(
-            lambda x: 1.0 if x == 0 else math.sin(x) / x,
-            lambda x: jnp.where(x == 0, 1.0, jnp.sin(x) / jnp.where(x == 0, 1.0, x)),
-        ),
-        1,
-    ),  # fmt: skip
-    "norm": (
-        _math1(
-            lambda x: math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi),
-            lambda x: jnp.exp(-0.5 * x * x) / jnp.sqrt(2 * jnp.pi),
-        ),
-        1,
-    ),  # fmt: skip
-    "gamma": (_math1(math.gamma, lambda x: jnp.exp(jax.scipy.special.gammaln(x))), 1),
-    "erf": (_math1(math.erf, jax.scipy.special.erf), 1),
-    "erfc": (_math1(math.erfc, jax.scipy.special.erfc), 1),
-    "pow": (_math2(math.pow, jnp.power), 2),
-    "atan2": (_math2(math.atan2, jnp.arctan2), 2),
-    "hypot": (_math2(math.hypot, jnp.hypot), 2),
-    "max": (_math2(max, jnp.maximum), 2),
-    "min": (_math2(min, jnp.minimum), 2),
-    "mod": (_math2(math.fmod, jnp.fmod), 2),
-    "dim": (_math2(lambda a, b: max(a - b, 0.0), lambda a, b: jnp.maximum(a - b, 0.0)), 2),
-    "isnan": (lambda x: math.isnan(as_float(x)), 1),
-    "isinf": (lambda x, s: math.isinf(as_float(x)) and (s == 0 or (x > 0) == (s > 0)), 2),
-}
 
 
 UNSUPPORTED = {
@@ -260,7 +167,7 @@ def build_namespace(world, out, interp) -> dict:
     func("SetCellSize", setcellsize, 3)
     func("SetPBC", setpbc, 3)
     func("SetMesh", setmesh, 9)
-    func("SetGeom", lambda s: world.set_geom(_shape(s)), 1)
+    func("SetGeom", lambda s: world.set_geom(shape_arg(s)), 1)
     var("EdgeSmooth", lambda: world.edge_smooth,
         lambda v: setattr(world, "edge_smooth", as_int(v, "EdgeSmooth")))  # fmt: skip
 
@@ -273,7 +180,7 @@ def build_namespace(world, out, interp) -> dict:
         if not 0 <= r < 256:
             raise Mx3TypeError(f"DefRegion: region must be in [0, 256), got {r}")
         world.need_mesh("DefRegion")
-        world.regions = np.where(world.mask_of(_shape(s)), r, world.regions).astype(np.int32)
+        world.regions = np.where(world.mask_of(shape_arg(s)), r, world.regions).astype(np.int32)
         world.mesh_version += 1
 
     def defregioncell(r, ix, iy, iz):
@@ -447,7 +354,7 @@ def build_namespace(world, out, interp) -> dict:
                     ("Dot", _custom.dot), ("Cross", _custom.cross)):  # fmt: skip
         func(name, lambda a, b, f=f: f(a, b, world), 2)
     func("Shifted", lambda q, x, y, z: _custom.shifted(q, x, y, z, world), 4)
-    func("Masked", lambda q, s: _custom.masked(q, world.mask_of(_shape(s)), world), 2)
+    func("Masked", lambda q, s: _custom.masked(q, world.mask_of(shape_arg(s)), world), 2)
     func("NewScalarMask", lambda x, y, z: _custom.Mask(1, (as_int(x), as_int(y), as_int(z))), 3)
     func("NewVectorMask", lambda x, y, z: _custom.Mask(3, (as_int(x), as_int(y), as_int(z))), 3)
 
@@ -490,120 +397,3 @@ def build_namespace(world, out, interp) -> dict:
     func("RemoveCustomFields", lambda: remove(world.custom_fields), 0)
     func("RemoveCustomEnergies", lambda: remove(world.custom_edens), 0)
     return ns
-
-
-def _shape(s) -> Shape:
-    if not isinstance(s, Shape):
-        raise Mx3TypeError(f"expected a shape, got {getattr(s, 'mx3_type', type(s).__name__)}")
-    return s
-
-
-class Slice:
-    """``NewSlice(ncomp, nx, ny, nz)``: an array a script fills with ``Set`` and reads
-    with ``Get`` (component first), usable as a space-dependent term (``B_ext.Add``)."""
-
-    mx3_type = "Slice"
-
-    def __init__(self, ncomp, nx, ny, nz):
-        self.values = np.zeros((as_int(ncomp), as_int(nx), as_int(ny), as_int(nz)))
-
-    def set(self, c, ix, iy, iz, v):
-        self.values[as_int(c), as_int(ix), as_int(iy), as_int(iz)] = as_float(v)
-
-    def get(self, c, ix, iy, iz):
-        return float(self.values[as_int(c), as_int(ix), as_int(iy), as_int(iz)])
-
-    def mx3_str(self):
-        return f"Slice{list(self.values.shape)}"
-
-
-SLICE_METHODS = ("set", "get")
-
-
-class LoadedField:
-    mx3_type = "Slice"
-
-    def __init__(self, f):
-        self.values = np.asarray(f.values, dtype=float)
-
-
-class Magnetisation(Bound):
-    """``m``: the quantity, plus what sets it."""
-
-    def __init__(self, q, world, interp):
-        super().__init__(q, world)
-        self.interp = interp
-
-    def _values(self, cfg):
-        if isinstance(cfg, _configs.Config):
-            return self.world.config_field(cfg)
-        if isinstance(cfg, LoadedField):
-            return cfg.values
-        if isinstance(cfg, Vector):
-            return np.asarray(cfg)
-        raise Mx3TypeError(f"expected a magnetisation configuration, got "
-                           f"{getattr(cfg, 'mx3_type', type(cfg).__name__)}")  # fmt: skip
-
-    def set(self, cfg):
-        self.world.set_m(self._values(cfg))
-
-    def setregion(self, r, cfg):
-        self.world.set_m(self._values(cfg), where=self.world.regions == as_int(r, "region"))
-
-    def setinshape(self, s, cfg):
-        self.world.set_m(self._values(cfg), where=self.world.mask_of(_shape(s)))
-
-    def setcell(self, ix, iy, iz, v):
-        i = (as_int(ix), as_int(iy), as_int(iz))
-        full = self.world.m.copy()
-        full[(slice(None), *i)] = np.asarray(as_vector(v))
-        self.world.set_m(full)
-
-    def loadfile(self, p):
-        f = ovf.read(self.interp.path(as_str(p)))
-        v = np.asarray(f.values, dtype=float)
-        if v.shape != (3, *self.world.n):
-            raise Mx3TypeError(
-                f"m.LoadFile: {p} holds {v.shape[1:]} cells, the mesh {self.world.n}"
-            )
-        self.world.set_m(v)
-
-
-MAGNETISATION_METHODS = ("setregion", "setinshape", "setcell", "loadfile")
-
-
-class Regions(Bound):
-    """``regions``: the region map (a quantity), with ``SetCell``, ``GetCell`` and
-    ``LoadFile``."""
-
-    def __init__(self, q, world, interp):
-        super().__init__(q, world)
-        self.interp = interp
-
-    def setcell(self, ix, iy, iz, r):
-        self.world.need_mesh("regions.SetCell")
-        r = as_int(r, "region")
-        if not 0 <= r < 256:
-            raise Mx3TypeError(f"regions.SetCell: region must be in [0, 256), got {r}")
-        self.world.regions[as_int(ix), as_int(iy), as_int(iz)] = r
-        self.world.mesh_version += 1
-
-    def loadfile(self, p):
-        f = ovf.read(self.interp.path(as_str(p)))
-        v = np.asarray(f.values, dtype=float)
-        if v.shape != (1, *self.world.n):
-            raise Mx3TypeError(f"regions.LoadFile: {p} holds {v.shape}, the mesh {self.world.n}")
-        self.world.regions = np.rint(v[0]).astype(np.int32)
-        self.world.mesh_version += 1
-
-
-REGIONS_METHODS = ("setcell", "loadfile")
-
-
-class Duration(float):
-    """``since(t0)``: seconds, with Go's ``MilliSeconds()``."""
-
-    mx3_type = "Duration"
-
-    def milliseconds(self):
-        return float(int(self * 1000))

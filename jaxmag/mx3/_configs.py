@@ -58,7 +58,9 @@ def uniform(mx, my, mz):
     return Config(lambda x, y, z: (v[0], v[1], v[2]))
 
 
-def vortex(circ, pol, cell):
+def _vortex(circ, pol, cell, sx):
+    """mumax3's vortex (``sx = 1``) and antivortex (``sx = -1``): in-plane curl with a
+    Gaussian core ``1.5 pol exp(-r² / 2dx²)``."""
     circ, pol = as_int(circ, "circ"), as_int(pol, "pol")
     diam2 = 2 * cell[0] ** 2
 
@@ -66,24 +68,19 @@ def vortex(circ, pol, cell):
         r2 = x * x + y * y
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.sqrt(r2)
-            v = (-y * circ / r, x * circ / r, 1.5 * pol * np.exp(-r2 / diam2))
+            v = (-(y if sx > 0 else x) * circ / r, (x if sx > 0 else y) * circ / r,
+                 1.5 * pol * np.exp(-r2 / diam2))  # fmt: skip
         return _no_nan(v, pol)
 
     return Config(fn)
+
+
+def vortex(circ, pol, cell):
+    return _vortex(circ, pol, cell, 1)
 
 
 def antivortex(circ, pol, cell):
-    circ, pol = as_int(circ, "circ"), as_int(pol, "pol")
-    diam2 = 2 * cell[0] ** 2
-
-    def fn(x, y, z):
-        r2 = x * x + y * y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.sqrt(r2)
-            v = (-x * circ / r, y * circ / r, 1.5 * pol * np.exp(-r2 / diam2))
-        return _no_nan(v, pol)
-
-    return Config(fn)
+    return _vortex(circ, pol, cell, -1)
 
 
 def _skyrmion(charge, pol, cell, bloch: bool):

@@ -12,23 +12,18 @@ from pathlib import Path
 
 from lark import Token, Tree
 
-from jaxmag.mx3._builtins import (
+from jaxmag.mx3._builtins import UNSUPPORTED, Expectation, Func, Lazy, Var, build_namespace
+from jaxmag.mx3._configs import CONFIG_METHODS, Config
+from jaxmag.mx3._custom import MASK_METHODS, Custom, Mask
+from jaxmag.mx3._objects import (
     MAGNETISATION_METHODS,
     REGIONS_METHODS,
     SLICE_METHODS,
-    UNSUPPORTED,
     Duration,
-    Expectation,
-    Func,
-    Lazy,
     Magnetisation,
     Regions,
     Slice,
-    Var,
-    build_namespace,
 )
-from jaxmag.mx3._configs import CONFIG_METHODS, Config
-from jaxmag.mx3._custom import MASK_METHODS, Custom, Mask
 from jaxmag.mx3._params import PARAM_METHODS, Param
 from jaxmag.mx3._parse import Mx3Error
 from jaxmag.mx3._quantities import BOUND_METHODS, HOSTCOPY_METHODS, Bound, HostCopy, custom_bound
@@ -83,9 +78,6 @@ class Interpreter:
 
     def exit(self):
         raise _Exit()
-
-    def var_getter(self, v):
-        return lambda: as_float(v)
 
     # --- statements --------------------------------------------------------------------
     def run(self, tree: Tree):

@@ -23,28 +23,6 @@ class Quantity:
     def value(self, world, m=None, t=None):
         return self.fn(world, world.m if m is None else m, world.t if t is None else t)
 
-    def columns(self):
-        if self.ncomp == 0 or self.ncomp == 1:
-            return [self.name]
-        return [self.name + c for c in "xyz"]
-
-    def average_of(self, world, m=None, t=None):
-        v = self.value(world, m, t)
-        if self.ncomp == 0:
-            return [float(v)]
-        v = np.asarray(v)
-        if self.average_over_magnet:
-            mag = world.magnetic()
-            return [float(np.sum(np.where(mag, c, 0.0)) / max(np.sum(mag), 1)) for c in v]
-        return [float(np.mean(c)) for c in v]
-
-    # script methods
-    def average(self):
-        raise NotImplementedError  # bound by the interpreter (needs the world)
-
-    def mx3_str(self):
-        return self.name
-
 
 class Bound:
     """A quantity bound to the world, as scripts see it."""
