@@ -94,6 +94,7 @@ from .statics import (
 from .thermal import simulate_thermal as simulate_thermal
 from .torques import AbstractTorque as AbstractTorque
 from .torques import Slonczewski as Slonczewski
+from .torques import SpinOrbitTorque as SpinOrbitTorque
 from .torques import ZhangLi as ZhangLi
 from .vectors import normalise as normalise
 
@@ -117,6 +118,7 @@ __all__ = [
     "RK4FSAL",
     "RelaxResult",
     "Slonczewski",
+    "SpinOrbitTorque",
     "System",
     "Trajectory",
     "UniaxialAnisotropy",
