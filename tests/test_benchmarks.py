@@ -33,6 +33,14 @@ def test_every_benchmark_takes_quick_and_prints_json_last():
 
 
 REQUIRED = {
+    "sot.py": (
+        "unit_field_rel_err",
+        "tilt_deg_err_max",
+        "ramp_threshold_over_bk",
+        "inplane_stable_at_0p9",
+        "inplane_switches_at_1p1",
+        "slonczewski_map_rel_err",
+    ),
     "switching.py": (
         "n_train",
         "n_test",

@@ -32,6 +32,7 @@ PUBLIC = {
         "RK4FSAL",
         "RelaxResult",
         "Slonczewski",
+        "SpinOrbitTorque",
         "System",
         "Trajectory",
         "UniaxialAnisotropy",
@@ -386,7 +387,9 @@ PUBLIC = {
     "jaxmag.torques": (
         "AbstractTorque",
         "Slonczewski",
+        "SpinOrbitTorque",
         "ZhangLi",
+        "polarisation_from_current",
     ),
 }
 """Each package's public names, as its ``__init__`` lists them in ``__all__``."""
