@@ -33,6 +33,13 @@ def test_every_benchmark_takes_quick_and_prints_json_last():
 
 
 REQUIRED = {
+    "magnetoelastic.py": (
+        "uniaxial_equiv_rel_err",
+        "random_cell_rel_err",
+        "sine_semi_rel_err",
+        "force_max_err",
+        "field_vs_energy_grad_rel_err",
+    ),
     "switching.py": (
         "n_train",
         "n_test",
