@@ -140,10 +140,12 @@ class MagnetoElastic(AbstractEnergy):
         eps = self.strain(t)
         if self.R is None:
             return m, eps
-        R = self.R
-        mc = jnp.einsum("ai...,i...->a...", R, m)
-        ec = jnp.einsum("ai...,ij...,bj...->ab...", R, to_matrix(eps), R)
-        return mc, from_matrix(ec)
+        ec = jnp.einsum("ai...,ij...,bj...->ab...", self.R, to_matrix(eps), self.R)
+        return self._rotate(m), from_matrix(ec)
+
+    def _rotate(self, m):
+        """``R m``: ``m`` in the crystal frame."""
+        return m if self.R is None else jnp.einsum("ai...,i...->a...", self.R, m)
 
     def energy(self, m, t=0.0):
         (mx, my, mz), (xx, yy, zz, xy, xz, yz) = self._crystal(m, t)
@@ -172,7 +174,7 @@ class MagnetoElastic(AbstractEnergy):
         tensor with ``δe = Σ_ij σ_ij δε_ij`` over all nine ``(i, j)`` (so the derivative
         by the one component ``ε_xy = ε_yx`` is ``2 σ_xy``); rotated back to the lab
         frame (``Rᵀ σ R``). It does not depend on the strain or on ``t``."""
-        (mx, my, mz), _ = self._crystal(m, t)
+        mx, my, mz = self._rotate(m)
         B1, B2 = self.B1, self.B2
         s = jnp.stack(
             [B1 * mx**2, B1 * my**2, B1 * mz**2, B2 * mx * my, B2 * mx * mz, B2 * my * mz]
