@@ -71,6 +71,9 @@ from .energy import (
     InterfacialDMI as InterfacialDMI,
 )
 from .energy import (
+    MagnetoElastic as MagnetoElastic,
+)
+from .energy import (
     UniaxialAnisotropy as UniaxialAnisotropy,
 )
 from .energy import (
@@ -111,6 +114,7 @@ __all__ = [
     "Exchange",
     "InsufficientMemoryError",
     "InterfacialDMI",
+    "MagnetoElastic",
     "Material",
     "MemoryEstimate",
     "Mesh",

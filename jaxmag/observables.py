@@ -27,6 +27,7 @@ _ENTRIES = [
     Observable("E_zeeman", "J", "Zeeman energy"),
     Observable("E_anisotropy", "J", "uniaxial anisotropy energy"),
     Observable("E_cubic_anisotropy", "J", "cubic anisotropy energy"),
+    Observable("E_magnetoelastic", "J", "magnetoelastic energy of a prescribed strain"),
     Observable("m", "", "reduced magnetisation m = M / Ms (a vector field)"),
 ]
 REGISTRY = {o.name: o for o in _ENTRIES}

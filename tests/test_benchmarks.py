@@ -41,6 +41,13 @@ REQUIRED = {
         "inplane_switches_at_1p1",
         "slonczewski_map_rel_err",
     ),
+    "magnetoelastic.py": (
+        "uniaxial_equiv_rel_err",
+        "random_cell_rel_err",
+        "sine_semi_rel_err",
+        "force_max_err",
+        "field_vs_energy_grad_rel_err",
+    ),
     "switching.py": (
         "n_train",
         "n_test",

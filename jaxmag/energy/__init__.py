@@ -39,8 +39,17 @@ from ._exchange import (
 from ._exchange import (
     face_stiffness as face_stiffness,
 )
+from ._magnetoelastic import (
+    MagnetoElastic as MagnetoElastic,
+)
+from ._magnetoelastic import (
+    magnetoelastic_constants as magnetoelastic_constants,
+)
 from ._prism import (
     prism_demag_factors as prism_demag_factors,
+)
+from ._strain import (
+    strain_from_displacement as strain_from_displacement,
 )
 from ._zeeman import (
     Zeeman as Zeeman,
@@ -56,10 +65,13 @@ __all__ = [
     "Demag",
     "Exchange",
     "InterfacialDMI",
+    "MagnetoElastic",
     "UniaxialAnisotropy",
     "Zeeman",
     "face_stiffness",
     "field_from_energy",
+    "magnetoelastic_constants",
     "make_dmi",
     "prism_demag_factors",
+    "strain_from_displacement",
 ]
