@@ -5,6 +5,7 @@ constants from magnetostriction."""
 from collections.abc import Callable
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Scalar
@@ -14,7 +15,7 @@ from jaxmag._mesh import Mesh
 from jaxmag._validate import check_real, check_shape, is_concrete
 from jaxmag.constants import MU0
 from jaxmag.energy._base import AbstractEnergy, safe_inverse
-from jaxmag.energy._strain import from_matrix, rotation, stress_divergence, to_matrix
+from jaxmag.energy._strain import derivative, from_matrix, rotation, to_matrix
 
 
 def magnetoelastic_constants(lambda100, lambda111, C11, C12, C44) -> tuple:
@@ -174,23 +175,51 @@ class MagnetoElastic(AbstractEnergy):
         tensor with ``δe = Σ_ij σ_ij δε_ij`` over all nine ``(i, j)`` (so the derivative
         by the one component ``ε_xy = ε_yx`` is ``2 σ_xy``); rotated back to the lab
         frame (``Rᵀ σ R``). It does not depend on the strain or on ``t``."""
-        mx, my, mz = self._rotate(m)
-        B1, B2 = self.B1, self.B2
-        s = jnp.stack(
-            [B1 * mx**2, B1 * my**2, B1 * mz**2, B2 * mx * my, B2 * mx * mz, B2 * my * mz]
-        )
-        if self.R is None:
-            return s
-        R = self.R
-        return from_matrix(jnp.einsum("ai...,ab...,bj...->ij...", R, to_matrix(s), R))
+        return _stress(m, self.B1, self.B2, self.R)
 
     def force(self, m: Float[Array, "3 nx ny nz"], t: Scalar | float = 0.0):
         """The magnetoelastic body force density ``f_i = Σ_j ∂_j σ_ij`` in N/m³, shape
-        ``(3, nx, ny, nz)``, with the stress of :meth:`stress` and the fourth-order
-        differences of :func:`strain_from_displacement` (wrapping along periodic axes).
-        For ``m = (sin kx, cos kx, 0)``: ``f_x = 2 B1 k sin cos`` and
-        ``f_y = B2 k (cos² - sin²)``."""
-        return stress_divergence(self.mesh, self.stress(m, t))
+        ``(3, nx, ny, nz)``, with the stress of :meth:`stress`.
+
+        The derivative goes through the chain rule, ``∂_j σ = (∂σ/∂m) ∂_j m + (∂σ/∂B)
+        ∂_j B (+ (∂σ/∂R) ∂_j R for per-cell axes)`` (``jax.jvp``), with ``∂_j m`` by the
+        fourth-order differences of :func:`strain_from_displacement` (second order in
+        the two cells next to a free surface, wrapping along periodic axes). For
+        uniform ``B1``, ``B2`` this is mumax3's ``F_mel``, ``f_x = 2 B1 m_x ∂_x m_x +
+        B2 (m_x (∂_y m_y + ∂_z m_z) + m_y ∂_y m_x + m_z ∂_z m_x)``: differentiating ``m``
+        (wavenumber ``k``) rather than products of its components (``2k``) makes the
+        error 16 times smaller. For ``m = (sin kx, cos kx, 0)``:
+        ``f_x = 2 B1 k sin cos`` and ``f_y = B2 k (cos² - sin²)``. Holes (``Ms = 0``
+        cells inside the grid) are not free surfaces here: the stencils see their zeros.
+        """
+        mesh = self.mesh
+        m = jnp.asarray(m, dtype=float)
+        args = (m, self.B1, self.B2) + (() if self.R is None else (self.R,))
+        lead = (1, 0, 0, 2)  # axes before the spatial ones: m (3, ...), B, B, R (3, 3, ...)
+        f = jnp.zeros_like(m)
+        for j in range(3):
+            if mesh.n[j] == 1:
+                continue
+            tangents = tuple(
+                derivative(a, lead[i] + j, mesh.cell[j], mesh.periodic[j])
+                if a.ndim > lead[i] and a.shape[lead[i] + j] == mesh.n[j]
+                else jnp.zeros_like(a)
+                for i, a in enumerate(args)
+            )
+            fn = lambda *a: to_matrix(_stress(*a) if len(a) == 4 else _stress(*a, None))  # noqa: E731
+            _, dsigma = jax.jvp(fn, args, tangents)
+            f = f + dsigma[:, j]
+        return f
+
+
+def _stress(m, B1, B2, R):
+    """The stress of :meth:`MagnetoElastic.stress` (Pa) from ``m``, ``B1``, ``B2`` and the
+    rotation ``R`` into the crystal frame (``None``: the lab frame)."""
+    mx, my, mz = m if R is None else jnp.einsum("ai...,i...->a...", R, m)
+    s = jnp.stack([B1 * mx**2, B1 * my**2, B1 * mz**2, B2 * mx * my, B2 * mx * mz, B2 * my * mz])
+    if R is None:
+        return s
+    return from_matrix(jnp.einsum("ai...,ab...,bj...->ij...", R, to_matrix(s), R))
 
 
 def _axes(axes, mesh: Mesh) -> Float[Array, "3 3 ..."]:

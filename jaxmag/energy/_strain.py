@@ -1,5 +1,6 @@
-"""Strain and stress on the grid: six-component symmetric tensors, the strain of a
-displacement field and the divergence of a stress, by fourth-order finite differences.
+"""Strain on the grid: six-component symmetric tensors and the strain of a displacement
+field by fourth-order finite differences (the derivative also serves the magnetoelastic
+force).
 
 Component order (everywhere in jaxmag): ``(xx, yy, zz, xy, xz, yz)``, mumax3's
 ``exx … eyz`` and mumax+'s order, with **tensor** shear ``ε_xy`` (not the engineering
@@ -86,21 +87,6 @@ def strain_from_displacement(
     grad = [[derivative(u[j], i, mesh.cell[i], mesh.periodic[i]) for j in range(3)]
             for i in range(3)]  # fmt: skip
     return jnp.stack([(grad[i][j] + grad[j][i]) / 2 for i, j in VOIGT])
-
-
-def stress_divergence(mesh: Mesh, stress: Float[Array, "6 nx ny nz"]) -> Float[Array, "3 nx ny nz"]:
-    """The force density ``f_i = Σ_j ∂_j σ_ij`` in N/m³ of a symmetric stress ``σ`` in
-    Pa, shape ``(6, nx, ny, nz)`` in the order ``(xx, yy, zz, xy, xz, yz)``, with the
-    derivatives of :func:`strain_from_displacement`."""
-    check_real("stress (Pa)", stress)
-    check_shape("stress (Pa)", stress, ((6, *mesh.shape),))
-    s = to_matrix(jnp.asarray(stress, dtype=float))
-    return jnp.stack(
-        [
-            sum(derivative(s[i, j], j, mesh.cell[j], mesh.periodic[j]) for j in range(3))
-            for i in range(3)
-        ]
-    )
 
 
 def rotation(c1, c2) -> Float[Array, "3 3 ..."]:
