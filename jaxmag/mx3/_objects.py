@@ -86,8 +86,16 @@ class Magnetisation(Bound):
             )
         self.world.set_m(v)
 
+    def setarray(self, arr):
+        """``m.SetArray(slice)``: a vector mask (``NewVectorMask``) or a loaded field."""
+        v = np.asarray(getattr(arr, "values", arr), dtype=float)
+        if v.shape != (3, *self.world.n):
+            raise Mx3TypeError(f"m.SetArray: an array of shape {v.shape}, the mesh needs "
+                               f"{(3, *self.world.n)}")  # fmt: skip
+        self.world.set_m(v)
 
-MAGNETISATION_METHODS = ("setregion", "setinshape", "setcell", "loadfile")
+
+MAGNETISATION_METHODS = ("setregion", "setinshape", "setcell", "loadfile", "setarray")
 
 
 class Regions(Bound):

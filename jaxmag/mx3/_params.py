@@ -189,6 +189,14 @@ def make_params() -> dict:
         P("frozenspins", "", 1, "defines spins that should be fixed"),
         P("NoDemagSpins", "", 1, "disable magnetostatic interaction per region"),
         P("GammaLL", "rad/Ts", 1, "gyromagnetic ratio", nonneg=True),
+        P("B1", "J/m3", 1, "first magneto-elastic coupling constant"),
+        P("B2", "J/m3", 1, "second magneto-elastic coupling constant"),
+        P("exx", "", 1, "exx component of the strain tensor", time_ok=True),
+        P("eyy", "", 1, "eyy component of the strain tensor", time_ok=True),
+        P("ezz", "", 1, "ezz component of the strain tensor", time_ok=True),
+        P("exy", "", 1, "exy component of the strain tensor", time_ok=True),
+        P("exz", "", 1, "exz component of the strain tensor", time_ok=True),
+        P("eyz", "", 1, "eyz component of the strain tensor", time_ok=True),
     ]  # fmt: skip
     out = {p.name.lower(): p for p in params}
     out["gammall"].assign(1.7595e11)

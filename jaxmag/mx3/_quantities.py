@@ -2,6 +2,7 @@
 from the world's state with jaxmag, in mumax3's units, and their script methods
 (``average``, ``comp``, ``region``, ``getcell``, ``get``)."""
 
+import jax.numpy as jnp
 import numpy as np
 
 from jaxmag.constants import MU0
@@ -177,6 +178,14 @@ def _field(group):
         return np.asarray(fields[group])
 
     return fn
+
+
+def _f_mel(world, m, t):
+    """The magnetoelastic force density (N/m³): 0 without B1, B2."""
+    terms = [x for x in world.system().terms if x.name == "magnetoelastic"]
+    if not terms:
+        return np.zeros((3, *world.n))
+    return np.asarray(terms[0].force(jnp.asarray(m), t))
 
 
 def _b_eff(world, m, t):
@@ -371,6 +380,10 @@ def make_quantities() -> dict:
         Q("E_demag", "J", 0, _energy("demag"), doc="magnetostatic energy"),
         Q("E_anis", "J", 0, _energy("anis"), doc="anisotropy energy"),
         Q("E_Zeeman", "J", 0, _energy("zeeman"), doc="Zeeman energy"),
+        Q("B_mel", "T", 3, _field("mel"), doc="magneto-elastic field"),
+        Q("E_mel", "J", 0, _energy("mel"), doc="magneto-elastic energy"),
+        Q("Edens_mel", "J/m3", 1, _edens("mel", -0.5), doc="magneto-elastic energy density"),
+        Q("F_mel", "N/m3", 3, _f_mel, doc="magneto-elastic force density"),
         Q("B_custom", "T", 3, _b_custom, doc="user-defined field"),
         Q("STTorque", "T", 3, _st_torque, doc="spin-transfer torque/γ0"),
         Q("E_custom", "J", 0, _energy("custom"), doc="energy of the custom density terms"),

@@ -22,6 +22,7 @@ from jaxmag.energy import (
     Demag,
     Exchange,
     InterfacialDMI,
+    MagnetoElastic,
     UniaxialAnisotropy,
     Zeeman,
 )
@@ -223,6 +224,8 @@ class World:
             terms.append(UniaxialAnisotropy(mesh, mat))
         if not (P["kc1"].is_zero() and P["kc2"].is_zero() and P["kc3"].is_zero()):
             terms.append(CubicAnisotropy(mesh, mat))
+        if not (P["b1"].is_zero() and P["b2"].is_zero()):
+            terms.append(self._magnetoelastic(mesh, mat))
         bext = P["b_ext"]
         if not bext.is_zero():
             if bext.time_dependent():
@@ -240,6 +243,21 @@ class World:
         system = System(mesh, mat, tuple(terms), gamma * MU0, torques)
         self._system_cache = (key, system)
         return system
+
+    def _magnetoelastic(self, mesh, mat) -> MagnetoElastic:
+        """mumax3's B1, B2 and the rigid strain exx … eyz (each may depend on time), with
+        the field of the energy (mumax3 PR #324's 2 B2)."""
+        P, reg = self.params, self.regions
+        names = ("exx", "eyy", "ezz", "exy", "exz", "eyz")  # jaxmag's order too
+        if any(P[n].time_dependent() for n in names):
+
+            def strain(t):
+                return jnp.stack([jnp.asarray(P[n].per_cell(reg, t), dtype=float) for n in names])
+
+        else:
+            strain = np.stack([P[n].static_per_cell(reg) for n in names])
+        B1, B2 = P["b1"].static_per_cell(reg), P["b2"].static_per_cell(reg)
+        return MagnetoElastic(mesh, mat, B1, B2, strain)
 
     def _axis(self, name, default):
         v = self.params[name].static_per_cell(self.regions)
@@ -329,14 +347,15 @@ _GROUPS = {
     "cubic_anisotropy": "anis",
     "zeeman": "zeeman",
     "custom": "custom",
+    "magnetoelastic": "mel",
 }
 
 
 @eqx.filter_jit
 def _observe(system, m, t):
-    fields = {"exch": jnp.zeros_like(m), "demag": jnp.zeros_like(m), "anis": jnp.zeros_like(m),
-              "zeeman": jnp.zeros_like(m), "custom": jnp.zeros_like(m)}  # fmt: skip
-    energies = {"exch": 0.0, "demag": 0.0, "anis": 0.0, "zeeman": 0.0, "custom": 0.0}
+    groups = ("exch", "demag", "anis", "zeeman", "custom", "mel")
+    fields = {g: jnp.zeros_like(m) for g in groups}
+    energies = {g: 0.0 for g in groups}
     for term in system.terms:
         g = _GROUPS.get(term.name, "other")
         fields[g] = fields.get(g, 0.0) + term.field(m, t) * MU0
