@@ -210,6 +210,26 @@ def depinning_field(h, mx, level: float) -> float:
     return float(h[i] + (h[i + 1] - h[i]) * (level - mx[i]) / (mx[i + 1] - mx[i]))
 
 
+FOLD_EXPONENT = 2 / 3
+"""The overshoot of a field ramped at rate R through a saddle-node (the depinning) grows
+as ``R^(2/3)`` (the delay of a slow passage through a fold)."""
+
+
+def extrapolate(rates, fields) -> tuple[float, float]:
+    """``(h0, c)``: the least-squares fit ``h = h0 + c R^(2/3)`` (:data:`FOLD_EXPONENT`) of
+    depinning `fields` (T) measured at ramp `rates` (T/ns, at least two distinct), so that
+    ``h0`` estimates the quasi-static (R → 0) depinning field in T."""
+    r = np.asarray(rates, dtype=float)
+    h = np.asarray(fields, dtype=float)
+    if r.ndim != 1 or r.shape != h.shape or np.unique(r).size < 2:
+        raise ValueError("extrapolate needs fields at two or more distinct rates")
+    check_real("rates (T/ns)", r, positive=True)
+    check_real("fields (T)", h)
+    X = np.stack([np.ones_like(r), r**FOLD_EXPONENT], axis=1)
+    (h0, c), *_ = np.linalg.lstsq(X, h, rcond=None)
+    return float(h0), float(c)
+
+
 def run(
     case: str,
     rate: float = RATE,
