@@ -84,6 +84,7 @@ REQUIRED = {
     ),
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
     "peers.py": ("codes", "ratios_jaxmag_over_peer", "fft_floor_s", "jaxmag_s_per_eval_over_floor"),
+    "pinning.py": ("cases", "max_rel_err"),
 }
 """Figures an issue asks a benchmark to report."""
 

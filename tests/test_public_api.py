@@ -337,6 +337,7 @@ PUBLIC = {
     ),
     "jaxmag.problems": (
         "fmr",
+        "pinning",
         "slonczewski",
         "sp2",
         "sp3",
@@ -401,8 +402,8 @@ PUBLIC = {
 PUBLIC_MODULES = {
     "jaxmag.batch", "jaxmag.constants", "jaxmag.observables", "jaxmag.plot", "jaxmag.pulses",
     "jaxmag.shapes", "jaxmag.vectors", "jaxmag.io.ovf",
-    "jaxmag.problems.fmr", "jaxmag.problems.slonczewski", "jaxmag.problems.sp2",
-    "jaxmag.problems.sp3", "jaxmag.problems.sp4", "jaxmag.problems.sp5",
+    "jaxmag.problems.fmr", "jaxmag.problems.pinning", "jaxmag.problems.slonczewski",
+    "jaxmag.problems.sp2", "jaxmag.problems.sp3", "jaxmag.problems.sp4", "jaxmag.problems.sp5",
     "jaxmag.ml.pinn.film1d", "jaxmag.ml.pinn.macrospin_case", "jaxmag.ml.pinn.static",
 }  # fmt: skip
 """Modules that are public namespaces on purpose (ARCHITECTURE.md); every other module
