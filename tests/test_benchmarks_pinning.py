@@ -18,9 +18,11 @@ def test_pinning_benchmark_quick(bench):
         # for the quasi-static field, below); a slower ramp overshoots less
         assert 0 < c["rel_err"] < 0.06, c
         assert 0 < c["hp_by_rate_T"]["0.05"] < c["hp_by_rate_T"]["0.1"], c
-        # extrapolated to R -> 0 (h0 + c R^(2/3)): within 2 %, except where 1 nm cells
-        # under-resolve the soft wall of sqrt(A/K) = 1.6 nm (A,Js: +3.0 %; 0.5 nm cells
-        # bring it within 1 %, see docs/validation.md)
-        bound = 0.035 if c["name"] == "A,Js" else 0.02
-        assert abs(c["rel_err_extrapolated"]) < bound, c
+        # the quasi-static field (R -> 0, by minimisation) at 1 nm: within 2 %, except
+        # where 1 nm cells under-resolve the soft wall of sqrt(A/K) = 1.6 nm (A: +2.1 %,
+        # A,Js: +3.2 %; 0.5 nm cells bring all six within 0.6 %: docs/validation.md)
+        bound = {"A,Js": 0.035, "A": 0.025}.get(c["name"], 0.02)
+        assert 0 < c["rel_err_static"] < bound, c
+        # the ramp extrapolated to R -> 0 (h0 + c R^(2/3)) meets the quasi-static field
+        assert abs(c["hp_extrapolated_T"] - c["hp_static_T"]) < 0.01 * c["analytic_T"], c
     assert f["max_rel_err"] == max(abs(c["rel_err"]) for c in f["cases"])
