@@ -290,6 +290,7 @@ def test_magnetoelastic_constants_of_nickel():
     assert B2 == pytest.approx(8.9784e6, rel=1e-12)
 
 
+@pytest.mark.slow  # 7-13 s: the reverse-mode compilation through diffrax
 def test_in_a_system_and_gradient_in_b1_through_simulate():
     """A macrospin tilted from x, with ε_xx: d⟨m_x⟩(t1)/dB1 by reverse mode through
     ``simulate`` equals central finite differences."""

@@ -122,6 +122,7 @@ def test_inplane_antidamping_threshold():
         assert r["growth_rate_per_s"] == pytest.approx(r["growth_rate_theory_per_s"], rel=0.1)
 
 
+@pytest.mark.slow  # 7-17 s: the reverse-mode compilation through diffrax
 def test_gradient_through_simulate_matches_finite_differences():
     mesh = jm.Mesh((1, 1, 1), (2e-9, 2e-9, 1e-9))
     mat = jm.Material(Ms=8e5, alpha=0.1, Ku1=2e5)
@@ -138,6 +139,21 @@ def test_gradient_through_simulate_matches_finite_differences():
     fd = (float(final_mx(0.1 + h)) - float(final_mx(0.1 - h))) / (2 * h)
     assert abs(fd) > 1e-2
     assert g == pytest.approx(fd, rel=1e-5)
+
+
+def test_field_gradient_in_eta_matches_finite_differences():
+    """d(m · h)/dη_DL by autodiff against a central difference (the slow set goes through
+    a whole simulation)."""
+    mat = jm.Material(Ms=8e5)
+    m = jm.vectors.normalise(jnp.array([0.3, -0.2, 0.9]).reshape(3, 1, 1, 1))
+
+    def f(eta):
+        sot = jm.SpinOrbitTorque(MESH1, mat, 2e11, eta, 0.05, (0.6, 0.8, 0.0), 1e-9)
+        return jnp.sum(sot.torque(m) ** 2)
+
+    g = float(jax.grad(f)(0.1))
+    fd = (float(f(0.1 + 1e-6)) - float(f(0.1 - 1e-6))) / 2e-6
+    assert abs(g) > 0 and g == pytest.approx(fd, rel=1e-7)
 
 
 @pytest.mark.parametrize(
