@@ -340,6 +340,7 @@ def test_failed_run_raises_under_jax_jit_grad():
 # --- memory: checkpointing changes the cost, not the gradient ----------------------------
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_checkpoints_give_the_same_gradient():
     fns = compiled("macrospin")
     m0, _, rho, _ = start(MACRO)

@@ -180,6 +180,7 @@ def test_hs_bounds_of_a_single_phase_cell():
     assert bool(inside_hs_bounds(m, 0.0, 1.0, 50.0))
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_vmap_and_grad():
     phases = np.stack([random_two_phase(s, n=16)[0] for s in range(3)])
     cs = jnp.array([10.0, 50.0, 200.0])

@@ -45,6 +45,7 @@ def test_untrained_correction_is_zero():
     assert float(term.energy(m)) == 0.0
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_uniform_state_gets_no_field_beyond_the_edges_reach():
     """For a uniform m, the field vanishes in every cell farther than the network's reach
     from an edge, for any weights and any direction of m; near the edges it need not."""
@@ -76,6 +77,7 @@ def test_field_is_the_energy_gradient_and_zero_outside_the_magnet():
                                                  rel=1e-6)  # fmt: skip
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_translation_equivariance():
     """Shifting the magnet and its magnetisation on the grid shifts the field."""
     shape = (16, 12, 1)
@@ -215,6 +217,7 @@ def test_sp4_geometry_is_the_standard_problem():
     assert g.mesh(coarse=True).cell == pytest.approx((12.5e-9, 12.5e-9, 3e-9))
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_pretrained_network_is_shipped_for_the_sp4_coarse_grid():
     net, meta = hybrid.load_pretrained()
     assert meta["coarse_cell_m"] == pytest.approx(list(hybrid.SP4_FILM.mesh(coarse=True).cell))

@@ -75,6 +75,7 @@ def _latent_rms(model, m, f):
     return float(jnp.sqrt(jnp.mean((zr - z) ** 2)))
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_rollout_rounds_keep_the_best_round():
     """Training on the stepper's own rollouts ("data as demonstrator") returns the round
     whose rollouts follow the encoded training trajectories best, so never a worse one

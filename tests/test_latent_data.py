@@ -20,6 +20,7 @@ def test_fields_cover_the_ranges():
         ld.sobol_fields(0)
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_family_is_cached_by_its_parameters(tmp_path, capsys):
     a = ld.sp4_family(tmp_path, **SMALL)
     assert a["regenerated"] and a["train_m"].shape == (2, 3, 3, 10, 4)

@@ -63,6 +63,7 @@ def test_shapes_unit_length_and_dtype():
     np.testing.assert_allclose(np.linalg.norm(np.asarray(out, float), axis=1), 1.0, atol=1e-6)
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_training_reduces_rollout_error():
     m, fields = rotating_data()
     val_m, val_fields = rotating_data(n_traj=2, seed=1)

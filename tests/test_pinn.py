@@ -122,6 +122,7 @@ def test_static_functional_equals_fd_energy_for_a_uniform_state():
     assert abs(e_pinn - e_fd) < 0.05 * abs(e_fd)
 
 
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_training_reduces_the_error():
     untrained = film1d.make_model(1.0, key=KEY, width=16, depth=2)
     e0 = film1d.errors(untrained, n=21)["rel_l2"]

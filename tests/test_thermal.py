@@ -94,6 +94,7 @@ def test_uniaxial_boltzmann():
 
 
 # 3. ---------------------------------------------------------------------------------
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_escape_rate_sigma3():
     sigma, alpha = 3.0, 1.0
     K = sigma * KT / VOL
@@ -334,6 +335,7 @@ def test_other_stratonovich_solvers_follow_the_same_path():
 
 
 # 9. ---------------------------------------------------------------------------------
+@pytest.mark.slow  # heavy; the fast suite's 10-minute budget
 def test_fast_heun_equals_diffrax_heun_and_jit_vmap():
     B = 50
     K = 3.0 * KT / VOL
