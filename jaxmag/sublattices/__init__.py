@@ -1,0 +1,50 @@
+"""Several sublattices per cell, each with its own LLG: antiferromagnets and
+ferrimagnets. The state is ``(3, N, nx, ny, nz)``."""
+
+from ._dynamics import (
+    SublatticeTrajectory as SublatticeTrajectory,
+)
+from ._dynamics import (
+    simulate_sublattices as simulate_sublattices,
+)
+from ._dynamics import (
+    sublattice_rhs as sublattice_rhs,
+)
+from ._system import (
+    SublatticeSystem as SublatticeSystem,
+)
+from ._system import (
+    make_sublattice_system as make_sublattice_system,
+)
+from ._terms import (
+    AbstractSublatticeEnergy as AbstractSublatticeEnergy,
+)
+from ._terms import (
+    HomogeneousExchange as HomogeneousExchange,
+)
+from ._terms import (
+    InhomogeneousExchange as InhomogeneousExchange,
+)
+from ._terms import (
+    OnSublattice as OnSublattice,
+)
+from ._terms import (
+    TotalDemag as TotalDemag,
+)
+from ._terms import (
+    field_from_energy as field_from_energy,
+)
+
+__all__ = [
+    "AbstractSublatticeEnergy",
+    "HomogeneousExchange",
+    "InhomogeneousExchange",
+    "OnSublattice",
+    "SublatticeSystem",
+    "SublatticeTrajectory",
+    "TotalDemag",
+    "field_from_energy",
+    "make_sublattice_system",
+    "simulate_sublattices",
+    "sublattice_rhs",
+]
