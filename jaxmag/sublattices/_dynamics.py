@@ -38,6 +38,33 @@ class SublatticeTrajectory(eqx.Module):
         return 0.5 * (self.m_avg[:, :, 0] - self.m_avg[:, :, 1])
 
 
+@eqx.filter_jit
+def _solve(system, m0, t1, ts, solver, rtol, atol, max_steps):
+    mag = system.magnetic[None]
+    cnt = jnp.maximum(jnp.sum(system.magnetic, axis=(1, 2, 3)), 1)
+
+    def vf(tau, y, args):
+        return TIME_UNIT * sublattice_rhs(args, y, tau * TIME_UNIT)
+
+    def mean(tau, y, args):  # the dense output between projected steps: normalise it
+        return jnp.sum(jnp.where(mag, normalise(y), 0.0), axis=(2, 3, 4)) / cnt
+
+    return diffrax.diffeqsolve(
+        diffrax.ODETerm(vf),
+        ProjectedSolver(solver),
+        0.0,
+        t1 / TIME_UNIT,
+        None,
+        jnp.where(mag, normalise(m0), 0.0),
+        args=system,
+        saveat=diffrax.SaveAt(
+            subs=[diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=mean), diffrax.SubSaveAt(t1=True)]
+        ),  # fmt: skip
+        stepsize_controller=default_controller(rtol, atol),
+        max_steps=max_steps,
+    )
+
+
 def simulate_sublattices(
     system: SublatticeSystem,
     m0,
@@ -51,38 +78,19 @@ def simulate_sublattices(
 ) -> SublatticeTrajectory:
     """Integrate every sublattice's LLG from ``m0`` (``(3, N, nx, ny, nz)``) to `t1` (s),
     saving the per-sublattice means at `ts` (s; default 100 saves); the projection keeps
-    each sublattice at |m| = 1."""
+    each sublattice at |m| = 1. The solver and step-size controller are
+    :func:`jaxmag.simulate`'s (:func:`~jaxmag.dynamics.default_solver`,
+    :func:`~jaxmag.dynamics.default_controller`); for N = 1 the path is the ferromagnet's."""
     ts = np.linspace(0, t1, 101)[1:] if ts is None else np.asarray(ts, dtype=float)
     if ts.size and (ts[0] < 0 or ts[-1] > t1 * (1 + 1e-9)):
         raise ValueError(f"save times must lie in [0, t1 = {t1:g} s]")
     ts = np.minimum(ts, t1)  # a rounding error past t1 is t1
-    mag = system.magnetic[None]
-    cnt = jnp.maximum(jnp.sum(system.magnetic, axis=(1, 2, 3)), 1)
-
-    def mean(t, y, args):
-        return jnp.sum(jnp.where(mag, y, 0.0), axis=(2, 3, 4)) / cnt
-
-    def vf(tau, y, args):
-        return TIME_UNIT * sublattice_rhs(args, y, tau * TIME_UNIT)
-
+    m0 = jnp.asarray(m0, dtype=float)
+    expect = (3, system.n, *system.mesh.shape)
+    if m0.shape != expect:
+        raise ValueError(f"m0 must have shape (3, N, nx, ny, nz) = {expect}, got {m0.shape}")
     solver = default_solver(rtol) if solver is None else solver
-    sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(vf),
-        ProjectedSolver(solver),
-        0.0,
-        t1 / TIME_UNIT,
-        None,
-        jnp.where(mag, normalise(jnp.asarray(m0, dtype=float)), 0.0),
-        args=system,
-        saveat=diffrax.SaveAt(
-            subs=[
-                diffrax.SubSaveAt(ts=jnp.asarray(ts) / TIME_UNIT, fn=mean),
-                diffrax.SubSaveAt(t1=True),
-            ]
-        ),  # fmt: skip
-        stepsize_controller=default_controller(rtol, atol),
-        max_steps=max_steps,
-    )
+    sol = _solve(system, m0, float(t1), jnp.asarray(ts), solver, rtol, atol, max_steps)
     means, final = sol.ys
     return SublatticeTrajectory(
         ts=jnp.asarray(ts), m_avg=means, m_final=final[-1], stats=dict(sol.stats)

@@ -1,0 +1,167 @@
+"""Antiferromagnets with two sublattices (``jaxmag.sublattices``): resonance against
+Kittel's formula, and N = 1 against the ferromagnet on µMAG SP4.
+
+    python benchmarks/afm.py [--quick]
+
+- **AFMR** (single cell, α = 0, easy axis z, mumax+'s exchange parameterisation):
+  ``f = (γ/2π) [μ0 √(2 H_E H_A + H_A²) ± B0]``, ``H_E = −4 A_c/(a² μ0 Ms)``,
+  ``H_A = 2K/(μ0 Ms)``. Case 1: Ms = 400 kA/m, A_c/a² = −1e6 J/m³, K = 50 kJ/m³
+  (μ0H_E = 10 T, μ0H_A = 0.25 T, f0 = 63.0 GHz), B0 = 0 and 2 T along the easy axis.
+  B0 = 4 T is above the spin-flop field μ0√(2H_EH_A + H_A²) = 2.25 T: the lower branch
+  reverses its sense (|f0 − γB0/2π| = 49 GHz); at α = 0 the collinear state, no longer
+  the energy's minimum, stays linearly stable, and the run checks that it stays.
+  Case 2: Ms = 200 kA/m, A_c = −100 pJ/m, a = 0.35 nm, K = 1 kJ/m³ (f0 = 506.0 GHz;
+  μ0H_E = 1.6e4 T makes the equation stiff: ~1e6 steps per ns).
+  The Néel vector starts 1° from z (the sublattices antiparallel); the spectrum of l_x (Hann window,
+  zero-padded 16×) gives the peaks; the run lasts 2 ns (0.5 GHz resolution; ``--quick``:
+  0.5 ns, case 2 0.1 ns).
+- **N = 1**: µMAG SP4's film (field 1, from the same s-state) through
+  ``simulate_sublattices`` and through ``jaxmag.simulate``: ⟨m⟩ and wall times.
+
+The last line of output is one JSON object with the figures.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _peaks(x, dt, floor=0.05):
+    import numpy as np
+
+    spec = np.abs(np.fft.rfft((x - x.mean()) * np.hanning(x.size), n=16 * x.size))
+    f = np.fft.rfftfreq(16 * x.size, dt)
+    i = np.nonzero((spec[1:-1] > spec[:-2]) & (spec[1:-1] > spec[2:]))[0] + 1
+    i = i[spec[i] > floor * spec.max()]
+    return f[i]
+
+
+def afmr(Ms, A_c, a, K, B0, T, dt, max_steps=4_000_000):
+    """The resonance peaks (Hz) of one cell, and whether the state stayed collinear."""
+    import numpy as np
+
+    import jaxmag as jm
+    from jaxmag.constants import MU0
+    from jaxmag.sublattices import make_sublattice_system, simulate_sublattices
+
+    mesh = jm.Mesh((1, 1, 1), (1e-9,) * 3)
+    mat = jm.Material(Ms=Ms, alpha=0.0, Ku1=K, anis_u=(0.0, 0.0, 1.0))
+    H = np.array([0.0, 0.0, B0 / MU0])
+    s = make_sublattice_system(mesh, (mat, mat), A_c=A_c, a=a, demag=False, H=H)
+    th = np.radians(1.0)  # the Néel vector tilted, the sublattices kept antiparallel
+    m0 = s.initial((np.sin(th), 0.0, np.cos(th)), (-np.sin(th), 0.0, -np.cos(th)))
+    ts = np.arange(1, int(round(T / dt)) + 1) * dt
+    t = time.perf_counter()
+    tr = simulate_sublattices(s, m0, T, ts=ts, rtol=1e-9, atol=1e-9, max_steps=max_steps)
+    m = np.asarray(tr.m_avg)
+    wall = time.perf_counter() - t
+    collinear = bool(np.min(m[:, 2, 0]) > 0.9 and np.max(m[:, 2, 1]) < -0.9)
+    neel_x = 0.5 * (m[:, 0, 0] - m[:, 0, 1])
+    return _peaks(neel_x, dt), collinear, wall, int(tr.stats["num_accepted_steps"])
+
+
+def kittel(Ms, A_c, a, K):
+    import numpy as np
+
+    from jaxmag.constants import GAMMA_LL, MU0
+
+    he, ha = -4 * A_c / (a**2 * MU0 * Ms), 2 * K / (MU0 * Ms)  # A/m
+    return GAMMA_LL / (2 * np.pi) * np.sqrt(2 * he * ha + ha**2)  # Hz
+
+
+def n1_sp4(cells, t1):
+    import numpy as np
+
+    import jaxmag as jm
+    from jaxmag.sublattices import make_sublattice_system, simulate_sublattices
+
+    mesh = jm.Mesh(cells, (500e-9 / cells[0], 125e-9 / cells[1], 3e-9))
+    mat = jm.Material(Ms=8e5, A=1.3e-11, alpha=0.02)
+    s_state = jm.minimise(jm.make_system(mesh, mat), m0=(1.0, 0.25, 0.1)).m
+    H = np.array([-24.6e-3, 4.3e-3, 0.0]) / jm.constants.MU0
+    ts = np.linspace(0, t1, 21)[1:]
+    fm = jm.make_system(mesh, mat, H=H)
+    sub = make_sublattice_system(mesh, (mat,), H=H)
+    out = {}
+    for name, run in (
+        ("ferromagnet", lambda: jm.simulate(fm, s_state, t1, ts=ts, save_energies=False)),
+        ("sublattices", lambda: simulate_sublattices(sub, s_state[:, None], t1, ts=ts)),
+    ):
+        run()  # compile
+        t = time.perf_counter()
+        tr = run()
+        m = np.asarray(tr.m_avg)
+        m = m[:, :, 0] if m.ndim == 3 else m
+        out[name] = {"m_avg": m, "wall_s": time.perf_counter() - t}
+    diff = float(np.max(np.abs(out["ferromagnet"]["m_avg"] - out["sublattices"]["m_avg"])))
+    return {
+        "cells": list(cells),
+        "t1_s": t1,
+        "max_abs_dm": diff,
+        "wall_ferromagnet_s": out["ferromagnet"]["wall_s"],
+        "wall_sublattices_s": out["sublattices"]["wall_s"],
+        "my_final": float(out["sublattices"]["m_avg"][-1, 1]),
+    }
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="shorter runs, a coarse SP4")
+    args = p.parse_args(argv)
+
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import numpy as np
+    from _common import conditions, emit
+
+    from jaxmag.constants import GAMMA_LL, MU0
+
+    T = 0.5e-9 if args.quick else 2e-9
+    figures = {"quick": args.quick}
+    case1 = (4e5, -1e-12, 1e-9, 5e4)
+    f0 = kittel(*case1)
+    rows, split_err = [], 0.0
+    for B0 in (0.0, 2.0, 4.0):
+        peaks, collinear, wall, steps = afmr(*case1, B0, T, 0.25e-12)
+        shift = GAMMA_LL / MU0 / (2 * np.pi) * B0
+        # above the spin-flop field the lower branch's sense reverses (|f0 - shift|): at
+        # α = 0 the collinear state is a saddle of the energy but linearly stable
+        want = sorted({abs(f0 - shift), f0 + shift})
+        row = {"B0_T": B0, "peaks_GHz": peaks / 1e9, "kittel_GHz": np.array(want) / 1e9,
+               "collinear": collinear, "wall_s": wall, "steps": steps}  # fmt: skip
+        if collinear:
+            got = np.array([peaks[np.argmin(abs(peaks - w))] for w in want])
+            row["rel_err"] = float(np.max(np.abs(got / np.array(want) - 1)))
+            if B0 > 0:  # f± = f0 ± shift; above the flop the lower one is shift - f0
+                low = got[0] if f0 > shift else -got[0]
+                split = (got[-1] - low) / 2
+                split_err = max(split_err, abs(split / shift - 1))
+                row["split_GHz"] = split / 1e9
+        rows.append(row)
+    figures["afmr_case1"] = rows
+    figures["afmr_case1_f0_GHz"] = f0 / 1e9
+    figures["afmr_case1_rel_err"] = rows[0]["rel_err"]
+    figures["afmr_split_rel_err"] = split_err
+    figures["spin_flop_T"] = f0 / (GAMMA_LL / MU0 / (2 * np.pi))
+    case2 = (2e5, -100e-12, 0.35e-9, 1e3)
+    f2 = kittel(*case2)
+    T2 = 0.1e-9 if args.quick else T
+    peaks, collinear, wall, steps = afmr(*case2, 0.0, T2, 0.05e-12)
+    got = peaks[np.argmin(abs(peaks - f2))]
+    figures["afmr_case2"] = {"peak_GHz": got / 1e9, "kittel_GHz": f2 / 1e9, "run_s": T2,
+                             "wall_s": wall, "steps": steps}  # fmt: skip
+    figures["afmr_case2_rel_err"] = float(abs(got / f2 - 1))
+    sp4 = n1_sp4((50, 13, 1) if args.quick else (100, 25, 1), 0.2e-9 if args.quick else 1e-9)
+    figures["n1_sp4"] = sp4
+    figures["n1_sp4_unchanged"] = bool(sp4["max_abs_dm"] < 1e-9)
+    figures["conditions"] = conditions()
+    emit(figures)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""benchmarks/afm.py --quick: antiferromagnetic resonance against Kittel, N = 1 against
+the ferromagnet."""
+
+import pytest
+
+pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
+
+
+def test_afm_benchmark_quick(bench):
+    f = bench("afm.py", "--quick").figures
+    assert f["afmr_case1_rel_err"] < 0.01 and f["afmr_case2_rel_err"] < 0.01
+    assert f["afmr_split_rel_err"] < 0.01
+    assert [r["B0_T"] for r in f["afmr_case1"]] == [0.0, 2.0, 4.0]
+    assert all(r["collinear"] and r["rel_err"] < 0.01 for r in f["afmr_case1"])
+    assert f["n1_sp4_unchanged"] and f["n1_sp4"]["max_abs_dm"] < 1e-9
