@@ -15,6 +15,13 @@ Kittel's formula, and N = 1 against the ferromagnet on µMAG SP4.
   The Néel vector starts 1° from z (the sublattices antiparallel); the spectrum of l_x (Hann window,
   zero-padded 16×) gives the peaks; the run lasts 2 ns (0.5 GHz resolution; ``--quick``:
   0.5 ns, case 2 0.1 ns).
+- **Dispersion** (mumax+'s protocol): 512 × 1 × 1 cells of 1 nm, a = 1 nm, A = 10 pJ/m,
+  A_nn = −5 pJ/m, A_c = −400 pJ/m, Ms = 400 kA/m, K = 1 kJ/m³, B_z = 0.2 T, α = 0.005; a
+  100 T sinc pulse (f_max = 50 THz) on the two central cells, 2 ps, the space–time FFT
+  of m_x; ``f(k) = (γμ0/2π) √((2H_E + H_A + H_int k²)(H_A + H_int k²)) + γB_z/2π``,
+  ``H_int = (2A − A_nn)/(μ0 Ms)``; the error is in units of the pulse's f_max for
+  |k| < 1/dx (``dispersion_err_over_f_top`` gives it in units of the branch's top,
+  19.5 THz, where the finite-difference Laplacian's k² (1 − (k dx)²/12) shows).
 - **N = 1**: µMAG SP4's film (field 1, from the same s-state) through
   ``simulate_sublattices`` and through ``jaxmag.simulate``: ⟨m⟩ and wall times.
 
@@ -61,6 +68,59 @@ def afmr(Ms, A_c, a, K, B0, T, dt, max_steps=4_000_000):
     collinear = bool(np.min(m[:, 2, 0]) > 0.9 and np.max(m[:, 2, 1]) < -0.9)
     neel_x = 0.5 * (m[:, 0, 0] - m[:, 0, 1])
     return _peaks(neel_x, dt), collinear, wall, int(tr.stats["num_accepted_steps"])
+
+
+def dispersion(T=2e-12, fmax=5e13, n=512, dx=1e-9):
+    """mumax+'s AFM spin-wave protocol: a sinc pulse of 100 T·sinc(2 fmax (t − T/2)) along
+    x on the two central cells of both sublattices, the space–time FFT of m_x of
+    sublattice 0, its peak per k against the formula; the error in units of the pulse's
+    `fmax` (Hz), for |k| < 1/dx."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    import jaxmag as jm
+    from jaxmag.constants import GAMMA_LL, MU0
+    from jaxmag.energy import Zeeman
+    from jaxmag.sublattices import OnSublattice, make_sublattice_system, simulate_sublattices
+
+    A, A_nn, A_c, Ms, K, Bz, alpha = 10e-12, -5e-12, -400e-12, 4e5, 1e3, 0.2, 0.005
+    mesh = jm.Mesh((n, 1, 1), (dx, dx, dx))
+    mat = jm.Material(Ms=Ms, A=A, alpha=alpha, Ku1=K, anis_u=(0.0, 0.0, 1.0))
+    Hp = np.zeros((3, n, 1, 1))
+    Hp[0, n // 2 - 1 : n // 2 + 1] = 1e2 / MU0  # A/m: 100 T on two cells
+
+    def pulse(t):
+        return jnp.sinc(2 * fmax * (t - T / 2))
+
+    drive = [OnSublattice(i, Zeeman(mesh, mat, Hp, time_fn=pulse)) for i in (0, 1)]
+    s = make_sublattice_system(mesh, (mat, mat), A_c=A_c, a=dx, A_nn=A_nn, demag=False,
+                               H=np.array([0.0, 0.0, Bz / MU0]), extra_terms=drive)  # fmt: skip
+    dt = 1 / (2 * fmax)
+    ts = np.arange(1, int(round(T / dt)) + 1) * dt
+    t = time.perf_counter()
+    tr = simulate_sublattices(s, s.initial((0, 0, 1.0), (0, 0, -1.0)), T, ts=ts,
+                              rtol=1e-6, atol=1e-6, snapshots=True)  # fmt: skip
+    mx = np.asarray(tr.snapshots)[:, 0, 0, :, 0, 0]  # (time, x) of sublattice 0
+    wall = time.perf_counter() - t
+    power = np.abs(np.fft.fftshift(np.fft.fft2(mx))) ** 2
+    power = power[power.shape[0] // 2 :]  # f >= 0
+    f_meas = np.argmax(power, axis=0) / (len(ts) * dt)
+    k = 2 * np.pi * np.fft.fftshift(np.fft.fftfreq(n, dx))
+    he, ha = -4 * A_c / (dx**2 * MU0 * Ms), 2 * K / (MU0 * Ms)
+    hint = (2 * A - A_nn) / (MU0 * Ms)
+    g = GAMMA_LL / (2 * np.pi)
+    f_th = g * np.sqrt((2 * he + ha + hint * k**2) * (ha + hint * k**2)) + g * Bz / MU0
+    valid = np.abs(k) < 1 / dx
+    err = np.abs(f_meas - f_th)[valid] / fmax
+    return {
+        "dispersion_max_rel_err": float(err.max()),
+        "dispersion_err_over_f_top": float(np.abs(f_meas - f_th)[valid].max() / f_th[valid].max()),
+        "f_top_GHz": float(f_th[valid].max() / 1e9),
+        "fmax_pulse_GHz": fmax / 1e9,
+        "resolution_GHz": 1 / (len(ts) * dt) / 1e9,
+        "wall_s": wall,
+        "steps": int(tr.stats["num_accepted_steps"]),
+    }
 
 
 def kittel(Ms, A_c, a, K):
@@ -155,6 +215,9 @@ def main(argv=None) -> dict:
     figures["afmr_case2"] = {"peak_GHz": got / 1e9, "kittel_GHz": f2 / 1e9, "run_s": T2,
                              "wall_s": wall, "steps": steps}  # fmt: skip
     figures["afmr_case2_rel_err"] = float(abs(got / f2 - 1))
+    disp = dispersion()
+    figures["dispersion"] = disp
+    figures["dispersion_max_rel_err"] = disp["dispersion_max_rel_err"]
     sp4 = n1_sp4((50, 13, 1) if args.quick else (100, 25, 1), 0.2e-9 if args.quick else 1e-9)
     figures["n1_sp4"] = sp4
     figures["n1_sp4_unchanged"] = bool(sp4["max_abs_dm"] < 1e-9)

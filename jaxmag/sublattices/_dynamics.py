@@ -32,6 +32,7 @@ class SublatticeTrajectory(eqx.Module):
     m_avg: Float[Array, "T 3 N"]
     m_final: Float[Array, "3 N nx ny nz"]
     stats: dict
+    snapshots: Float[Array, "T 3 N nx ny nz"] | None = None
 
     def neel(self) -> Float[Array, "T 3"]:
         """The Néel vector ``l = (⟨m_0⟩ - ⟨m_1⟩)/2``."""
@@ -39,7 +40,7 @@ class SublatticeTrajectory(eqx.Module):
 
 
 @eqx.filter_jit
-def _solve(system, m0, t1, ts, solver, rtol, atol, max_steps):
+def _solve(system, m0, t1, ts, solver, rtol, atol, max_steps, snapshots):
     mag = system.magnetic[None]
     cnt = jnp.maximum(jnp.sum(system.magnetic, axis=(1, 2, 3)), 1)
 
@@ -49,6 +50,9 @@ def _solve(system, m0, t1, ts, solver, rtol, atol, max_steps):
     def mean(tau, y, args):  # the dense output between projected steps: normalise it
         return jnp.sum(jnp.where(mag, normalise(y), 0.0), axis=(2, 3, 4)) / cnt
 
+    subs = [diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=mean), diffrax.SubSaveAt(t1=True)]
+    if snapshots:
+        subs.append(diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=lambda tau, y, args: normalise(y)))
     return diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
         ProjectedSolver(solver),
@@ -57,9 +61,7 @@ def _solve(system, m0, t1, ts, solver, rtol, atol, max_steps):
         None,
         jnp.where(mag, normalise(m0), 0.0),
         args=system,
-        saveat=diffrax.SaveAt(
-            subs=[diffrax.SubSaveAt(ts=ts / TIME_UNIT, fn=mean), diffrax.SubSaveAt(t1=True)]
-        ),  # fmt: skip
+        saveat=diffrax.SaveAt(subs=subs),
         stepsize_controller=default_controller(rtol, atol),
         max_steps=max_steps,
     )
@@ -75,11 +77,12 @@ def simulate_sublattices(
     atol: float = 1e-5,
     solver=None,
     max_steps: int = 1_000_000,
+    snapshots: bool = False,
 ) -> SublatticeTrajectory:
     """Integrate every sublattice's LLG from ``m0`` (``(3, N, nx, ny, nz)``) to `t1` (s),
     saving the per-sublattice means at `ts` (s; default 100 saves); the projection keeps
-    each sublattice at |m| = 1. The solver and step-size controller are
-    :func:`jaxmag.simulate`'s (:func:`~jaxmag.dynamics.default_solver`,
+    each sublattice at |m| = 1; with `snapshots` the whole state at `ts` too. The solver
+    and step-size controller are :func:`jaxmag.simulate`'s (:func:`~jaxmag.dynamics.default_solver`,
     :func:`~jaxmag.dynamics.default_controller`); for N = 1 the path is the ferromagnet's."""
     ts = np.linspace(0, t1, 101)[1:] if ts is None else np.asarray(ts, dtype=float)
     if ts.size and (ts[0] < 0 or ts[-1] > t1 * (1 + 1e-9)):
@@ -90,8 +93,11 @@ def simulate_sublattices(
     if m0.shape != expect:
         raise ValueError(f"m0 must have shape (3, N, nx, ny, nz) = {expect}, got {m0.shape}")
     solver = default_solver(rtol) if solver is None else solver
-    sol = _solve(system, m0, float(t1), jnp.asarray(ts), solver, rtol, atol, max_steps)
-    means, final = sol.ys
-    return SublatticeTrajectory(
-        ts=jnp.asarray(ts), m_avg=means, m_final=final[-1], stats=dict(sol.stats)
+    sol = _solve(
+        system, m0, float(t1), jnp.asarray(ts), solver, rtol, atol, max_steps, bool(snapshots)
     )
+    means, final = sol.ys[0], sol.ys[1]
+    return SublatticeTrajectory(
+        ts=jnp.asarray(ts), m_avg=means, m_final=final[-1], stats=dict(sol.stats),
+        snapshots=sol.ys[2] if snapshots else None,
+    )  # fmt: skip
