@@ -22,6 +22,9 @@ Kittel's formula, and N = 1 against the ferromagnet on µMAG SP4.
   ``H_int = (2A − A_nn)/(μ0 Ms)``; the error is in units of the pulse's f_max for
   |k| < 1/dx (``dispersion_err_over_f_top`` gives it in units of the branch's top,
   19.5 THz, where the finite-difference Laplacian's k² (1 − (k dx)²/12) shows).
+- **SOT-driven wall** (Sánchez-Tejerina et al. 2020, mumax+'s protocol; see ``wall``):
+  Δ = √((2A − A_nn)/(2K)) = 13.975 nm and v = πΔH_sh/(2αL) = 699.15 m/s, H_sh =
+  ħPJ/(2ed), L = Ms/γ, driven by ``SpinOrbitTorque`` (mumax+'s Slonczewski with Λ = 1).
 - **N = 1**: µMAG SP4's film (field 1, from the same s-state) through
   ``simulate_sublattices`` and through ``jaxmag.simulate``: ⟨m⟩ and wall times.
 
@@ -123,6 +126,73 @@ def dispersion(T=2e-12, fmax=5e13, n=512, dx=1e-9):
     }
 
 
+def wall(relax_s=5e-11):
+    """Sánchez-Tejerina et al., PRB 101, 014433 (2020), as mumax+ tests it: a wall along z
+    (200 cells of 2 nm; uniform across, so one cell across stands for mumax+'s 1 × 100),
+    Ms = 0.4 MA/m, α = 0.1, K = 64 kJ/m³ along x, A = 10 pJ/m, A_nn = −5 pJ/m,
+    A_c = −15 pJ/m (a = 0.35 nm, mumax+'s default), interfacial D = 0.11 mJ/m² (no z
+    derivative: it does not act on this wall), no demag. Driven by the damping-like
+    torque of mumax+'s Slonczewski term with Λ = 1, P = 0.044, fixed layer +y,
+    J = 1e12 A/m², d = 2 nm: jaxmag's SpinOrbitTorque with η_DL = 0.044, σ = −y (the map
+    in its docstring), on both sublattices. Width: the Walker profile fitted after
+    `relax_s` without current; speed: the fitted centre over 10 ps after 10 ps of drive."""
+    import jax.numpy as jnp
+    import numpy as np
+    from scipy.optimize import curve_fit
+
+    import jaxmag as jm
+    from jaxmag.constants import E_CHARGE, HBAR, MU0
+    from jaxmag.energy import InterfacialDMI
+    from jaxmag.sublattices import OnSublattice, make_sublattice_system, simulate_sublattices
+
+    nz, c = 200, 2e-9
+    mesh = jm.Mesh((1, 1, nz), (c, c, c))
+    Ms, alpha, K, A, A_nn, A_c, D = 0.4e6, 0.1, 64e3, 10e-12, -5e-12, -15e-12, 0.11e-3
+    J, P, d = 1e12, 0.044, 2e-9
+    gamma_ll = 1.7595e11  # rad/(T s), mumax+'s
+    gamma = gamma_ll * MU0
+    mat = jm.Material(Ms=Ms, A=A, alpha=alpha, Ku1=K, anis_u=(1.0, 0.0, 0.0))
+    dmi = [OnSublattice(i, InterfacialDMI(mesh, mat, D)) for i in (0, 1)]
+    sot = [(i, jm.SpinOrbitTorque(mesh, mat, J, P, 0.0, (0.0, -1.0, 0.0), d, gamma=gamma))
+           for i in (0, 1)]  # fmt: skip
+    z = (np.arange(nz) + 0.5 - nz / 2) * c
+
+    def system(torques):
+        return make_sublattice_system(mesh, (mat, mat), A_c=A_c, a=0.35e-9, A_nn=A_nn,
+                                      demag=False, gammas=(gamma, gamma), extra_terms=dmi,
+                                      torques=torques)  # fmt: skip
+
+    def fit(state):
+        mx = np.asarray(state)[0, 0, 0, 0, :]
+        walker = lambda x, q, w: np.cos(2 * np.arctan(np.exp(-(x - q) / w)))  # noqa: E731
+        return curve_fit(walker, z, mx, p0=(1e-9, 5e-9))[0]
+
+    m = np.zeros((3, 1, 1, nz))
+    m[0, ..., : nz // 2 - 2], m[2, ..., nz // 2 - 2 : nz // 2 + 2] = -1.0, 1.0
+    m[0, ..., nz // 2 + 2 :] = 1.0
+    m0 = jnp.stack([jnp.asarray(m), -jnp.asarray(m)], axis=1)
+    kw = {"rtol": 1e-6, "atol": 1e-6}
+    t = time.perf_counter()
+    rest = simulate_sublattices(system(()), m0, relax_s, **kw)
+    width = fit(rest.m_final)[1]
+    start = simulate_sublattices(system(()), m0, 1e-11, **kw).m_final  # mumax+'s start
+    r1 = simulate_sublattices(system(sot), start, 1e-11, **kw)
+    r2 = simulate_sublattices(system(sot), r1.m_final, 1e-11, **kw)
+    speed = abs(fit(r2.m_final)[0] - fit(r1.m_final)[0]) / 1e-11
+    want_w = np.sqrt((2 * A - A_nn) / (2 * K))
+    h_sh = HBAR * P * J / (2 * E_CHARGE * d)
+    want_v = np.pi * want_w * h_sh / (2 * alpha * Ms / gamma_ll)
+    return {
+        "width_nm": width * 1e9,
+        "width_theory_nm": want_w * 1e9,
+        "wall_width_rel_err": float(abs(width / want_w - 1)),
+        "speed_m_per_s": speed,
+        "speed_theory_m_per_s": want_v,
+        "wall_speed_rel_err": float(abs(speed / want_v - 1)),
+        "wall_s": time.perf_counter() - t,
+    }
+
+
 def kittel(Ms, A_c, a, K):
     import numpy as np
 
@@ -218,6 +288,10 @@ def main(argv=None) -> dict:
     disp = dispersion()
     figures["dispersion"] = disp
     figures["dispersion_max_rel_err"] = disp["dispersion_max_rel_err"]
+    dw = wall(2e-11 if args.quick else 5e-11)
+    figures["wall"] = dw
+    figures["wall_width_rel_err"] = dw["wall_width_rel_err"]
+    figures["wall_speed_rel_err"] = dw["wall_speed_rel_err"]
     sp4 = n1_sp4((50, 13, 1) if args.quick else (100, 25, 1), 0.2e-9 if args.quick else 1e-9)
     figures["n1_sp4"] = sp4
     figures["n1_sp4_unchanged"] = bool(sp4["max_abs_dm"] < 1e-9)

@@ -14,3 +14,4 @@ def test_afm_benchmark_quick(bench):
     assert all(r["collinear"] and r["rel_err"] < 0.01 for r in f["afmr_case1"])
     assert f["n1_sp4_unchanged"] and f["n1_sp4"]["max_abs_dm"] < 1e-9
     assert f["dispersion_max_rel_err"] < 0.03  # mumax+'s protocol: in units of f_max = 50 THz
+    assert f["wall_width_rel_err"] < 0.005 and f["wall_speed_rel_err"] < 0.005

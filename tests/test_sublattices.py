@@ -117,3 +117,20 @@ def test_bad_input():
         make_sublattice_system(mesh, (mat,), A_nn=-1e-12)
     with pytest.raises(ValueError, match="gammas"):
         make_sublattice_system(mesh, (mat, mat), gammas=(1.0,))
+
+
+def test_torque_per_sublattice_enters_as_in_the_ferromagnet():
+    """A spin-orbit torque on sublattice 0 of a one-sublattice system gives the
+    ferromagnet's right-hand side with the same torque."""
+    mesh = jm.Mesh((3, 2, 1), (2e-9, 2e-9, 1e-9))
+    mat = jm.Material(Ms=6e5, A=1e-11, alpha=0.2, Ku1=3e5)
+    sot = jm.SpinOrbitTorque(mesh, mat, 2e11, 0.2, 0.1, (0.0, 1.0, 0.0), 1e-9)
+    fm = jm.make_system(mesh, mat, demag=False, torques=(sot,))
+    sub = make_sublattice_system(mesh, (mat,), demag=False, torques=((0, sot),))
+    m = jm.vectors.normalise(jax.random.normal(jax.random.PRNGKey(3), (3, *mesh.shape)))
+    from jaxmag.sublattices import sublattice_rhs
+
+    np.testing.assert_allclose(sublattice_rhs(sub, m[:, None])[:, 0], jm.llg_rhs(fm, m),
+                               rtol=1e-12, atol=1e-3)  # fmt: skip
+    with pytest.raises(TypeError, match="pairs"):
+        make_sublattice_system(mesh, (mat,), torques=(sot,))

@@ -13,7 +13,8 @@ from jaxmag.vectors import cross, normalise
 
 def sublattice_rhs(system: SublatticeSystem, m, t=0.0, *, precession: bool = True):
     """``dm_i/dt`` in 1/s for every sublattice: the Landau–Lifshitz form with that
-    sublattice's γ and α, ``-γ_i/(1+α_i²) [m_i × H_i + α_i m_i × (m_i × H_i)]``."""
+    sublattice's γ and α, ``-γ_i/(1+α_i²) [m_i × H_i + α_i m_i × (m_i × H_i)]``, plus its
+    spin torques τ (Gilbert form) as ``(τ + α_i m_i × τ)/(1 + α_i²)``."""
     mag = system.magnetic[None]
     m = jnp.where(mag, normalise(m), 0.0)
     H = system.field(m, t)
@@ -21,7 +22,12 @@ def sublattice_rhs(system: SublatticeSystem, m, t=0.0, *, precession: bool = Tru
     alpha = system.alpha[None]
     pre = -system.gammas.reshape(1, -1, 1, 1, 1) / (1 + alpha**2)
     damp = alpha * cross(m, mxH)
-    return pre * (mxH + damp) if precession else pre * damp
+    dmdt = pre * (mxH + damp) if precession else pre * damp
+    for i, term in system.torques:  # Gilbert-form torques: (τ + α m × τ)/(1 + α²)
+        mi, ai = m[:, i], alpha[:, i]
+        tau = term.torque(mi, t)
+        dmdt = dmdt.at[:, i].add((tau + ai * cross(mi, tau)) / (1 + ai**2))
+    return dmdt
 
 
 class SublatticeTrajectory(eqx.Module):

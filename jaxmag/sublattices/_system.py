@@ -17,6 +17,7 @@ from jaxmag.sublattices._terms import (
     OnSublattice,
     TotalDemag,
 )
+from jaxmag.torques import AbstractTorque
 from jaxmag.vectors import normalise
 
 
@@ -32,14 +33,18 @@ class SublatticeSystem(eqx.Module):
       anisotropy, ``A`` for the exchange within the sublattice).
     - `terms`: :class:`AbstractSublatticeEnergy` terms (see :func:`make_sublattice_system`).
     - `gammas`: γ per sublattice in m/(A s) (Landau–Lifshitz form; default 2.211e5 each).
+    - `torques`: ``(index, torque)`` pairs: a spin torque (:class:`~jaxmag.ZhangLi`,
+      :class:`~jaxmag.Slonczewski`, :class:`~jaxmag.SpinOrbitTorque`) built with that
+      sublattice's material (its Ms) and ``gamma`` (its γ), acting on that sublattice.
     """
 
     mesh: Mesh
     materials: tuple[Material, ...]
     terms: tuple[AbstractSublatticeEnergy, ...]
     gammas: Float[Array, " N"]
+    torques: tuple = ()
 
-    def __init__(self, mesh: Mesh, materials, terms, gammas=None):
+    def __init__(self, mesh: Mesh, materials, terms, gammas=None, torques=()):
         materials = tuple(per_cell(m, mesh) for m in materials)
         if not materials:
             raise ValueError("a sublattice system needs at least one material")
@@ -58,6 +63,12 @@ class SublatticeSystem(eqx.Module):
         self.materials = materials
         self.terms = tuple(terms)
         self.gammas = jnp.asarray(gammas, dtype=float)
+        torques = tuple(torques)
+        for item in torques:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int)
+                    and isinstance(item[1], AbstractTorque) and 0 <= item[0] < n):  # fmt: skip
+                raise TypeError(f"torques must be (sublattice index < {n}, AbstractTorque) pairs")
+        self.torques = torques
 
     @property
     def n(self) -> int:
@@ -110,6 +121,7 @@ def make_sublattice_system(
     H=None,
     gammas=None,
     extra_terms=(),
+    torques=(),
     antiferromagnetic: bool = True,
 ) -> SublatticeSystem:
     """The usual terms of an N-sublattice magnet: per sublattice its exchange (``A``) and
@@ -150,4 +162,4 @@ def make_sublattice_system(
     if demag:
         terms.append(TotalDemag(mesh, Ms))
     terms.extend(extra_terms)
-    return SublatticeSystem(mesh, materials, terms, gammas)
+    return SublatticeSystem(mesh, materials, terms, gammas, torques)
