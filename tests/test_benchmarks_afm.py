@@ -15,3 +15,5 @@ def test_afm_benchmark_quick(bench):
     assert f["n1_sp4_unchanged"] and f["n1_sp4"]["max_abs_dm"] < 1e-9
     assert f["dispersion_max_rel_err"] < 0.03  # mumax+'s protocol: in units of f_max = 50 THz
     assert f["wall_width_rel_err"] < 0.005 and f["wall_speed_rel_err"] < 0.005
+    fe = f["ferrimagnet"]  # the branches split by the net moment, at the linearised LLG's
+    assert fe["ferri_rel_err"] < 0.005 and fe["split_GHz"] > 50 and fe["relax_converged"]

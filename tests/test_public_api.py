@@ -399,6 +399,8 @@ PUBLIC = {
         "TotalDemag",
         "field_from_energy",
         "make_sublattice_system",
+        "max_torque",
+        "relax_sublattices",
         "simulate_sublattices",
         "sublattice_rhs",
     ),

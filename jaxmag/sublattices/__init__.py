@@ -5,6 +5,12 @@ from ._dynamics import (
     SublatticeTrajectory as SublatticeTrajectory,
 )
 from ._dynamics import (
+    max_torque as max_torque,
+)
+from ._dynamics import (
+    relax_sublattices as relax_sublattices,
+)
+from ._dynamics import (
     simulate_sublattices as simulate_sublattices,
 )
 from ._dynamics import (
@@ -45,6 +51,8 @@ __all__ = [
     "TotalDemag",
     "field_from_energy",
     "make_sublattice_system",
+    "max_torque",
+    "relax_sublattices",
     "simulate_sublattices",
     "sublattice_rhs",
 ]

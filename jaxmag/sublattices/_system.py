@@ -80,6 +80,23 @@ class SublatticeSystem(eqx.Module):
         return jnp.stack([m.Ms for m in self.materials])
 
     @property
+    def material(self):
+        """The per-sublattice ``Ms`` (A/m, ``(N, nx, ny, nz)``) and ``alpha``, stacked: what
+        :func:`jaxmag.minimise` reads, so that it minimises a sublattice system too (each
+        sublattice on its own sphere; the step is preconditioned by 1/Ms_i)."""
+        return _Stacked(self.Ms, self.alpha)
+
+    def check_magnetisation(self, m0) -> Float[Array, "3 N nx ny nz"]:
+        """``m0`` as the stacked state: ``(3, N, nx, ny, nz)``, normalised, zero where a
+        sublattice is non-magnetic; a clear error for any other shape."""
+        m = jnp.asarray(m0, dtype=float)
+        want = (3, self.n, *self.mesh.shape)
+        if m.shape != want:
+            raise ValueError(f"a sublattice state has shape (3, N, nx, ny, nz) = {want}, "
+                             f"got {m.shape}; build it with system.initial(...)")  # fmt: skip
+        return jnp.where(self.magnetic[None], normalise(m), 0.0)
+
+    @property
     def alpha(self) -> Float[Array, "N nx ny nz"]:
         return jnp.stack([jnp.broadcast_to(m.alpha, m.Ms.shape) for m in self.materials])
 
@@ -108,6 +125,11 @@ class SublatticeSystem(eqx.Module):
             ms.append(jnp.broadcast_to(d, shape))
         m = normalise(jnp.stack(ms, axis=1))
         return jnp.where(self.magnetic[None], m, 0.0)
+
+
+class _Stacked(eqx.Module):
+    Ms: Float[Array, "N nx ny nz"]
+    alpha: Float[Array, "N nx ny nz"]
 
 
 def make_sublattice_system(
