@@ -400,9 +400,13 @@ PUBLIC = {
         "field_from_energy",
         "make_sublattice_system",
         "max_torque",
+        "neel_vector",
+        "net_magnetisation",
         "relax_sublattices",
         "simulate_sublattices",
         "sublattice_rhs",
+        "write_ovf",
+        "write_table",
     ),
     "jaxmag.torques": (
         "AbstractTorque",

@@ -150,3 +150,23 @@ def test_minimise_relaxes_a_ferrimagnet():
     assert abs(abs(mz[0]) - 1) < 1e-6 and mz[0] == pytest.approx(-mz[1], abs=1e-6)
     with pytest.raises(ValueError, match="shape"):
         jm.minimise(s, np.zeros((3, *mesh.shape)))
+
+
+def test_neel_vector_net_magnetisation_table_and_ovf(tmp_path):
+    from jaxmag.io import ovf, read_csv
+    from jaxmag.sublattices import neel_vector, net_magnetisation, write_ovf, write_table
+
+    mesh = jm.Mesh((2, 1, 1), (1e-9,) * 3)
+    mats = (jm.Material(Ms=4e5, alpha=0.5, Ku1=5e4), jm.Material(Ms=3e5, alpha=0.5, Ku1=5e4))
+    s = make_sublattice_system(mesh, mats, A_c=-1e-12, a=1e-9, demag=False)
+    m = s.initial((0.0, 0.0, 1.0), (0.0, 0.0, -1.0))
+    np.testing.assert_allclose(neel_vector(m)[2], 1.0)
+    np.testing.assert_allclose(net_magnetisation(s, m)[2], 1e5)
+    tr = simulate_sublattices(s, m, 1e-12, ts=np.array([0.5e-12, 1e-12]))
+    cols = read_csv(write_table(tmp_path / "afm.csv", s, tr))
+    np.testing.assert_allclose(cols["lz"], 1.0, atol=1e-12)
+    np.testing.assert_allclose(cols["Mz_A_per_m"], 1e5, rtol=1e-9)
+    f = ovf.read(write_ovf(tmp_path / "l.ovf", s, tr.m_final))
+    np.testing.assert_allclose(np.asarray(f.values)[2], 1.0, atol=1e-12)
+    with pytest.raises(ValueError, match="quantity"):
+        write_ovf(tmp_path / "x.ovf", s, m, "m2")

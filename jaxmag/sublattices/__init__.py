@@ -16,6 +16,18 @@ from ._dynamics import (
 from ._dynamics import (
     sublattice_rhs as sublattice_rhs,
 )
+from ._output import (
+    neel_vector as neel_vector,
+)
+from ._output import (
+    net_magnetisation as net_magnetisation,
+)
+from ._output import (
+    write_ovf as write_ovf,
+)
+from ._output import (
+    write_table as write_table,
+)
 from ._system import (
     SublatticeSystem as SublatticeSystem,
 )
@@ -52,7 +64,11 @@ __all__ = [
     "field_from_energy",
     "make_sublattice_system",
     "max_torque",
+    "neel_vector",
+    "net_magnetisation",
     "relax_sublattices",
     "simulate_sublattices",
     "sublattice_rhs",
+    "write_ovf",
+    "write_table",
 ]
