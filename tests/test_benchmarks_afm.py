@@ -17,3 +17,4 @@ def test_afm_benchmark_quick(bench):
     assert f["wall_width_rel_err"] < 0.005 and f["wall_speed_rel_err"] < 0.005
     fe = f["ferrimagnet"]  # the branches split by the net moment, at the linearised LLG's
     assert fe["ferri_rel_err"] < 0.005 and fe["split_GHz"] > 50 and fe["relax_converged"]
+    assert f["ferri_wall_fastest_at_compensation"]  # the speed peaks where δs = 0
