@@ -404,6 +404,7 @@ PUBLIC = {
         "net_magnetisation",
         "relax_sublattices",
         "simulate_sublattices",
+        "simulate_sublattices_thermal",
         "sublattice_rhs",
         "write_ovf",
         "write_table",

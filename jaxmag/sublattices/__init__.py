@@ -52,6 +52,9 @@ from ._terms import (
 from ._terms import (
     field_from_energy as field_from_energy,
 )
+from ._thermal import (
+    simulate_sublattices_thermal as simulate_sublattices_thermal,
+)
 
 __all__ = [
     "AbstractSublatticeEnergy",
@@ -68,6 +71,7 @@ __all__ = [
     "net_magnetisation",
     "relax_sublattices",
     "simulate_sublattices",
+    "simulate_sublattices_thermal",
     "sublattice_rhs",
     "write_ovf",
     "write_table",
