@@ -117,6 +117,14 @@ def test_bad_input():
         make_sublattice_system(mesh, (mat,), A_nn=-1e-12)
     with pytest.raises(ValueError, match="gammas"):
         make_sublattice_system(mesh, (mat, mat), gammas=(1.0,))
+    with pytest.raises(ValueError, match="A_c"):
+        make_sublattice_system(mesh, (mat, mat), A_c=-np.ones((2, 2)) * 1e-12, a=1e-9)
+    with pytest.raises(ValueError, match="A_nn"):
+        make_sublattice_system(mesh, (mat, mat), A_nn=-np.ones((1, 1, 1)) * 1e-12)
+    with pytest.raises(ValueError, match="A_c"):
+        make_sublattice_system(mesh, (mat, mat), A_c=float("nan"), a=1e-9)
+    with pytest.raises(ValueError, match="Ms has shape"):
+        make_sublattice_system(MESH, (jm.Material(Ms=np.ones((3, 3, 1))), mat), A_nn=-1e-12)
 
 
 def test_torque_per_sublattice_enters_as_in_the_ferromagnet():

@@ -12,7 +12,7 @@ from jaxtyping import Array, Float, Scalar
 
 from jaxmag._material import Material, per_cell
 from jaxmag._mesh import Mesh
-from jaxmag._validate import check_real
+from jaxmag._validate import check_real, check_shape
 from jaxmag.constants import MU0
 from jaxmag.energy import AbstractEnergy, Demag
 from jaxmag.energy._exchange import face_divergence, forward_difference
@@ -78,6 +78,7 @@ class HomogeneousExchange(AbstractSublatticeEnergy):
 
     def __init__(self, mesh: Mesh, Ms, A_c, a: float, pair=(0, 1)):
         check_real("A_c (J/m)", A_c)
+        check_shape("A_c (J/m)", A_c, ((), mesh.shape))
         check_real("a (m)", a, positive=True)
         self.Ms = jnp.asarray(Ms, dtype=float)
         mag = (self.Ms[pair[0]] > 0) & (self.Ms[pair[1]] > 0)
@@ -112,6 +113,7 @@ class InhomogeneousExchange(AbstractSublatticeEnergy):
 
     def __init__(self, mesh: Mesh, Ms, A_nn: float, pair=(0, 1)):
         check_real("A_nn (J/m)", A_nn)
+        check_shape("A_nn (J/m)", A_nn, ((),))
         self.Ms = jnp.asarray(Ms, dtype=float)
         mag = ((self.Ms[pair[0]] > 0) & (self.Ms[pair[1]] > 0)).astype(float)
         coef = []
