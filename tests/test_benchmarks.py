@@ -33,6 +33,15 @@ def test_every_benchmark_takes_quick_and_prints_json_last():
 
 
 REQUIRED = {
+    "afm.py": (
+        "afmr_case1_rel_err",
+        "afmr_case2_rel_err",
+        "afmr_split_rel_err",
+        "dispersion_max_rel_err",
+        "wall_width_rel_err",
+        "wall_speed_rel_err",
+        "n1_sp4_unchanged",
+    ),
     "sot.py": (
         "unit_field_rel_err",
         "tilt_deg_err_max",

@@ -7,7 +7,10 @@ pytestmark = pytest.mark.slow  # a benchmark run: CI's slow set (.ci/run)
 
 
 def test_afm_benchmark_quick(bench):
+    from test_benchmarks import REQUIRED
+
     f = bench("afm.py", "--quick").figures
+    assert set(REQUIRED["afm.py"]) <= set(f)
     assert f["afmr_case1_rel_err"] < 0.01 and f["afmr_case2_rel_err"] < 0.01
     assert f["afmr_split_rel_err"] < 0.01
     assert [r["B0_T"] for r in f["afmr_case1"]] == [0.0, 2.0, 4.0]
