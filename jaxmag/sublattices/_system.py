@@ -105,8 +105,20 @@ class SublatticeSystem(eqx.Module):
         return self.Ms > 0
 
     def field(self, m, t: Scalar | float = 0.0):
-        """The effective field of each sublattice in A/m, ``(3, N, nx, ny, nz)``."""
-        return sum((term.field(m, t) for term in self.terms), jnp.zeros_like(m))
+        """The effective field of each sublattice in A/m, ``(3, N, nx, ny, nz)``. The
+        terms of one sublattice (:class:`OnSublattice`) are summed on that sublattice and
+        stacked once; the coupling terms add on the whole state."""
+        own = [None] * self.n
+        H = None
+        for term in self.terms:
+            if isinstance(term, OnSublattice):
+                f = term.term.field(m[:, term.index], t)
+                own[term.index] = f if own[term.index] is None else own[term.index] + f
+            else:
+                H = term.field(m, t) if H is None else H + term.field(m, t)
+        zero = jnp.zeros_like(m[:, 0])
+        stacked = jnp.stack([zero if f is None else f for f in own], axis=1)
+        return stacked if H is None else stacked + H
 
     def energy(self, m, t: Scalar | float = 0.0) -> Scalar:
         """The total energy in J."""
