@@ -397,7 +397,6 @@ PUBLIC = {
         "SublatticeSystem",
         "SublatticeTrajectory",
         "TotalDemag",
-        "field_from_energy",
         "make_sublattice_system",
         "max_torque",
         "neel_vector",

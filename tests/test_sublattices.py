@@ -9,11 +9,11 @@ import pytest
 
 import jaxmag as jm
 from jaxmag.constants import GAMMA_LL, MU0
+from jaxmag.energy import field_from_energy  # broadcasts over the sublattice axis
 from jaxmag.sublattices import (
     HomogeneousExchange,
     InhomogeneousExchange,
     TotalDemag,
-    field_from_energy,
     make_sublattice_system,
     simulate_sublattices,
 )

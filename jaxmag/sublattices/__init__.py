@@ -49,9 +49,6 @@ from ._terms import (
 from ._terms import (
     TotalDemag as TotalDemag,
 )
-from ._terms import (
-    field_from_energy as field_from_energy,
-)
 from ._thermal import (
     simulate_sublattices_thermal as simulate_sublattices_thermal,
 )
@@ -64,7 +61,6 @@ __all__ = [
     "SublatticeSystem",
     "SublatticeTrajectory",
     "TotalDemag",
-    "field_from_energy",
     "make_sublattice_system",
     "max_torque",
     "neel_vector",

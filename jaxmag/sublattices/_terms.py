@@ -36,11 +36,6 @@ class AbstractSublatticeEnergy(eqx.Module):
         """Effective field of each sublattice in A/m."""
 
 
-def field_from_energy(energy_fn, m, Ms, cell_volume):
-    """``H_i = -1/(μ0 Ms_i V) ∂E/∂m_i`` (A/m) by ``jax.grad``; ``Ms`` is ``(N, nx, ny, nz)``."""
-    return -jax.grad(energy_fn)(m) * safe_inverse(MU0 * Ms * cell_volume)
-
-
 class OnSublattice(AbstractSublatticeEnergy):
     """An ordinary jaxmag energy term (built with that sublattice's material) acting on
     sublattice `index` alone: anisotropy, intra-sublattice exchange, DMI, Zeeman."""
