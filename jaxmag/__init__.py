@@ -20,6 +20,9 @@ from .dynamics import (
     ProjectedSolver as ProjectedSolver,
 )
 from .dynamics import (
+    SemiImplicitBDF2 as SemiImplicitBDF2,
+)
+from .dynamics import (
     Trajectory as Trajectory,
 )
 from .dynamics import (
@@ -120,6 +123,7 @@ __all__ = [
     "Mesh",
     "ProjectedSolver",
     "RK4FSAL",
+    "SemiImplicitBDF2",
     "RelaxResult",
     "Slonczewski",
     "SpinOrbitTorque",

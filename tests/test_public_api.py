@@ -32,6 +32,7 @@ PUBLIC = {
         "ProjectedSolver",
         "RK4FSAL",
         "RelaxResult",
+        "SemiImplicitBDF2",
         "Slonczewski",
         "SpinOrbitTorque",
         "System",
@@ -75,8 +76,11 @@ PUBLIC = {
     "jaxmag.dynamics": (
         "IntegrationError",
         "MemoryEstimate",
+        "PreconditionedRichardson",
         "ProjectedSolver",
         "RK4FSAL",
+        "SOLVER_NAMES",
+        "SemiImplicitBDF2",
         "TIME_UNIT",
         "Trajectory",
         "clip_times",
@@ -92,6 +96,7 @@ PUBLIC = {
         "simulate",
         "simulate_checkpointed",
         "simulate_fixed",
+        "solver_from_name",
     ),
     "jaxmag.energy": (
         "AbstractDMI",

@@ -2,6 +2,8 @@
 
 import argparse
 
+from jaxmag.dynamics._names import SOLVER_NAMES
+
 
 def parse_triple(kind):
     """An argparse type for ``A,B,C`` of ``kind`` (int or float)."""
@@ -31,4 +33,11 @@ def add_sp4_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save-every", type=float, default=1e-12, help="save interval in s")
     p.add_argument(
         "--dtype", choices=("float64", "float32"), default="float64", help="float precision"
+    )
+    p.add_argument(
+        "--solver",
+        choices=SOLVER_NAMES,
+        default=None,
+        help="time integrator (default: RK4FSAL at rtol >= 1e-6, else Dopri5); "
+        "semi-implicit treats exchange implicitly",
     )

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jaxmag.dynamics._names import SOLVER_NAMES
+
 
 class ConfigError(ValueError):
     """A bad problem description; the message names the file and the key."""
@@ -43,7 +45,7 @@ SCHEMA = {
     "output": {"dir", "table_every", "ovf_every", "checkpoint_every"},
 }
 STAGE_KEYS = {"relax": {"kind", "tol", "B_mT"}, "run": {"kind", "t", "B_mT", "rtol", "solver"}}
-SOLVERS = ("RK4FSAL", "Dopri5", "Tsit5", "Bosh3", "Heun", "Euler")
+SOLVERS = SOLVER_NAMES
 TOP = {"mesh", "material", "regions", "shapes", "energy", "initial", "stages", "output"}
 
 

@@ -21,7 +21,7 @@ from jaxmag._system import make_system
 from jaxmag.cli._config import ConfigError
 from jaxmag.constants import MU0
 from jaxmag.dynamics._memory import check_run_fits, estimate_memory
-from jaxmag.dynamics._rk import RK4FSAL
+from jaxmag.dynamics._names import solver_from_name
 from jaxmag.dynamics._simulate import simulate
 from jaxmag.dynamics._times import clip_times, count_times, save_times
 from jaxmag.io._atomic import kept_interrupts
@@ -143,10 +143,8 @@ def _output_dir(cfg: dict, out: Path) -> None:
 def _run_stage(cfg, stage, i, system, m, t_start, out: Path, progress):
     every = cfg["output"]["table_every"]
     ts = save_times(0.0, stage["t"], every, name="output.table_every")
-    import diffrax
-
     name = stage["solver"]
-    solver = None if name is None else RK4FSAL() if name == "RK4FSAL" else getattr(diffrax, name)()
+    solver = None if name is None else solver_from_name(name)
     ovf_every = cfg["output"]["ovf_every"]
     snaps = None
     if ovf_every > 0:

@@ -40,7 +40,9 @@ def run(args) -> int:
     # No progress meter inside the solve: its host callbacks would keep the compiled
     # solve out of the persistent compilation cache.
     with CompileMeter() as meter:
-        r = sp4.run(args.field, args.cells, args.t1, args.save_every, progress=False)
+        r = sp4.run(
+            args.field, args.cells, args.t1, args.save_every, progress=False, solver=args.solver
+        )
     m = r["m_avg"]
     out = args.out
     csv = write_csv(

@@ -1,6 +1,7 @@
 """Time integration of the LLG equation: the right-hand side, the projected solver that
-wraps any diffrax solver, the adaptive and fixed-step runs and the segmented
-(checkpointed, resumable) run. Every run returns a :class:`Trajectory`."""
+wraps any diffrax solver, the semi-implicit solver (implicit exchange), the adaptive and
+fixed-step runs and the segmented (checkpointed, resumable) run.
+Every run returns a :class:`Trajectory`."""
 
 from ._fitting import dense_jacobian_jvp as dense_jacobian_jvp
 from ._fixed import simulate_fixed as simulate_fixed
@@ -9,8 +10,12 @@ from ._llg import field_torque as field_torque
 from ._llg import llg_rhs as llg_rhs
 from ._memory import MemoryEstimate as MemoryEstimate
 from ._memory import estimate_memory as estimate_memory
+from ._names import SOLVER_NAMES as SOLVER_NAMES
+from ._names import solver_from_name as solver_from_name
+from ._richardson import PreconditionedRichardson as PreconditionedRichardson
 from ._rk import RK4FSAL as RK4FSAL
 from ._segmented import simulate_checkpointed as simulate_checkpointed
+from ._semi_implicit import SemiImplicitBDF2 as SemiImplicitBDF2
 from ._simulate import (
     default_controller as default_controller,
 )
@@ -34,7 +39,10 @@ __all__ = [
     "IntegrationError",
     "MemoryEstimate",
     "ProjectedSolver",
+    "PreconditionedRichardson",
     "RK4FSAL",
+    "SOLVER_NAMES",
+    "SemiImplicitBDF2",
     "TIME_UNIT",
     "Trajectory",
     "default_controller",
@@ -47,6 +55,7 @@ __all__ = [
     "simulate",
     "simulate_checkpointed",
     "simulate_fixed",
+    "solver_from_name",
     "clip_times",
     "save_times",
     "field_torque",

@@ -3,6 +3,8 @@ type-II DCT along free axes (Neumann, the mirror ghost cell of the exchange sten
 an FFT along periodic ones. The building block of implicit exchange steps: solves of
 ``(a − b Δ_h) x = r`` in O(n log n), exact on a box without holes."""
 
+import functools
+
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.fft import dctn, idctn
@@ -24,6 +26,58 @@ def laplacian_eigenvalues(mesh: Mesh) -> np.ndarray:
     return lam
 
 
+def _axes(mesh: Mesh, lead: int):
+    free = tuple(lead + ax for ax in range(3) if not mesh.periodic[ax] and mesh.n[ax] > 1)
+    per = tuple(lead + ax for ax in range(3) if mesh.periodic[ax] and mesh.n[ax] > 1)
+    return free, per
+
+
+MATRIX_DCT_MAX: int = 256
+"""Free axes up to this length are transformed by a dense orthonormal DCT matrix (one
+matrix product: on a CPU 2× faster than ``jax.scipy.fft.dctn`` at 200 × 50, and a GPU's
+best case); longer ones by ``dctn``/``idctn`` (O(n log n))."""
+
+
+@functools.cache
+def _dct_matrix(n: int) -> np.ndarray:
+    """The orthonormal DCT-II matrix ``C[k, i]`` (``C⁻¹ = Cᵀ``), as scipy's ``norm="ortho"``."""
+    k, i = np.arange(n)[:, None], np.arange(n)[None, :]
+    c = np.sqrt(2.0 / n) * np.cos(np.pi * k * (i + 0.5) / n)
+    c[0] /= np.sqrt(2.0)
+    return c
+
+
+def _dct_axis(x, ax: int, inverse: bool):
+    n = x.shape[ax]
+    if n <= MATRIX_DCT_MAX:
+        c = jnp.asarray(_dct_matrix(n), dtype=x.dtype)
+        return jnp.moveaxis(jnp.tensordot(c.T if inverse else c, x, axes=([1], [ax])), 0, ax)
+    f = idctn if inverse else dctn
+    return f(x, type=2, axes=(ax,), norm="ortho")
+
+
+def to_spectral(r: Float[Array, "... nx ny nz"], mesh: Mesh):
+    """The coefficients of ``r`` in the eigenbasis of ``Δ_h`` (orthonormal DCT-II on free
+    axes, FFT on periodic ones), in the order of :func:`laplacian_eigenvalues`."""
+    free, per = _axes(mesh, r.ndim - 3)
+    x = r
+    for ax in free:
+        x = _dct_axis(x, ax, inverse=False)
+    if per:
+        x = jnp.fft.fftn(x, axes=per)
+    return x
+
+
+def from_spectral(x, mesh: Mesh) -> Float[Array, "... nx ny nz"]:
+    """The inverse of :func:`to_spectral` (real part)."""
+    free, per = _axes(mesh, x.ndim - 3)
+    if per:
+        x = jnp.fft.ifftn(x, axes=per).real
+    for ax in free:
+        x = _dct_axis(x, ax, inverse=True)
+    return x
+
+
 def solve_shifted_laplacian(
     r: Float[Array, "... nx ny nz"], mesh: Mesh, a, b
 ) -> Float[Array, "... nx ny nz"]:
@@ -33,18 +87,5 @@ def solve_shifted_laplacian(
     free axes, wrapping along periodic ones (``mesh.pbc``)."""
     check_real("a", a, positive=True)
     check_real("b", b, nonneg=True)
-    lead = r.ndim - 3
-    free = tuple(lead + ax for ax in range(3) if not mesh.periodic[ax] and mesh.n[ax] > 1)
-    per = tuple(lead + ax for ax in range(3) if mesh.periodic[ax] and mesh.n[ax] > 1)
     lam = jnp.asarray(laplacian_eigenvalues(mesh))
-    x = r
-    if free:
-        x = dctn(x, type=2, axes=free, norm="ortho")
-    if per:
-        x = jnp.fft.fftn(x, axes=per)
-    x = x / (a + b * lam)
-    if per:
-        x = jnp.fft.ifftn(x, axes=per).real
-    if free:
-        x = idctn(x, type=2, axes=free, norm="ortho")
-    return x
+    return from_spectral(to_spectral(r, mesh) / (a + b * lam), mesh)

@@ -13,7 +13,7 @@ import numpy as np
 
 from jaxmag._system import System
 from jaxmag._validate import check_int, check_real, is_concrete
-from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
+from jaxmag.dynamics._llg import TIME_UNIT, ScaledLLG
 from jaxmag.dynamics._simulate import check_finite, mean_m
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
 from jaxmag.dynamics._trajectory import Trajectory, snapshot_flag
@@ -102,7 +102,7 @@ def _steps_per_save(dt, save_every) -> int:
 @eqx.filter_jit
 def _run(system, m0, dtau, n_saves, every, psolver, precession, snapshots, checkpoint):
     u = TIME_UNIT
-    term = diffrax.ODETerm(lambda tau, y, args: scaled_rhs(tau, y, args, precession))
+    term = diffrax.ODETerm(ScaledLLG(precession))
     state0 = psolver.init(term, 0.0, dtau, m0, system)
 
     def step(carry, _):

@@ -21,6 +21,7 @@ from jaxmag._mesh import Mesh
 from jaxmag._system import System
 from jaxmag._validate import check_int
 from jaxmag.dynamics._rk import RK4FSAL
+from jaxmag.dynamics._semi_implicit import SemiImplicitBDF2
 from jaxmag.energy._demag import Demag, transform_size
 
 SOLVER_STATES_PER_STAGE: int = 2
@@ -33,6 +34,11 @@ SOLVER_STATES_EXTRA: int = 4
 estimate and the projection. With :data:`SOLVER_STATES_PER_STAGE`, XLA's temporaries
 of a run without demag measured 41.6 floats per cell with ``RK4FSAL`` (5 stages;
 counted 42) and 53.6 with ``Dopri5`` (7 stages; counted 54) on 64 × 64 × 1."""
+
+SEMI_IMPLICIT_STAGES: int = 6
+"""Stage-equivalents of :class:`~jaxmag.SemiImplicitBDF2`: two past states, the
+extrapolated and predicted states, the linear system's right-hand side and residual, and
+the preconditioner's three transformed fields (counted with the stages' temporaries)."""
 
 FFT_BUFFERS: float = 3.7
 """Transformed vector fields (complex, ``3 × transform_size``) that the demag field's
@@ -111,6 +117,8 @@ _GENERAL = "use fewer (larger) cells or float32 (jax_enable_x64 off)"
 def _stage_count(solver) -> int:
     """Stage arrays of an explicit Runge–Kutta solver (1 for a solver without a tableau)."""
     inner = getattr(solver, "solver", solver)  # ProjectedSolver
+    if isinstance(inner, SemiImplicitBDF2):
+        return SEMI_IMPLICIT_STAGES
     tab = getattr(inner, "tableau", None)
     return 1 if tab is None else len(tab.c) + 1
 

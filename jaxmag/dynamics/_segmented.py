@@ -36,7 +36,7 @@ from jaxmag.dynamics._checkpoint_files import (
     _restore_or_previous,
     _write,
 )
-from jaxmag.dynamics._llg import TIME_UNIT, scaled_rhs
+from jaxmag.dynamics._llg import TIME_UNIT, ScaledLLG
 from jaxmag.dynamics._simulate import (
     _check_times,
     _reached_t1,
@@ -96,7 +96,7 @@ def _observe_energies(tau, y, args):
 
 def _pieces(solver, rtol, atol):
     return (
-        diffrax.ODETerm(scaled_rhs),
+        diffrax.ODETerm(ScaledLLG()),
         ProjectedSolver(solver),
         _CarryDt(default_controller(rtol, atol)),
     )

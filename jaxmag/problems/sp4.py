@@ -18,6 +18,7 @@ from jaxmag._mesh import Mesh
 from jaxmag._system import System, make_system
 from jaxmag._validate import check_int
 from jaxmag.constants import MU0
+from jaxmag.dynamics._names import solver_from_name
 from jaxmag.dynamics._simulate import mean_m, simulate
 from jaxmag.io import read_csv
 from jaxmag.statics._relax import minimise
@@ -99,21 +100,27 @@ def run(
     relax_tol: float | None = None,
     repeats: int = 1,
     progress: bool = False,
+    solver: str | None = None,
 ) -> dict:
-    """Relax the s-state, then integrate for ``t1`` (s) in the field ``field_mT`` (mT).
+    """Relax the s-state, then integrate for ``t1`` (s) in the field ``field_mT`` (mT)
+    with `solver`, a name of :data:`~jaxmag.dynamics.SOLVER_NAMES` (default:
+    :func:`~jaxmag.dynamics.default_solver`).
 
     Compilation is timed apart: each stage is first run at the same shapes on a tiny
     problem (``compile_s``), then timed ``repeats`` times (wall times in s, the run
     blocked until ready). Returns the relaxed state, the trajectory and the figures.
     """
     check_int("repeats", repeats)
+    integrator = None if solver is None else solver_from_name(solver)
     sys0, sys1 = system(cells), system(cells, field_mT)
     m0 = initial_state(cells)
     ts = np.arange(int(round(t1 / save_every)) + 1) * save_every
 
     _, c_relax = _timed(lambda: minimise(sys0, m0, max_iter=1).m)
     _, c_dyn = _timed(
-        lambda: simulate(sys1, m0, ts[-1] * 1e-3, ts=ts * 1e-3, progress=progress).m_avg
+        lambda: simulate(
+            sys1, m0, ts[-1] * 1e-3, ts=ts * 1e-3, solver=integrator, progress=progress
+        ).m_avg
     )
 
     walls_relax, walls_dyn = [], []
@@ -129,7 +136,14 @@ def run(
     for _ in range(repeats):
         traj, w = _timed(
             lambda: simulate(
-                sys1, relaxed.m, ts[-1], ts=ts, rtol=rtol, atol=rtol, progress=progress
+                sys1,
+                relaxed.m,
+                ts[-1],
+                ts=ts,
+                rtol=rtol,
+                atol=rtol,
+                solver=integrator,
+                progress=progress,
             )
         )
         walls_dyn.append(w)
