@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from jaxmag.io import read_csv
 
@@ -31,6 +32,25 @@ def test_sp4_command(tmp_path):
     png = (tmp_path / "o" / "sp4_m.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert "against OOMMF" in out.stdout
+
+
+@pytest.mark.slow
+def test_sp4_command_semi_implicit(tmp_path):
+    """``--solver`` takes every name of SOLVER_NAMES; the semi-implicit run agrees with
+    the default one (RK4FSAL) to its tolerance's accuracy and says which it ran."""
+    runs = {}
+    for solver in ("semi-implicit", "RK4FSAL"):
+        out = _jaxmag(
+            "sp4", "--cells", "25,7,1", "--t1", "5e-11", "--solver", solver,
+            "--out", str(tmp_path / solver), "--quiet", cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert f"dynamics ({solver})" in out.stdout
+        runs[solver] = read_csv(tmp_path / solver / "sp4_m.csv")
+    for c in ("mx", "my", "mz"):
+        np.testing.assert_allclose(runs["semi-implicit"][c], runs["RK4FSAL"][c], atol=2e-3)
+    bad = _jaxmag("sp4", "--solver", "rk45", "--out", str(tmp_path / "b"), cwd=tmp_path)
+    assert bad.returncode != 0 and "semi-implicit" in bad.stderr
 
 
 def test_sp4_bad_cells(tmp_path):

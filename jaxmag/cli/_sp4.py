@@ -63,7 +63,7 @@ def run(args) -> int:
         f"in {r['wall_relax_s'][0]:.2f} s"
     )
     print(
-        f"dynamics: {r['wall_dynamics_s'][0]:.2f} s, "
+        f"dynamics ({args.solver or 'RK4FSAL'}): {r['wall_dynamics_s'][0]:.2f} s, "
         f"{int(r['trajectory'].stats['rhs_evals'])} field evaluations"
     )
     run_s = r["wall_relax_s"][0] + r["wall_dynamics_s"][0]

@@ -54,12 +54,15 @@ def tangent_preconditioner(
     den = a * a + sp * sp
     phi1, phi2 = a / den, sp / den
 
+    lo = jnp.float32  # an approximate inverse: single precision is enough, and faster
+    u_lo, phi1, phi2 = u_hat.astype(lo), phi1.astype(lo), phi2.astype(lo)
+
     def apply(r):
         normal = dot(u_hat, r)[None] * u_hat
-        spec = to_spectral(r - normal, mesh)
+        spec = to_spectral((r - normal).astype(lo), mesh)
         x = from_spectral(phi1 * spec, mesh)
         if precession:
-            x = x + cross(u_hat, from_spectral(phi2 * spec, mesh))
-        return jnp.where(mag, x + normal / beta, r / beta)
+            x = x + cross(u_lo, from_spectral(phi2 * spec, mesh))
+        return jnp.where(mag, x.astype(r.dtype) + normal / beta, r / beta)
 
     return lx.FunctionLinearOperator(apply, jax.ShapeDtypeStruct(u_hat.shape, u_hat.dtype))

@@ -118,9 +118,11 @@ def run(
 
     _, c_relax = _timed(lambda: minimise(sys0, m0, max_iter=1).m)
     _, c_dyn = _timed(
-        lambda: simulate(
-            sys1, m0, ts[-1] * 1e-3, ts=ts * 1e-3, solver=integrator, progress=progress
-        ).m_avg
+        lambda: (
+            simulate(
+                sys1, m0, ts[-1] * 1e-3, ts=ts * 1e-3, solver=integrator, progress=progress
+            ).m_avg
+        )
     )
 
     walls_relax, walls_dyn = [], []
