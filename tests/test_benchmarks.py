@@ -94,6 +94,14 @@ REQUIRED = {
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
     "peers.py": ("codes", "ratios_jaxmag_over_peer", "fft_floor_s", "jaxmag_s_per_eval_over_floor"),
     "pinning.py": ("cases", "max_rel_err"),
+    "semi_implicit.py": (
+        "order_slope",
+        "grad_rel_err",
+        "sp4",
+        "ratios",
+        "rough",
+        "stiff_1nm_m_avg_err",
+    ),
 }
 """Figures an issue asks a benchmark to report."""
 
@@ -184,12 +192,23 @@ def _spinwave_lens(f):
     assert abs(f["wavelength_m"] / f["wavelength_infinite_film_m"] - 1) < 0.3
 
 
+def _semi_implicit(f):
+    """Second order, exact gradients, on the sphere, stable where RK4 is not."""
+    assert 1.8 <= f["order_slope"] <= 2.2
+    assert f["grad_rel_err"] <= 1e-6
+    for run in f["sp4"].values():
+        assert run["max_norm_dev"] <= 1e-14 and run["max_abs_dmy_vs_oommf"] < 0.02
+    err = f["stiff_1nm_m_avg_err"]
+    assert err["semi-implicit"] < 6e-3 and err["RK4FSAL"] > 0.1
+
+
 CHECKS = {
     "batched.py": _batched,
     "field_angle.py": _field_angle,
     "gradients.py": _gradients,
     "hybrid_sp4.py": _hybrid_sp4,
     "latent_sp4.py": _latent_sp4,
+    "semi_implicit.py": _semi_implicit,
     "sp4_field_recovery.py": _sp4_field_recovery,
     "spinwave_lens.py": _spinwave_lens,
 }

@@ -61,7 +61,8 @@ def test_preconditioner_inverts_the_system_of_a_uniform_state(pbc, precession):
     P = tangent_preconditioner(system, u, beta, h, precession=precession)
     r = jnp.asarray(np.random.default_rng(1).normal(size=u.shape))
     Ar = beta * P.mv(r) - h * TIME_UNIT * L(P.mv(r))
-    assert float(jnp.max(jnp.abs(Ar - r))) < 1e-12 * float(jnp.max(jnp.abs(r)))
+    # exact up to the float32 of its transforms (an approximation would be ~1e-2 off)
+    assert float(jnp.max(jnp.abs(Ar - r))) < 1e-6 * float(jnp.max(jnp.abs(r)))
 
 
 def test_richardson_solves_and_differentiates_like_lu():
@@ -190,3 +191,33 @@ def test_solver_names_and_bad_terms():
     term = diffrax.ODETerm(lambda t, y, args: y)
     with pytest.raises(TypeError, match="LLG equation only"):
         SemiImplicitBDF2().init(term, 0.0, 1.0, jnp.zeros((3, *N)), system)
+
+
+def test_fixed_steps_vmap_over_fields():
+    """The fixed-step variant batches: a vmap over two applied fields equals two runs."""
+    mesh = jm.Mesh((12, 4, 1), CELL)
+    mat = jm.Material(8e5, 1.3e-11, 0.02)
+    m0 = jm.make_system(mesh, mat).check_magnetisation(_smooth_m0((12, 4, 1)))
+
+    def final(hx):
+        system = jm.make_system(mesh, mat, H=jnp.stack([hx, 4e3, 0.0]))
+        return jm.simulate_fixed(system, m0, 0.5e-12, 10, solver=SemiImplicitBDF2()).m_final
+
+    hs = jnp.asarray([-2e4, 1e4])
+    batched = jax.vmap(final)(hs)
+    for i, hx in enumerate(hs):
+        np.testing.assert_allclose(batched[i], final(hx), atol=1e-12)
+
+
+def test_checkpointed_run_equals_simulate(tmp_path):
+    """Segments carry the solver's history (the last two states and steps) across; the
+    steps differ at the segment ends, so the runs agree to the tolerance (1e-5)."""
+    system = _film()
+    relaxed = jm.minimise(jm.make_system(system.mesh, system.material), _smooth_m0()).m
+    kw = dict(solver=SemiImplicitBDF2(), save_every=5e-12)
+    one = jm.simulate(system, relaxed, 40e-12, **kw)
+    seg = jm.simulate_checkpointed(
+        system, relaxed, 40e-12, checkpoint_dir=tmp_path, checkpoint_every=20e-12, **kw
+    )
+    np.testing.assert_allclose(seg.m_avg, one.m_avg, atol=3e-5)
+    assert not np.allclose(seg.m_avg[-1], seg.m_avg[0], atol=1e-3)  # the state did evolve

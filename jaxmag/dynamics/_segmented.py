@@ -37,8 +37,10 @@ from jaxmag.dynamics._checkpoint_files import (
     _write,
 )
 from jaxmag.dynamics._llg import TIME_UNIT, ScaledLLG
+from jaxmag.dynamics._semi_implicit import with_linear_tolerance
 from jaxmag.dynamics._simulate import (
     _check_times,
+    _factormax,
     _reached_t1,
     _snapshot_times,
     default_controller,
@@ -97,8 +99,8 @@ def _observe_energies(tau, y, args):
 def _pieces(solver, rtol, atol):
     return (
         diffrax.ODETerm(ScaledLLG()),
-        ProjectedSolver(solver),
-        _CarryDt(default_controller(rtol, atol)),
+        ProjectedSolver(with_linear_tolerance(solver, rtol)),
+        _CarryDt(default_controller(rtol, atol, _factormax(solver))),
     )
 
 
