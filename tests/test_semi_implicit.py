@@ -1,7 +1,8 @@
 """SemiImplicitBDF2: exchange implicit, the rest explicit. Its pieces (the split of the
 right-hand side, the spectral preconditioner, the Richardson solve), its order, its
 stability past the explicit limit, its norm, its gradients and its agreement with
-RK4FSAL at tight tolerances."""
+RK4FSAL at tight tolerances. The heavier cases are in the slow set (CI runs them);
+``benchmarks/semi_implicit.py --quick`` repeats the order, gradient and stiff checks."""
 
 import diffrax
 import jax
@@ -120,6 +121,7 @@ def test_second_order_at_fixed_steps():
     assert 1.8 <= slope <= 2.2, (errs, slope)
 
 
+@pytest.mark.slow
 def test_stable_far_past_the_explicit_limit():
     """1 nm cells: the stiffest exchange mode (|λ| = 4.6e13 /s) limits RK4 to ~0.06 ps.
     At 1 ps fixed RK4 is unstable (projected back onto the sphere, its state is noise);
@@ -141,6 +143,7 @@ def test_stable_far_past_the_explicit_limit():
     assert float(jnp.max(jnp.abs(out.m_avg[-1] - ref.m_avg[-1]))) < 6e-3
 
 
+@pytest.mark.slow
 def test_adaptive_run_matches_rk4fsal_at_tight_tolerance():
     """From a relaxed state in a field: the converged trajectories agree, and at the
     default tolerance the semi-implicit steps are longer than RK4FSAL's, which are held
@@ -160,6 +163,7 @@ def test_adaptive_run_matches_rk4fsal_at_tight_tolerance():
     assert float(jnp.max(jnp.abs(si5.m_avg - rk.m_avg))) < 2e-4
 
 
+@pytest.mark.slow
 def test_gradient_matches_finite_differences():
     """Reverse mode through fixed semi-implicit steps (lineax's adjoint of the exchange
     solves) against central differences of the applied field, to 1e-6 relative."""
@@ -193,6 +197,7 @@ def test_solver_names_and_bad_terms():
         SemiImplicitBDF2().init(term, 0.0, 1.0, jnp.zeros((3, *N)), system)
 
 
+@pytest.mark.slow
 def test_fixed_steps_vmap_over_fields():
     """The fixed-step variant batches: a vmap over two applied fields equals two runs."""
     mesh = jm.Mesh((12, 4, 1), CELL)
@@ -209,6 +214,7 @@ def test_fixed_steps_vmap_over_fields():
         np.testing.assert_allclose(batched[i], final(hx), atol=1e-12)
 
 
+@pytest.mark.slow
 def test_checkpointed_run_equals_simulate(tmp_path):
     """Segments carry the solver's history (the last two states and steps) across; the
     steps differ at the segment ends, so the runs agree to the tolerance (1e-5)."""
