@@ -35,6 +35,7 @@ def test_info_json_names_the_backend_and_versions(capsys):
     assert isinstance(r["x64_default"], bool)
 
 
+@pytest.mark.slow  # a subprocess per switch; the fast suite's 10-minute budget
 def test_info_text_and_the_cache_switches(tmp_path):
     env = dict(__import__("os").environ, JAXMAG_CACHE_DIR=str(tmp_path / "c"))
     out = _cli("info", env=env)

@@ -33,6 +33,7 @@ def test_stoner_wohlfarth_astroid(psi):
     assert r["h_c"] == pytest.approx(astroid if psi <= 45 else np.sin(p) * np.cos(p), abs=1e-7)
 
 
+@pytest.mark.slow  # 14 s; the fast suite's 10-minute budget
 def test_uniaxial_coercive_field_matches_the_continuation_reference():
     """The closed form against the branch followed by BFGS with continuation and the
     bisection of the sign change of m·d."""
