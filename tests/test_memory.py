@@ -47,6 +47,7 @@ def _xla_bytes(system, saves, snapshots, solver):
         ((128, 128, 1), (0, 0, 0), 300, 0, jm.RK4FSAL()),  # 2D film, demag
         ((32, 32, 8), (0, 0, 0), 300, 0, diffrax.Dopri5()),  # 3D, 7 stages
         ((96, 96, 1), (2, 2, 0), 200, 200, jm.RK4FSAL()),  # periodic, snapshots
+        ((128, 128, 1), (0, 0, 0), 300, 0, jm.SemiImplicitBDF2()),  # history, solve
     ],
 )
 def test_estimate_within_factor_1_5_of_xla_allocation(n, pbc, saves, snapshots, solver):
