@@ -73,6 +73,7 @@ PUBLIC = {
         "main",
         "parse_triple",
     ),
+    "jaxmag.distributed": ("COLLECTIVES", "collectives", "halo_pad"),
     "jaxmag.dynamics": (
         "IntegrationError",
         "MemoryEstimate",

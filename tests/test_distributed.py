@@ -1,0 +1,85 @@
+"""Building blocks of a simulation split across devices, on 4 CPU devices
+(``--xla_force_host_platform_device_count=4``, in a subprocess: the device count is
+fixed when JAX starts). The halo-padded exchange stencil on x-slabs equals the
+single-device exchange field, open and periodic; its program moves only one-plane
+halos; and :func:`jaxmag.distributed.collectives` finds the all-gather of half the
+zero-padded array in XLA's automatic partitioning of the FFT demag field (why the
+decomposition needs explicit transposes)."""
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = r"""
+import json
+import jax
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+import jaxmag as jm
+from jaxmag.distributed import collectives, halo_pad
+from jaxmag.energy import Exchange
+
+out = {"devices": len(jax.devices())}
+dev = Mesh(np.asarray(jax.devices()), ("x",))
+sh = NamedSharding(dev, P(None, "x"))
+rng = np.random.default_rng(0)
+for pbc in ((0, 0, 0), (1, 0, 0)):
+    mesh = jm.Mesh((32, 6, 3), (2e-9, 3e-9, 4e-9), pbc=pbc)
+    mat = jm.Material(8e5, 1.3e-11, 0.02)
+    m = jnp.asarray(rng.normal(size=(3, *mesh.n)))
+    want = Exchange(mesh, mat).field(m)
+    C = 2 * 1.3e-11 / (jm.constants.MU0 * 8e5)
+
+    def local(mb):
+        x = halo_pad(mb, 1, "x", 4, bool(pbc[0]))
+        lap = (x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]) / mesh.cell[0] ** 2
+        for ax in (2, 3):
+            y = jnp.concatenate(
+                [jax.lax.slice_in_dim(mb, 0, 1, axis=ax), mb,
+                 jax.lax.slice_in_dim(mb, mb.shape[ax] - 1, mb.shape[ax], axis=ax)], axis=ax)
+            n = mb.shape[ax]
+            lap = lap + (jax.lax.slice_in_dim(y, 2, n + 2, axis=ax) - 2 * mb
+                         + jax.lax.slice_in_dim(y, 0, n, axis=ax)) / mesh.cell[ax - 1] ** 2
+        return C * lap
+
+    f = jax.jit(jax.shard_map(local, mesh=dev, in_specs=P(None, "x"), out_specs=P(None, "x")))
+    ms = jax.device_put(m, sh)
+    got = f(ms)
+    key = "periodic" if pbc[0] else "open"
+    out[key + "_rel_err"] = float(jnp.max(jnp.abs(got - want)) / jnp.max(jnp.abs(want)))
+    out[key + "_collectives"] = collectives(f.lower(ms).compile().as_text())
+    out["plane_bytes"] = 3 * 1 * 6 * 3 * 8
+
+mesh = jm.Mesh((64, 32, 1), (5e-9, 5e-9, 3e-9))
+system = jm.make_system(mesh, jm.Material(8e5, 1.3e-11, 0.02))
+m = jax.device_put(system.check_magnetisation(jnp.array([1.0, 0.2, 0.1])), sh)
+g = jax.jit(lambda m: system.field(m), in_shardings=sh, out_shardings=sh)
+out["auto_demag_collectives"] = collectives(g.lower(m).compile().as_text())
+out["padded_bytes"] = 3 * 128 * 64 * 8
+print(json.dumps(out))
+"""
+
+
+def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
+    env = dict(os.environ)
+    env["XLA_FLAGS"] = (
+        env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"
+    ).strip()
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["devices"] == 4
+    for key in ("open", "periodic"):
+        assert out[key + "_rel_err"] < 1e-12, (key, out[key + "_rel_err"])
+        ops = out[key + "_collectives"]
+        # two one-plane halos per slab, nothing else (the periodic wrap included)
+        assert ops and {op for op, _ in ops} == {"collective-permute"}, ops
+        assert max(b for _, b in ops) == out["plane_bytes"]
+    auto = out["auto_demag_collectives"]
+    gathers = [b for op, b in auto if op == "all-gather"]
+    assert gathers and max(gathers) >= out["padded_bytes"] // 2, auto
