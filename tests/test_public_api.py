@@ -73,7 +73,13 @@ PUBLIC = {
         "main",
         "parse_triple",
     ),
-    "jaxmag.distributed": ("COLLECTIVES", "collectives", "halo_pad"),
+    "jaxmag.distributed": (
+        "COLLECTIVES",
+        "collectives",
+        "halo_pad",
+        "kernel_slabs",
+        "sharded_demag_field",
+    ),
     "jaxmag.dynamics": (
         "IntegrationError",
         "MemoryEstimate",
