@@ -12,8 +12,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = r"""
 import json
+import sys
 import jax
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp
@@ -77,21 +80,53 @@ for key, n, pbc in (("rfft_y", (16, 24, 1), (0, 0, 0)), ("rfft_x_pbc", (64, 20, 
     out[key + "_collectives"] = collectives(h.lower(ms, K).compile().as_text())
     out[key + "_padded_bytes"] = 3 * term.fft_n[0] * term.fft_n[1] * 8
     out[key + "_rfft_axis"] = term.rfft_axis
+if "run" in sys.argv:
+    # the whole run decomposed: jm.distributed.shard, then simulate and grad unchanged
+    from jaxmag.distributed import shard
+    from jaxmag.problems import sp4
+
+    cells = (32, 8, 1)
+    m0 = sp4.system(cells).check_magnetisation(sp4.initial_state(cells))
+
+
+    def run(By, split):
+        s = jm.make_system(
+            jm.Mesh(cells, (5e-9, 5e-9, 3e-9)), jm.Material(8e5, 1.3e-11, 0.02),
+            H=jnp.stack([-24.6e-3, By, 0.0]) / jm.constants.MU0)
+        s, m = shard(s, m0) if split else (s, m0)
+        return jm.simulate(s, m, 2e-11, save_every=2e-12, save_energies=False)
+
+
+    one, four = run(4.3e-3, False), run(4.3e-3, True)
+    out["traj_max_err"] = float(jnp.max(jnp.abs(four.m_avg - one.m_avg)))
+    out["final_split"] = str(four.m_final.sharding.spec)
+    g1 = jax.grad(lambda b: run(b, False).m_avg[-1, 1])(4.3e-3)
+    g4 = jax.grad(lambda b: run(b, True).m_avg[-1, 1])(4.3e-3)
+    out["grad_rel_err"] = float(abs(g4 - g1) / abs(g1))
 print(json.dumps(out))
 """
 
 
-def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
+def _four_devices(*args):
     env = dict(os.environ)
     env["XLA_FLAGS"] = (
         env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"
     ).strip()
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-c", SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["devices"] == 4
+    return out
+
+
+def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
+    out = _four_devices()
     for key in ("open", "periodic"):
         assert out[key + "_rel_err"] < 1e-12, (key, out[key + "_rel_err"])
         ops = out[key + "_collectives"]
@@ -108,3 +143,12 @@ def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
         ops = out[key + "_collectives"]
         assert [op for op, _ in ops] == ["all-to-all", "all-to-all"], ops
         assert max(b for _, b in ops) < out[key + "_padded_bytes"] / 4, ops
+
+
+@pytest.mark.slow
+def test_simulate_and_its_gradient_through_a_sharded_system():
+    """``jm.distributed.shard`` then ``simulate`` (and ``jax.grad`` of it) as on one
+    device: ⟨m⟩(t) and d⟨m_y⟩/dB_y within 1e-10, the result still split along x."""
+    out = _four_devices("run")
+    assert out["traj_max_err"] < 1e-10 and out["grad_rel_err"] < 1e-10, out
+    assert out["final_split"] in ("P(None, 'x')", "PartitionSpec(None, 'x')")

@@ -75,9 +75,12 @@ PUBLIC = {
     ),
     "jaxmag.distributed": (
         "COLLECTIVES",
+        "ShardedDemag",
         "collectives",
+        "device_slabs",
         "halo_pad",
         "kernel_slabs",
+        "shard",
         "sharded_demag_field",
     ),
     "jaxmag.dynamics": (
