@@ -94,6 +94,14 @@ REQUIRED = {
     "latent_sensitivity.py": ("sensitivity", "nn_field_err", "n_below_target", "n_test"),
     "peers.py": ("codes", "ratios_jaxmag_over_peer", "fft_floor_s", "jaxmag_s_per_eval_over_floor"),
     "pinning.py": ("cases", "max_rel_err"),
+    "scale.py": (
+        "max_field_rel_err",
+        "traj_max_err",
+        "grad_rel_err",
+        "mem_per_device_ratio_n8",
+        "whole_array_collectives",
+        "cells_evals_per_s",
+    ),
     "semi_implicit.py": (
         "order_slope",
         "grad_rel_err",
@@ -202,12 +210,22 @@ def _semi_implicit(f):
     assert err["semi-implicit"] < 6e-3 and err["RK4FSAL"] > 0.1
 
 
+def _scale(f):
+    """A film on 4 CPU devices: exact fields, trajectory and gradient, less memory per
+    device, no collective of half the padded array."""
+    assert f["max_field_rel_err"] < 1e-12 and f["traj_max_err"] < 1e-10
+    assert f["grad_rel_err"] < 1e-10
+    assert f["whole_array_collectives"] == 0
+    assert f["mem_per_device_ratio"]["4"] < 0.7
+
+
 CHECKS = {
     "batched.py": _batched,
     "field_angle.py": _field_angle,
     "gradients.py": _gradients,
     "hybrid_sp4.py": _hybrid_sp4,
     "latent_sp4.py": _latent_sp4,
+    "scale.py": _scale,
     "semi_implicit.py": _semi_implicit,
     "sp4_field_recovery.py": _sp4_field_recovery,
     "spinwave_lens.py": _spinwave_lens,
