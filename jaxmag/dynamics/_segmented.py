@@ -37,10 +37,9 @@ from jaxmag.dynamics._checkpoint_files import (
     _write,
 )
 from jaxmag.dynamics._llg import TIME_UNIT, ScaledLLG
-from jaxmag.dynamics._semi_implicit import with_linear_tolerance
+from jaxmag.dynamics._semi_implicit import factormax, with_linear_tolerance
 from jaxmag.dynamics._simulate import (
     _check_times,
-    _factormax,
     _reached_t1,
     _snapshot_times,
     default_controller,
@@ -100,7 +99,7 @@ def _pieces(solver, rtol, atol):
     return (
         diffrax.ODETerm(ScaledLLG()),
         ProjectedSolver(with_linear_tolerance(solver, rtol)),
-        _CarryDt(default_controller(rtol, atol, _factormax(solver))),
+        _CarryDt(default_controller(rtol, atol, factormax(solver))),
     )
 
 

@@ -194,6 +194,12 @@ class SemiImplicitBDF2(diffrax.AbstractAdaptiveSolver):
         return y1, y_error, dict(y0=y0, y1=y1), new_state, result
 
 
+def factormax(solver) -> float:
+    """The step growth cap of the default controller for `solver`: :data:`FACTOR_MAX`
+    for :class:`SemiImplicitBDF2`, diffrax's 10 otherwise."""
+    return FACTOR_MAX if isinstance(solver, SemiImplicitBDF2) else 10.0
+
+
 def with_linear_tolerance(solver, rtol):
     """`solver` with ``linear_rtol = max(1e-3 · rtol, 1e-13)`` if it is a
     :class:`SemiImplicitBDF2` that leaves it unset (``None``), else `solver` as it is."""

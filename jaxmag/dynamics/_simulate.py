@@ -16,7 +16,7 @@ from jaxmag.dynamics._llg import TIME_UNIT, ScaledLLG
 from jaxmag.dynamics._memory import check_run_fits, estimate_memory
 from jaxmag.dynamics._progress import LineProgressMeter
 from jaxmag.dynamics._rk import RK4FSAL
-from jaxmag.dynamics._semi_implicit import FACTOR_MAX, SemiImplicitBDF2, with_linear_tolerance
+from jaxmag.dynamics._semi_implicit import factormax, with_linear_tolerance
 from jaxmag.dynamics._solver import ProjectedSolver, max_norm_deviation
 from jaxmag.dynamics._times import clip_times, count_times, save_times
 from jaxmag.dynamics._trajectory import IntegrationError, Trajectory
@@ -74,11 +74,6 @@ def _stages(solver) -> int:
     if tab is None:
         return 1
     return len(tab.c) + 1 - (1 if tab.fsal else 0)
-
-
-def _factormax(solver) -> float:
-    """The step growth cap of :func:`default_controller` for `solver`."""
-    return FACTOR_MAX if isinstance(solver, SemiImplicitBDF2) else 10.0
 
 
 def _check_times(t0, t1, ts, name: str = "save times"):
@@ -349,7 +344,7 @@ def _solve(
     if snapshot_ts is not None:
         subs.append(diffrax.SubSaveAt(ts=snapshot_ts / u, fn=lambda tau, y, args: normalise(y)))
     if stepsize_controller is None:
-        stepsize_controller = default_controller(rtol, atol, _factormax(solver))
+        stepsize_controller = default_controller(rtol, atol, factormax(solver))
     with _host_checked_errors(checked_on_host):
         sol = diffrax.diffeqsolve(
             diffrax.ODETerm(ScaledLLG(precession)),
