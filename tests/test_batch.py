@@ -23,6 +23,7 @@ def _run(H, Ms, m0):
     return jm.simulate(s, m0, 2e-11, save_every=2e-12, rtol=1e-8, atol=1e-8).m_avg
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_vmap_over_fields_params_states():
     key = jax.random.PRNGKey(0)
     B = 4

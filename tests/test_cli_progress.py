@@ -5,6 +5,7 @@ import io
 import re
 
 import numpy as np
+import pytest
 
 from jaxmag.cli import main
 from jaxmag.dynamics import _progress
@@ -69,6 +70,7 @@ def test_simulate_progress_in_a_log_file(capfd):
     assert not any("it/s" in s or "s/it" in s or "%/s" in s for s in err)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_sp4_quiet(tmp_path, capsys):
     args = ["sp4", "--cells", "10,4,1", "--t1", "1e-11", "--out", str(tmp_path), "--quiet"]
     assert main(args) == 0

@@ -44,6 +44,7 @@ print("progress", "callback" in _lowered_solve(mp, progress=True))
 """
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_solve_has_no_host_callbacks():
     """In a fresh process, as the command line runs it. (In a process that has already
     traced the same diffrax check in Equinox's raise mode, Equinox's own trace cache can

@@ -147,6 +147,7 @@ def test_wire_matches_published_cells():
     assert np.max(np.abs(m[0] - ref["mx_oommf"])) < 1e-7
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_wire_edge_angle_converges_to_continuum():
     err_cell, err_surface = [], []
     for cell_nm in (1.0, 0.5, 0.25):

@@ -60,6 +60,7 @@ def test_order_heun(system):
     assert 1.8 < slope < 2.3, (errs, slope)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_gradient_with_checkpoint(system):
     def loss(Hx, checkpoint):
         s = jm.make_system(MESH, MAT, H=jnp.array([Hx, 5e3, 0.0]))

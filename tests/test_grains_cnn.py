@@ -94,6 +94,7 @@ def test_wrong_shapes_say_what_is_expected():
         train_grain_cnn(np.zeros((2, 4, 8, 8)), nan, lab, key=jax.random.key(0))
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_fits_a_known_map_and_round_trips(tmp_path):
     """Targets: a Stoner–Wohlfarth-like cell field −6.7 T · u_z² minus 1 T on boundary
     cells, and as grain map the mean of that over each grain; the network must beat the

@@ -148,6 +148,7 @@ def tiny_data():
     return fields, fine, hybrid.restrict(fine, TINY)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_corrected_run_keeps_unit_length_and_loses_energy_under_damping(tiny_data):
     fields, _, coarse = tiny_data
     model = hybrid.CoarseModel(TINY, _random_net(scale=3.0))
@@ -170,6 +171,7 @@ def test_rollout_gradient_matches_finite_differences(tiny_data):
     assert err < 1e-4
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_batched_rollouts_equal_single_ones(tiny_data):
     fields, _, coarse = tiny_data
     model = hybrid.CoarseModel(TINY, _random_net())

@@ -111,6 +111,7 @@ def test_design_map_gradient():
     assert float(jnp.sum(g * v)) == pytest.approx(float(fd), rel=1e-6)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_stagnated_equilibrium_raises_with_its_reason():
     """A tolerance below the round-off floor: the minimiser stops as stagnated, long
     before max_iter, and equilibrium refuses the state, naming the reason (eagerly and

@@ -132,6 +132,7 @@ def test_bad_hyper_parameters():
         ks.fit_kernel_stepper(np.where(m > 0.9, np.nan, m), f, d=2, n_landmarks=4, key=KEY)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_save_load_round_trip_and_the_common_interface(tmp_path):
     f = np.array([[-30.0, 0.0], [-20.0, 1.0], [-40.0, -2.0]])
     model = ks.fit_kernel_stepper(_waves(f, T=8), f, d=3, n_landmarks=20, key=KEY)

@@ -39,6 +39,7 @@ def test_family_is_cached_by_its_parameters(tmp_path, capsys):
     np.testing.assert_allclose(d["train_m"], a["train_m"], atol=1e-6)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_batched_equals_single_runs():
     f = ld.sobol_fields(3)
     kw = dict(cells=(10, 4, 1), t1=2e-11, dt_save=1e-11)

@@ -104,6 +104,7 @@ def test_reference_against_the_switching_solver():
     assert np.abs(jnp.linalg.norm(ref, axis=-1) - 1).max() < 1e-12
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_static_functional_equals_fd_energy_for_a_uniform_state():
     system = static.problem((10, 5, 1))
     model = static.make_model(system, key=KEY, width=8, depth=1)

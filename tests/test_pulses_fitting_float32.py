@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
+import pytest
 
 from jaxmag.dynamics import dense_jacobian_jvp
 from jaxmag.pulses import GaussianPulse, SincPulse, Sine
@@ -71,6 +72,7 @@ def test_dense_jacobian_jvp_matches_jacfwd_and_fits():
     np.testing.assert_allclose(sol.value, truth, rtol=1e-8)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_float32_relaxation_and_run_stay_in_float32():
     """In a fresh process without x64: a 10 × 3 cell SP4 relaxes to the float32 default
     tolerance, its 20 ps run keeps |m| = 1 to float32 precision and every result is

@@ -68,6 +68,7 @@ def test_stability_on_the_exchange_ray():
     assert (rk4 / 4) / (dp5 / 6) > 1.9
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_fewer_evaluations_on_a_stability_limited_film():
     """1.5 nm cells and smooth dynamics: steps are set by the exchange modes' stability.
     At the same tolerance RK4FSAL takes fewer evaluations than Dopri5, and both agree
@@ -94,6 +95,7 @@ def test_fewer_evaluations_on_a_stability_limited_film():
     assert float(runs["rk4"].final_norm_dev) < 1e-14
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_no_recompilation_between_runs_of_one_shape(caplog):
     """Field, times, tolerances and the initial state are traced: a second run on a
     system of the same shapes compiles nothing."""

@@ -69,6 +69,7 @@ def test_stencils_against_numpy():
     np.testing.assert_allclose(Hi[:, 0], Ann * lap / (MU0 * 4e5), rtol=1e-12, atol=1e-3)
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_one_sublattice_is_the_ferromagnet():
     mesh = jm.Mesh((8, 4, 1), (5e-9, 5e-9, 3e-9))
     mat = jm.Material(Ms=8e5, A=1.3e-11, alpha=0.1, Ku1=1e4)
@@ -144,6 +145,7 @@ def test_torque_per_sublattice_enters_as_in_the_ferromagnet():
         make_sublattice_system(mesh, (mat,), torques=(sot,))
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_minimise_relaxes_a_ferrimagnet():
     """jaxmag.minimise takes a sublattice system: Ms_1 ≠ Ms_2, γ_1 ≠ γ_2, from a random
     state (mumax/plus#102 reports a ferrimagnet whose relaxation does not converge)."""

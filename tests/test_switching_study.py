@@ -112,6 +112,7 @@ def test_baselines(split):
         baselines.make_baseline("xgboost")
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_noisy_labels_and_oracle():
     f = ms.sample_features(jax.random.PRNGKey(4), 300)
     det = ms.switching_labels(f)[0]

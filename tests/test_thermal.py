@@ -42,6 +42,7 @@ def per_replica_mean(x):
 
 
 # 1. ---------------------------------------------------------------------------------
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_langevin_function():
     xis = np.array([0.5, 2.0, 5.0, 20.0])
     per = 2000

@@ -30,6 +30,7 @@ def test_zero_temperature_is_heun_at_both_steps():
     assert float(jnp.max(jnp.abs(mf - mc))) > 1e-6  # the two step sizes do differ
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_the_coarse_run_shares_the_fine_runs_path():
     # strong order 1/2: E|m_fine - m_coarse|² ∝ h when both see one path; with
     # independent paths it would stay O(1/σ) whatever h
@@ -62,6 +63,7 @@ def test_bad_input():
         th.macrospin_sde_coupled(jax.random.key(0), m0, 1e-10, n_steps=40, **(KW | {"T": -1.0}))
 
 
+@pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_noise_chunks_with_a_remainder():
     # a prime number of steps per save: chunks of the byte budget plus a remainder
     B = 100000
