@@ -12,8 +12,12 @@ import numpy as np
 
 
 def is_concrete(x) -> bool:
-    """True when ``x`` holds concrete numbers (not a JAX tracer)."""
-    return not isinstance(x, jax.core.Tracer)
+    """True when ``x`` holds concrete numbers that this process can read: not a JAX
+    tracer, nor an array spread over other processes' devices (under
+    ``jax.distributed``; :func:`jaxmag.distributed.shard` checks before it spreads)."""
+    if isinstance(x, jax.core.Tracer):
+        return False
+    return not isinstance(x, jax.Array) or x.is_fully_addressable
 
 
 def _summary(a: np.ndarray) -> str:

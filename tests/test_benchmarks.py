@@ -101,6 +101,7 @@ REQUIRED = {
         "mem_per_device_ratio_n8",
         "whole_array_collectives",
         "cells_evals_per_s",
+        "scaling_model",
     ),
     "semi_implicit.py": (
         "order_slope",
@@ -212,11 +213,18 @@ def _semi_implicit(f):
 
 def _scale(f):
     """A film on 4 CPU devices: exact fields, trajectory and gradient, less memory per
-    device, no collective of half the padded array."""
+    device (field and simulate programs), no whole-array collective, the transposes'
+    bytes as the scaling model counts them, a throughput per N and dtype."""
     assert f["max_field_rel_err"] < 1e-12 and f["traj_max_err"] < 1e-10
     assert f["grad_rel_err"] < 1e-10
     assert f["whole_array_collectives"] == 0
-    assert f["mem_per_device_ratio"]["4"] < 0.7
+    assert f["field_mem_ratio"]["4"] < 0.5 and f["simulate_mem_ratio"]["4"] < 0.5
+    assert all(hlo == model for hlo, model in f["transpose_bytes"].values())
+    assert {"all-to-all", "collective-permute"} <= set(f["simulate_collectives"]["4"])
+    for speeds in f["cells_evals_per_s"].values():
+        assert speeds["float32"] > 0 and speeds["float64"] > 0
+    for effs in f["scaling_model"].values():
+        assert all(0 < e < 1 for e in effs.values())
 
 
 CHECKS = {

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh as DeviceMesh
 from jax.sharding import NamedSharding
@@ -14,20 +15,27 @@ from jax.sharding import PartitionSpec as P
 
 from jaxmag._system import System
 from jaxmag.constants import MU0
-from jaxmag.distributed._demag import kernel_slabs, sharded_demag_field
+from jaxmag.distributed._demag import kernel_slabs, local_axes, sharded_demag_field
 from jaxmag.energy import AbstractEnergy, Demag
 from jaxmag.vectors import dot
 
 
 class ShardedDemag(AbstractEnergy):
-    """A film's :class:`~jaxmag.energy.Demag` on x-slabs (:func:`sharded_demag_field`);
-    the same field and energy (J) to round-off."""
+    """A :class:`~jaxmag.energy.Demag` on x-slabs (:func:`sharded_demag_field`): the same
+    field (A/m) and energy (J) to round-off. It keeps the term's kernel only as the
+    devices' slices (:func:`kernel_slabs`), so that no device holds it whole."""
 
-    demag: Demag
+    demag: Demag  # its own kernel dropped (an empty array): the slices are `kernel`
     kernel: jax.Array
     devices: DeviceMesh = eqx.field(static=True)
-    axis_name: str = eqx.field(static=True, default="x")
+    axis_name: str = eqx.field(static=True)
     name: ClassVar[str] = "demag"
+
+    def __init__(self, demag: Demag, devices: DeviceMesh, axis_name: str = "x"):
+        self.kernel = kernel_slabs(demag, devices, axis_name)
+        self.demag = eqx.tree_at(lambda d: d.kernel, demag, jnp.zeros((6, 0)))
+        self.devices = devices
+        self.axis_name = axis_name
 
     def field(self, m, t=0.0):
         return sharded_demag_field(self.demag, m, self.devices, self.axis_name, self.kernel)
@@ -47,17 +55,20 @@ def shard(system: System, m0, devices=None, axis_name: str = "x"):
     """``(system, m0)`` split into x-slabs over `devices` (a list, default all, or a
     ``jax.sharding.Mesh`` with the axis `axis_name`): the system's :class:`Demag` terms
     become :class:`ShardedDemag`, its per-cell arrays and ``m0`` are placed split along x.
-    ``nx`` must be a multiple of the device count; films (``nz = 1``) only for now."""
+    ``nx`` must be a multiple of the device count, and y or z must have more than one
+    cell. Under ``jax.distributed.initialize`` (several processes) `devices` defaults to
+    every process's devices, and each process passes the same `system` and `m0`."""
     mesh = devices if isinstance(devices, DeviceMesh) else device_slabs(devices, axis_name)
     nd = mesh.shape[axis_name]
     nx = system.mesh.n[0]
     if nx % nd:
         raise ValueError(f"nx = {nx} must be a multiple of the {nd} devices along x")
+    for t in system.terms:
+        if isinstance(t, Demag):
+            local_axes(t)  # raises for a wire along x
+    m0 = system.check_magnetisation(m0)  # here, while every process holds all of it
     terms = tuple(
-        ShardedDemag(t, kernel_slabs(t, mesh, axis_name), mesh, axis_name)
-        if isinstance(t, Demag)
-        else t
-        for t in system.terms
+        ShardedDemag(t, mesh, axis_name) if isinstance(t, Demag) else t for t in system.terms
     )
     system = eqx.tree_at(lambda s: s.terms, system, terms)
     cells = system.mesh.n
@@ -76,5 +87,4 @@ def shard(system: System, m0, devices=None, axis_name: str = "x"):
         return jax.device_put(x, NamedSharding(mesh, spec))
 
     system = jax.tree.map(place, system)
-    m0 = system.check_magnetisation(m0)
     return system, jax.device_put(m0, NamedSharding(mesh, P(None, axis_name)))
