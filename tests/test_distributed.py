@@ -126,6 +126,34 @@ if "run" in sys.argv:
         padded = 3 * 8 * int(np.prod([2 * k if k > 1 else 1 for k in cells]))
         out[key + "_program_ops"] = sorted({op for op, _ in ops})
         out[key + "_whole_array"] = whole_array_collectives(ops, padded, nd)
+    # the local terms with their halos: periodic x, a hole, interfacial DMI, uniaxial
+    # anisotropy and a Zhang-Li torque (its gradient of m by central differences)
+    from jaxmag.energy import InterfacialDMI
+    from jaxmag.torques import ZhangLi
+
+    cells = (32, 8, 1)
+    mesh = jm.Mesh(cells, (2e-9, 2e-9, 1e-9), pbc=(1, 0, 0))
+    mat = jm.Material(Ms=5.8e5, A=1.5e-11, alpha=0.1, Ku1=8e5, anis_u=(0, 0, 1))
+    hole = np.ones(cells, bool)
+    hole[5:7, 3:5] = False
+
+    def local_system(u):
+        return jm.make_system(
+            mesh, mat, mask=hole, extra_terms=(InterfacialDMI(mesh, mat, 3e-3),),
+            torques=(ZhangLi(mesh, mat, jnp.stack([u, 0.0, 0.0]), 0.5, 0.2),))
+
+    m0 = local_system(1e12).check_magnetisation(jnp.asarray(rng.normal(size=(3, *cells))))
+
+    def run_local(u, split):
+        s = local_system(u)
+        s, m = shard(s, m0) if split else (s, m0)
+        return jm.simulate(s, m, 5e-12, save_every=5e-13, save_energies=False)
+
+    err = jnp.max(jnp.abs(run_local(1e12, True).m_avg - run_local(1e12, False).m_avg))
+    out["local_traj_max_err"] = float(err)
+    g1 = jax.grad(lambda u: run_local(u, False).m_avg[-1, 0])(1e12)
+    gs = jax.grad(lambda u: run_local(u, True).m_avg[-1, 0])(1e12)
+    out["local_grad_rel_err"] = float(abs(gs - g1) / abs(g1))
 print(json.dumps(out))
 """
 
@@ -178,9 +206,10 @@ def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
 def test_simulate_and_its_gradient_through_a_sharded_system(n):
     """``jm.distributed.shard`` then ``simulate`` (and ``jax.grad`` of it) as on one
     device, on N = 2, 4, 8 devices: the demag field of films and bodies to 1e-12,
-    ⟨m⟩(t) of a film and of a body within 1e-10, d⟨m_y⟩/dB_y within 1e-10, the result
-    still split along x; the compiled simulate program holds no whole-array collective
-    but does hold the all-to-all transposes and the halos."""
+    ⟨m⟩(t) of a film, a body and a periodic film with a hole, DMI, anisotropy and a
+    Zhang-Li torque within 1e-10, gradients within 1e-10, the result still split along
+    x; the compiled simulate program holds no whole-array collective but does hold the
+    all-to-all transposes and the halos."""
     out = _devices(n, "run")
     for key, *_ in (("rfft_y",), ("rfft_x_pbc",), ("body",), ("body_z",), ("body_pbc",)):
         assert out[key + "_rel_err"] < 1e-12, (key, out[key + "_rel_err"])
@@ -192,6 +221,8 @@ def test_simulate_and_its_gradient_through_a_sharded_system(n):
         assert out[key + "_whole_array"] == 0, out
         assert {"all-to-all", "collective-permute"} <= set(out[key + "_program_ops"]), out
     assert out["grad_rel_err"] < 1e-10, out
+    # periodic x, a hole, DMI, anisotropy and a Zhang-Li torque across device boundaries
+    assert out["local_traj_max_err"] < 1e-10 and out["local_grad_rel_err"] < 1e-10, out
 
 
 def test_whole_array_collectives_counts_gathers_not_transposes():
