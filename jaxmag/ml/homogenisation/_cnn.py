@@ -11,6 +11,10 @@ modulation (FiLM) of ``log c``. The head outputs the symmetric ``S`` of
 where ``μ_B`` is the Bruggeman estimate from the map's exact volume fraction ``f``: the
 prediction is symmetric positive definite by construction, and the network learns
 only how the microstructure moves ``μ_eff`` away from the effective-medium value.
+With ``bounded=True`` (the default) that proposal is moved towards ``μ_B`` along its
+eigenvalue ray just enough to stay inside the Hashin–Shtrikman trace bounds for the
+map's ``f`` and the contrast (:mod:`~jaxmag.ml.homogenisation._hs_head`): every
+prediction is physically admissible, and training goes through the bound.
 2D only; the map size is fixed at construction.
 """
 
@@ -25,8 +29,9 @@ from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
 from jaxmag._validate import check_int
 from jaxmag.ml.homogenisation._bounds import bruggeman
+from jaxmag.ml.homogenisation._hs_head import bounded_log_correction, bounded_relative
 from jaxmag.ml.homogenisation._layers import Patchify, PeriodicConv
-from jaxmag.ml.homogenisation._tensors import expm_sym
+from jaxmag.ml.homogenisation._tensors import expm_sym, from_components
 
 KIND = "jaxmag.ml.homogenisation.PermeabilityCNN"
 
@@ -42,6 +47,8 @@ class PermeabilityCNN(eqx.Module):
     - `width`: channels on the first scale (twice that on the second).
     - `depth`: residual blocks per scale.
     - `patch`: the patch-embedding size in pixels.
+    - `bounded`: keep every prediction inside the Hashin–Shtrikman bounds (the default;
+      ``False``: the unbounded ``μ_B exp(S)``).
     - `key`: a PRNG key for the initial weights.
     """
 
@@ -52,14 +59,18 @@ class PermeabilityCNN(eqx.Module):
     film: eqx.nn.MLP
     head: eqx.nn.MLP
     shape: tuple[int, int] = eqx.field(static=True)
+    bounded: bool = eqx.field(static=True)
 
-    def __init__(self, shape=(128, 128), width=16, depth=2, patch=8, *, key: PRNGKeyArray):
+    def __init__(
+        self, shape=(128, 128), width=16, depth=2, patch=8, *, bounded=True, key: PRNGKeyArray
+    ):
         width, depth = check_int("width", width), check_int("depth", depth)
         patch = check_int("patch", patch)
         shape = tuple(int(s) for s in shape)
         if len(shape) != 2 or any(s % (2 * patch) for s in shape):
             raise ValueError(f"shape must be 2D and divisible by 2·patch = {2 * patch}")
         self.shape = shape
+        self.bounded = bool(bounded)
         k = jax.random.split(key, 2 * depth + 4)
         w2 = 2 * width
         f32 = jnp.float32  # also under jax_enable_x64: float64 weights are ~5× slower
@@ -107,14 +118,30 @@ class PermeabilityCNN(eqx.Module):
         z = jnp.concatenate([jnp.mean(h, (-3, -2)), jnp.stack([t, f], -1)], -1)
         return jnp.vectorize(self.head, signature="(k)->(3)")(z)
 
+    def _reference(self, phase, contrast, dtype):
+        f = jnp.mean(jnp.asarray(phase, dtype), (-2, -1))
+        c = jnp.asarray(contrast, dtype)
+        return f, c, bruggeman_reference(f, c).astype(dtype)
+
+    def log_prediction(
+        self, phase: Bool[Array, "*batch H W"], contrast: Float[Array, "*batch"]
+    ) -> Float[Array, "*batch 3"]:
+        """``log(μ_eff / μ_B)`` of the prediction (components ``xx, yy, xy``): ``S``
+        itself, or, bounded, the log of the tensor moved inside the bounds."""
+        s = self.log_correction(phase, contrast)
+        if not self.bounded:
+            return s
+        return bounded_log_correction(s, *self._reference(phase, contrast, s.dtype))
+
     def __call__(
         self, phase: Bool[Array, "*batch H W"], contrast: Float[Array, "*batch"]
     ) -> Float[Array, "*batch 2 2"]:
         """The predicted ``μ_eff`` (dimensionless, SPD) for a matrix of μr = 1."""
         s = self.log_correction(phase, contrast)
-        f = jnp.mean(jnp.asarray(phase, s.dtype), (-2, -1))
-        ref = bruggeman_reference(f, jnp.asarray(contrast, s.dtype)).astype(s.dtype)
-        return ref[..., None, None] * expm_sym(s)
+        f, c, ref = self._reference(phase, contrast, s.dtype)
+        if not self.bounded:
+            return ref[..., None, None] * expm_sym(s)
+        return ref[..., None, None] * from_components(bounded_relative(s, f, c, ref))
 
 
 def bruggeman_reference(f, contrast):
@@ -129,6 +156,7 @@ def model_structure(model: PermeabilityCNN) -> dict:
         "width": model.stem.weight.shape[-1],
         "depth": len(model.blocks1),
         "patch": model.stem.patch,
+        "bounded": model.bounded,
     }
 
 
@@ -138,5 +166,6 @@ def build_model(config: dict) -> PermeabilityCNN:
         config["width"],
         config["depth"],
         config["patch"],
+        bounded=config.get("bounded", False),  # models saved before the bound: unbounded
         key=jax.random.PRNGKey(0),
     )

@@ -67,3 +67,17 @@ def d4_transform(maps, comps, index: int):
         maps = jnp.flip(maps, -1)
     sign = -1.0 if fx ^ fy else 1.0
     return maps, comps * jnp.array([1.0, 1.0, sign], comps.dtype)
+
+
+def logm_sym(c: Float[Array, "*batch 3"]) -> Float[Array, "*batch 3"]:
+    """The components of ``log(T)`` for SPD ``T`` with components ``c`` (JAX,
+    differentiable): ``log T = ½(log λ₊ + log λ₋) I + (atanh(δ/m)/δ)(T − m I)``, with
+    ``λ± = m ± δ``; ``atanh(δ/m)/δ`` by its series near δ = 0 (double ``where``)."""
+    a, d, b = c[..., 0], c[..., 1], c[..., 2]
+    m = 0.5 * (a + d)
+    q = (0.5 * (a - d)) ** 2 + b**2
+    small = q < 1e-12 * m**2
+    delta = jnp.sqrt(jnp.where(small, 1.0, q))
+    ratio = jnp.where(small, 1.0 / m * (1.0 + q / (3.0 * m**2)), jnp.arctanh(delta / m) / delta)
+    mid = jnp.where(small, jnp.log(m) - q / (2.0 * m**2), 0.5 * jnp.log(m**2 - delta**2))
+    return jnp.stack([mid + ratio * 0.5 * (a - d), mid - ratio * 0.5 * (a - d), ratio * b], -1)

@@ -31,7 +31,7 @@ def log_targets(mu_eff, phases, contrasts) -> np.ndarray:
 
 
 def _loss(model, phases, contrasts, targets):
-    pred = model.log_correction(phases, contrasts)
+    pred = model.log_prediction(phases, contrasts)  # through the bound, if bounded
     w = jnp.array([1.0, 1.0, 2.0])  # xy counts twice in the Frobenius norm
     return jnp.mean(jnp.sum(w * (pred - targets) ** 2, -1))
 
