@@ -61,7 +61,7 @@ from jaxmag._mesh import Mesh
 from jaxmag._validate import check_real, check_shape
 from jaxmag.constants import MU0
 from jaxmag.energy._base import AbstractEnergy, safe_inverse
-from jaxmag.energy._exchange import face_scatter, neighbour_pairs
+from jaxmag.energy._exchange import face_scatter, faces_of, faces_on_cells, neighbour_pairs
 
 # A DMI vector d_a per spatial axis a: (component, sign) for d_a = sign * ê_component,
 # or None where the kind has no derivative along that axis.
@@ -102,7 +102,10 @@ def _coefficients(Ms, D, *, cell, periodic, axes):
     call (op by op, the set-up compiles a dozen small programs per mesh shape)."""
     D = jnp.broadcast_to(D, Ms.shape)
     coef = tuple(
-        _face_mean(Ms, D, ax, periodic[ax]) / cell[ax] if ax in axes else None for ax in range(3)
+        faces_on_cells(_face_mean(Ms, D, ax, periodic[ax]) / cell[ax], ax, periodic[ax])
+        if ax in axes
+        else None
+        for ax in range(3)
     )
     return coef, safe_inverse(MU0 * Ms)
 
@@ -129,8 +132,8 @@ def _pairs(m, axis: int, periodic: bool):
         return m, jnp.roll(m, -1, axis=axis)
     n = m.shape[axis]
     return (
-        jnp.take(m, jnp.arange(n - 1), axis=axis),
-        jnp.take(m, jnp.arange(1, n), axis=axis),
+        jax.lax.slice_in_dim(m, 0, n - 1, axis=axis),
+        jax.lax.slice_in_dim(m, 1, n, axis=axis),
     )
 
 
@@ -182,6 +185,7 @@ class AbstractDMI(AbstractEnergy):
                 continue
             k, sign = vec
             mi, mj = _pairs(m, ax + 1, self.periodic[ax])
+            c = faces_of(c, ax, self.periodic[ax])
             e = e + sign * jnp.sum(c * _cross_component(k, mi, mj))
         return self.cell_volume * e
 
@@ -192,6 +196,7 @@ class AbstractDMI(AbstractEnergy):
                 continue
             k, sign = vec
             mi, mj = _pairs(m, ax + 1, self.periodic[ax])
+            c = faces_of(c, ax, self.periodic[ax])
             v = face_scatter(c * mj, c * mi, ax + 1, self.periodic[ax])
             H = H + sign * _unit_cross(k, v)
         return H * self.inv_mu0_Ms

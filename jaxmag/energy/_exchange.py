@@ -6,6 +6,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 from jaxtyping import Array, Float
 
 from jaxmag._material import Material, per_cell
@@ -71,10 +72,33 @@ def face_stiffness(mesh: Mesh, material: Material, axis: int) -> Float[Array, ".
     return Af
 
 
+def faces_on_cells(c, axis: int, periodic: bool):
+    """Face values ``c`` along array `axis` stored on the mesh shape: along an open axis
+    one zero face is appended (the outer face of the last cell, which has none), so that
+    every per-face array has the mesh's shape and the periodic stencil (``jnp.roll``)
+    applies to open axes too; the zero face cuts the wrap-around. Arrays of the mesh's
+    shape split into slabs across devices like any per-cell array. An open axis of one
+    cell has no face and keeps its empty array. :func:`faces_of` takes them back."""
+    if periodic or c.shape[axis] == 0:
+        return c
+    pad = [(0, 0)] * c.ndim
+    pad[axis] = (0, 1)
+    return jnp.pad(c, pad)
+
+
+def faces_of(c, axis: int, periodic: bool):
+    """The face values stored by :func:`faces_on_cells`, without the appended zero face:
+    ``n − 1`` along an open axis (a slice; free on one device)."""
+    if periodic or c.shape[axis] == 0:
+        return c
+    return lax.slice_in_dim(c, 0, c.shape[axis] - 1, axis=axis)
+
+
 class Exchange(AbstractEnergy):
     """``E = V Σ_faces A_f |m_j - m_i|² / d²``, the discretised ``∫ A |∇m|² dV``, with
-    face stiffness ``A_f`` from :func:`face_stiffness` (J/m). The field is hand-written
-    (the stencil) and tested against the autodiff field."""
+    face stiffness ``A_f`` from :func:`face_stiffness` (J/m), stored on the mesh shape
+    (:func:`faces_on_cells`). The field is hand-written (the stencil) and tested against
+    the autodiff field."""
 
     coef: tuple[Float[Array, "..."], Float[Array, "..."], Float[Array, "..."]]
     inv_mu0_Ms: Float[Array, "nx ny nz"]
@@ -85,7 +109,10 @@ class Exchange(AbstractEnergy):
     def __init__(self, mesh: Mesh, material: Material):
         mat = per_cell(material, mesh)
         self.periodic = mesh.periodic
-        self.coef = tuple(2 * face_stiffness(mesh, mat, ax) / mesh.cell[ax] ** 2 for ax in range(3))
+        self.coef = tuple(
+            faces_on_cells(2 * face_stiffness(mesh, mat, ax) / mesh.cell[ax] ** 2, ax, p)
+            for ax, p in enumerate(mesh.periodic)
+        )
         self.inv_mu0_Ms = safe_inverse(MU0 * mat.Ms)
         self.cell_volume = mesh.cell_volume
 
@@ -93,9 +120,9 @@ class Exchange(AbstractEnergy):
         e = jnp.zeros((), m.dtype)
         for ax, c in enumerate(self.coef):
             if c.shape[ax] == 0:
-                continue
+                continue  # one cell along an open axis: no face
             dm = forward_difference(m, ax + 1, self.periodic[ax])
-            e = e + 0.5 * jnp.sum(c * dot(dm, dm))
+            e = e + 0.5 * jnp.sum(faces_of(c, ax, self.periodic[ax]) * dot(dm, dm))
         return self.cell_volume * e
 
     def field(self, m, t=0.0):
@@ -103,6 +130,7 @@ class Exchange(AbstractEnergy):
         for ax, c in enumerate(self.coef):
             if c.shape[ax] == 0:
                 continue
+            c = faces_of(c, ax, self.periodic[ax])
             flux = c * forward_difference(m, ax + 1, self.periodic[ax])
             H = H + face_divergence(flux, ax + 1, self.periodic[ax])
         return H * self.inv_mu0_Ms
