@@ -54,3 +54,13 @@ def _plain(o):
 def emit(figures: dict) -> None:
     """Print the benchmark's figures as one JSON object: the last line of output."""
     print(json.dumps(_plain(figures), allow_nan=False), flush=True)
+
+
+def bootstrap_ci(statistic, n_items: int, *, n_boot: int = 1000, seed: int = 0) -> list:
+    """The 95 % percentile bootstrap interval ``[lo, hi]`` of ``statistic(index)`` over
+    ``n_items`` test items resampled with replacement (``index``: an integer array of
+    item positions; the statistic recomputes the figure on those items)."""
+    rng = np.random.default_rng(seed)
+    values = [statistic(rng.integers(0, n_items, n_items)) for _ in range(n_boot)]
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return [float(lo), float(hi)]

@@ -20,7 +20,7 @@ import jax  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 
 import numpy as np  # noqa: E402
-from _common import conditions, emit  # noqa: E402
+from _common import bootstrap_ci, conditions, emit  # noqa: E402
 
 from jaxmag.ml.homogenisation import (
     GENERATOR_VERSION,
@@ -89,10 +89,15 @@ def dataset(args):
     return data, time.time() - t
 
 
-def fit(args, maps, c, mu, n=None):
+def fit(args, maps, c, mu, n=None, bounded=True):
     patch = args.patch or (8 if args.size >= 64 else 4)
     model = PermeabilityCNN(
-        (args.size, args.size), args.width, args.depth, patch, key=jax.random.PRNGKey(1)
+        (args.size, args.size),
+        args.width,
+        args.depth,
+        patch,
+        bounded=bounded,
+        key=jax.random.PRNGKey(1),
     )
     sl = slice(0, n)
     return train_cnn(
@@ -121,6 +126,11 @@ def main():
         "--curve", default="8,4,2", help="learning curve: train on n_train / k for each k"
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--no-compare",
+        action="store_true",
+        help="skip the unbounded head trained on the same data (R² with and without the bound)",
+    )
     args = ap.parse_args()
     if args.quick:
         args.n, args.size, args.epochs, args.curve = 160, 32, 3, ""
@@ -148,6 +158,23 @@ def main():
     r2_cnn_high = r2_components(mu[te][~low], pred[~low]) if np.sum(~low) > 2 else {}
     cnn_inside = float(np.mean(np.asarray(inside_hs_bounds(pred, f[te], 1.0, c[te]))))
     print(f"CNN R² (contrast ≤ 100) {r2_cnn}, above 100 {r2_cnn_high}", flush=True)
+    print(f"CNN predictions inside the HS bounds: {cnn_inside:.4f}", flush=True)
+    low_idx = np.flatnonzero(low)
+    r2_ci = bootstrap_ci(
+        lambda i: min(r2_components(mu[te][low_idx[i]], pred[low_idx[i]]).values()), len(low_idx)
+    )
+    unbounded = {}
+    if not args.no_compare:  # the same data, weights and schedule, the head unbounded
+        m_free, _ = fit(args, maps, c, mu, n_train, bounded=False)
+        p_free = predict(m_free, maps[te], c[te])
+        unbounded = {
+            "r2_cnn": min(r2_low(p_free).values()),
+            "r2_cnn_components": r2_low(p_free),
+            "inside_hs_bounds": float(
+                np.mean(np.asarray(inside_hs_bounds(p_free, f[te], 1.0, c[te])))
+            ),
+        }
+        print(f"unbounded head: {unbounded}", flush=True)
     curve = {}
     for k in (int(x) for x in args.curve.split(",") if x):
         m_k, _ = fit(args, maps, c, mu, n_train // k)
@@ -192,6 +219,8 @@ def main():
             "r2_baselines": base,
             "r2_vs_n_train": curve,
             "inside_hs_bounds": cnn_inside,
+            "r2_cnn_ci95": r2_ci,
+            "unbounded_head": unbounded,
             "solver_inside_hs_bounds": solver_inside,
             "solver_laminate_rel_err": lam_err,
             "solver_checkerboard_rel_err": board_err,

@@ -29,3 +29,7 @@ def test_homogenisation_benchmark_quick(bench, tmp_path):
         "gradient_boosting",
     }
     assert 0.0 <= f["unet_iou"] <= 1.0 and f["speedup"] > 0
+    lo, hi = f["r2_cnn_ci95"]  # a bootstrap interval around the headline R²
+    assert lo <= hi
+    free = f["unbounded_head"]  # the same fit with the head unbounded, for comparison
+    assert {"r2_cnn", "inside_hs_bounds"} <= set(free) and 0 <= free["inside_hs_bounds"] <= 1
