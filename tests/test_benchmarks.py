@@ -75,6 +75,9 @@ REQUIRED = {
         "llg1d_train_s",
         "static_train_s",
         "failure_map",
+        "macrospin_domain",
+        "macrospin_switching_rel_l2",
+        "macrospin_switching_domain",
     ),
     "throughput.py": ("rows", "largest", "protocol"),
     "hybrid_sp4.py": (
@@ -268,6 +271,12 @@ def test_benchmark_quick(script, bench):
         assert figures["max_norm_dev"] <= 1e-12
         assert figures["macrospin_reload_max_diff"] == 0.0
         assert {r["h"] for r in figures["failure_map"]} == {0.3, 2.0}
+        # each macrospin figure names its field range: no switching, then switching
+        assert (
+            figures["macrospin_domain"]["h"][1]
+            < 0.5
+            <= figures["macrospin_switching_domain"]["h"][0]
+        )
     if script.name == "throughput.py":
         for r in figures["rows"]:
             assert r["cell_evals_per_s"] > 0 and r["ratio_to_floor"] > 0
