@@ -38,7 +38,7 @@ def test_every_proposal_lands_inside_the_bounds():
 def test_exit_distance_matches_bisection_and_inside_passes_unchanged():
     """The closed-form distance from μ_B to the bounds along a ray equals a bisection on
     ``hs_trace_margins`` (an independent test of the bound); a proposal 30 % of the
-    way there is moved by under 0.3 %."""
+    way there is left unchanged, one beyond is projected onto (1 − ε) of it."""
     rng = np.random.default_rng(2)
     for _ in range(20):
         f, c = rng.uniform(0.05, 0.95), np.exp(rng.uniform(-np.log(500), np.log(500)))
@@ -62,11 +62,10 @@ def test_exit_distance_matches_bisection_and_inside_passes_unchanged():
             r = frac * lo
             s = jnp.asarray([np.log1p(r * u[0] / b), np.log1p(r * u[1] / b), 0.0])
             k = float(shrink_factor(s, f, c, b))
-            if frac == 1.0:  # k = (1 + (r / (r_max (1 − ε)))⁴)^(−1/4) at r = r_max
-                r_max = r / (1 - SHRINK_MARGIN) / (k**-4 - 1) ** 0.25
-                np.testing.assert_allclose(r_max, lo, rtol=1e-6)
+            if frac == 1.0:  # k = r_max (1 − ε) / ρ at ρ = r_max
+                np.testing.assert_allclose(k * r / (1 - SHRINK_MARGIN), lo, rtol=1e-6)
             else:
-                assert k > 0.997, (f, c, k)
+                assert k == 1.0, (f, c, k)
 
 
 def test_a_laminate_on_the_bound_can_be_approached():

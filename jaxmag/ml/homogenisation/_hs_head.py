@@ -5,11 +5,16 @@ Bruggeman estimate, which lies strictly inside the bounds for 0 < f < 1. In the 
 the eigenvalues the set the bounds allow is convex (each bound is a sublevel set of a
 sum of ``1/(λ_i − μ_lo)`` or ``1/(μ_hi − λ_i)``), so the ray from ``μ_B (1, 1)`` through
 the proposal leaves it once, at a distance ``r_max`` in closed form (a quadratic in the
-distance per bound). The deviation ``ρ`` of the proposal from ``μ_B`` is shrunk to
-``ρ (1 + (ρ / r))^4)^(-1/4)`` with ``r = (1 − ε) r_max``: almost unchanged well inside,
-never reaching the bound. Eigenvectors are kept, so the prediction stays SPD, and
+distance per bound). A proposal inside is kept as it is; one outside is projected
+along that ray to ``r = (1 − ε) r_max``: its deviation ``ρ`` from ``μ_B`` becomes
+``min(ρ, r)``. Eigenvectors are kept, so the prediction stays SPD, and
 
-    μ = μ_B ((1 − k) I + k exp(S)),   k = (1 + (ρ / r)⁴)^(−1/4) ∈ (0, 1].
+    μ = μ_B ((1 − k) I + k exp(S)),   k = min(1, r / ρ) ∈ (0, 1].
+
+(A smooth squash such as ``k = (1 + (ρ/r)⁴)^(−1/4)`` reaches the bound only as ρ → ∞: a
+target on the bound, a laminate's tensor, then drives the proposal to overflow in
+training. The projection reaches it at a finite proposal and leaves every prediction
+inside unchanged.) ``S`` is clipped to ±30 before the exponential (float32).
 
 For one phase only (f = 0 or 1) or no contrast the bounds are a point and ``k = 0``.
 """
@@ -33,7 +38,10 @@ def _inverse_exit(bound, a, d1, d2):
     C = a * (bound * a - 2.0)
     disc = B**2 - 4.0 * A * C
     root = jnp.sqrt(jnp.where(disc > 0, disc, 1.0))
-    q = jnp.where(disc > 0, -B + root, 0.0)
+    # -B + root without cancellation: for B > 0 it is -4AC / (B + root) (float32 lost
+    # the root of anisotropic proposals, A < 0, to rounding and let 0.4 % out)
+    q = jnp.where(B <= 0, -B + root, -4.0 * A * C / jnp.where(B > 0, B + root, 1.0))
+    q = jnp.where(disc > 0, q, 0.0)
     return jnp.maximum(q, 0.0) / (2.0 * C)
 
 
@@ -67,12 +75,13 @@ def shrink_factor(
     x = jnp.maximum(
         _inverse_exit(bound_lo, a_lo, d1, d2), _inverse_exit(bound_hi, a_hi, -d1, -d2)
     ) / (1.0 - SHRINK_MARGIN)
-    k = (1.0 + x**4) ** -0.25
+    k = 1.0 / jnp.maximum(x, 1.0)
     return jnp.where(degenerate, 0.0, k)
 
 
 def bounded_relative(s, f, contrast, centre) -> Float[Array, "*batch 3"]:
     """The components of ``μ / μ_B = (1 − k) I + k exp(S)``."""
+    s = jnp.clip(s, -30.0, 30.0)
     k = shrink_factor(s, f, contrast, centre)[..., None]
     e = to_components(expm_sym(s))
     return (1.0 - k) * jnp.array([1.0, 1.0, 0.0], e.dtype) + k * e
