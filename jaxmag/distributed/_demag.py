@@ -32,10 +32,15 @@ def local_axes(term: Demag) -> tuple[int, int | None]:
     """``(r, c)``: the array axes (1 = x, 2 = y, 3 = z) of the slab-local transforms, ``r``
     the real FFT (the longer convolution among y and z), ``c`` the complex one (``None``
     where only one of y, z has more than one cell)."""
-    axes = [ax for ax in (2, 3) if term.n[ax - 1] > 1]
+    return slab_axes(term.n, term.fft_n)
+
+
+def slab_axes(n, fft_n) -> tuple[int, int | None]:
+    """:func:`local_axes` from the cell counts `n` and convolution lengths `fft_n`."""
+    axes = [ax for ax in (2, 3) if n[ax - 1] > 1]
     if not axes:
         raise ValueError("a slab decomposition along x needs more than one cell along y or z")
-    axes.sort(key=lambda ax: term.fft_n[ax - 1])
+    axes.sort(key=lambda ax: fft_n[ax - 1])
     return axes[-1], (axes[0] if len(axes) == 2 else None)
 
 

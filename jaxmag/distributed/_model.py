@@ -4,6 +4,7 @@ demag transposes move a known number of bytes over the interconnect."""
 
 import math
 
+from jaxmag.distributed._demag import slab_axes
 from jaxmag.energy._demag import fft_shape
 
 H100_HBM_BYTES_PER_S: float = 3.35e12
@@ -19,15 +20,12 @@ def transpose_bytes(cells, n_devices: int, itemsize: int = 4, pbc=(0, 0, 0)) -> 
     the real-FFT frequencies along the longer of y and z, padded to a multiple of N;
     ``L_c``: the other axis's convolution length), of which the share (N − 1)/N leaves
     it, twice (magnetisation out, field back). `itemsize`: 4 (float32) or 8 (float64)."""
-    nx, ny, nz = cells
     L = fft_shape(cells, pbc)
-    local = sorted((ax for ax in (1, 2) if cells[ax] > 1), key=lambda ax: L[ax])
-    if not local:
-        raise ValueError("a slab decomposition along x needs more than one cell along y or z")
-    kr = L[local[-1]] // 2 + 1
+    r, c = slab_axes(cells, L)  # array axes: 2 = y, 3 = z
+    kr = L[r - 1] // 2 + 1
     krp = -(-kr // n_devices) * n_devices
-    Lc = L[local[0]] if len(local) == 2 else 1
-    block = 3 * (nx // n_devices) * krp * Lc * 2 * itemsize
+    Lc = L[c - 1] if c is not None else 1
+    block = 3 * (cells[0] // n_devices) * krp * Lc * 2 * itemsize
     return 2 * block * (n_devices - 1) // n_devices
 
 
