@@ -31,5 +31,11 @@ def test_homogenisation_benchmark_quick(bench, tmp_path):
     assert 0.0 <= f["unet_iou"] <= 1.0 and f["speedup"] > 0
     lo, hi = f["r2_cnn_ci95"]  # a bootstrap interval around the headline R²
     assert lo <= hi
-    free = f["unbounded_head"]  # the same fit with the head unbounded, for comparison
+    free = f["unbounded_head"]  # the same trained network with the bound switched off
     assert {"r2_cnn", "inside_hs_bounds"} <= set(free) and 0 <= free["inside_hs_bounds"] <= 1
+    seeds = f["r2_cnn_seeds"]  # the headline fit and one more seed
+    assert len(seeds["r2_cnn"]) == 2 and seeds["r2_cnn"][0] == f["r2_cnn"]
+    assert seeds["r2_std"] >= 0 and seeds["inside_hs_bounds"] == [1.0, 1.0]
+    assert f["gt_refine_n"] == 4 and f["gt_refine_size"] == [128, 128]
+    assert 0 <= f["gt_refine_median_rel"] <= f["gt_refine_max_rel"] < 0.5
+    assert 0 <= f["gt_spread_covers_refine"] <= 1 and f["cnn_err_median_rel"] > 0

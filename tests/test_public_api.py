@@ -210,6 +210,7 @@ PUBLIC = {
         "predict",
         "primal_permeability",
         "r2_components",
+        "refinement_check",
         "sample_dataset_maps",
         "save_dataset",
         "save_model",

@@ -54,6 +54,9 @@ from ._phases import (
 from ._phases import (
     two_phase as two_phase,
 )
+from ._refinement import (
+    refinement_check as refinement_check,
+)
 from ._solver import (
     dual_permeability as dual_permeability,
 )
@@ -98,6 +101,7 @@ __all__ = [
     "predict",
     "primal_permeability",
     "r2_components",
+    "refinement_check",
     "sample_dataset_maps",
     "save_dataset",
     "save_model",

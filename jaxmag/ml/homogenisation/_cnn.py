@@ -14,7 +14,8 @@ only how the microstructure moves ``μ_eff`` away from the effective-medium valu
 With ``bounded=True`` (the default) that proposal is moved towards ``μ_B`` along its
 eigenvalue ray just enough to stay inside the Hashin–Shtrikman trace bounds for the
 map's ``f`` and the contrast (:mod:`~jaxmag.ml.homogenisation._hs_head`): every
-prediction is physically admissible, and training goes through the bound.
+prediction is physically admissible. Training fits the raw proposal ``S``; the bound acts
+at prediction, where it moves only the proposals that lie outside.
 2D only; the map size is fixed at construction.
 """
 
@@ -117,6 +118,12 @@ class PermeabilityCNN(eqx.Module):
         f = jnp.mean(x, (-2, -1))
         z = jnp.concatenate([jnp.mean(h, (-3, -2)), jnp.stack([t, f], -1)], -1)
         return jnp.vectorize(self.head, signature="(k)->(3)")(z)
+
+    def with_bound(self, bounded: bool) -> "PermeabilityCNN":
+        """The same weights with the Hashin–Shtrikman bound switched on or off."""
+        other = build_model({**model_structure(self), "bounded": bool(bounded)})
+        leaves = jax.tree_util.tree_leaves(self)
+        return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(other), leaves)
 
     def _reference(self, phase, contrast, dtype):
         f = jnp.mean(jnp.asarray(phase, dtype), (-2, -1))
