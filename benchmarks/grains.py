@@ -6,6 +6,17 @@ package's other trained models.
     python benchmarks/grains.py                    # 32² films, 1000 in domain + 2 × 40 shifted
     python benchmarks/grains.py --data g32.npz     # cache the simulated films
     python benchmarks/grains.py --quick            # a smoke run on 16² films
+    python benchmarks/grains.py --seeds 5          # five training seeds of CNN and forest
+
+Uncertainty of the held-out figures: 95 % percentile bootstraps (``_common.bootstrap_ci``)
+over the held-out items. The per-grain MAE difference forest − CNN is paired (each resample
+recomputes both MAEs on the same grains) and comes twice: resampling grains
+(`grain_mae_diff_ci95`, as if grains were independent) and resampling whole films
+(`grain_mae_diff_ci95_by_film`, the cluster bootstrap: grains of one film share its
+demagnetising field and neighbours, so they are correlated, and new films are what a
+user brings). Loop L1 and Hc error are per-film figures and resample films. Training
+noise: the final CNN and the forest trained with `--seeds` seeds on the same split
+(`grain_mae_seeds`); seed 0 is the headline model.
 
 Films are Nd2Fe14B-like (jaxmag.ml.grains.NdFeB), one 3 nm cell thick, with a grain-boundary
 phase (half the exchange, a fifth of the anisotropy); the field is swept along −z (the
@@ -27,6 +38,7 @@ jax.config.update("jax_enable_x64", True)
 
 import numpy as np  # noqa: E402
 from _common import conditions, emit  # noqa: E402
+from _grain_ci import grain_errors, grain_mae_ci, headline_cis, mean_std  # noqa: E402
 
 from jaxmag.ml import r2_pooled  # noqa: E402
 from jaxmag.ml.grains import (
@@ -62,6 +74,8 @@ from jaxmag.ml.trust import (
     seed_spread,
     y_randomisation,
 )
+
+MODELS = ("cnn", "random_forest", "stoner_wohlfarth")  # the predictors with intervals
 
 SETS = {  # name: (n_grains range, axis spread in rad)
     "domain": ((4, 8), np.pi / 4),
@@ -132,12 +146,27 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--others", action="store_true", help="trust reports of the other models")
     ap.add_argument("--save", help="folder to save the final CNN in, with its tuning record")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        help="training seeds of the final CNN and the forest (and of the trust layer's seed "
+        "spread); default 3, 2 with --quick",
+    )
+    ap.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per interval")
     args = ap.parse_args()
-    n_field, k_folds, repeats, seeds = 81, 3, 3, (0, 1, 2)
+    if args.seeds is None:
+        args.seeds = 2 if args.quick else 3
+    if args.seeds < 1:
+        ap.error(f"--seeds must be at least 1, got {args.seeds}")
+    if args.n_boot < 100:
+        ap.error(f"--n-boot must be at least 100 for a 95 % interval, got {args.n_boot}")
+    n_field, k_folds, repeats = 81, 3, 3
     if args.quick:
         args.n, args.n_shift, args.size = 24, 4, 16
         args.steps, args.cv_steps, args.budget = 40, 20, 1
-        n_field, k_folds, repeats, seeds = 41, 2, 1, (0, 1)
+        n_field, k_folds, repeats = 41, 2, 1
+    seeds = tuple(range(args.seeds))
+    boot = {"n_boot": args.n_boot, "seed": args.seed}
     B = np.linspace(0.0, -8.0, n_field)
     t0 = time.time()
     sets = datasets(args, B)
@@ -196,6 +225,45 @@ def main():
             f"grain MAE {s['grain_hs_mae_pooled']:.3f} T",
             flush=True,
         )
+
+    # --- 95 % intervals over held-out items, and the CNN − forest margin over seeds
+    errs = {k: grain_errors(data, te, preds[k]) for k in MODELS}
+    ci95 = {k: headline_cis(scores[k], errs[k], **boot) for k in MODELS}
+    seed_mae = {"cnn": [], "forest": [], "diff": [], "diff_ci95": [], "diff_ci95_by_film": []}
+    seed_curve = {"loop_l1_rel": [], "hc_rel_err": []}
+    for s in seeds:
+        if s == 0:  # the headline models
+            e_cnn, e_forest, sc = errs["cnn"], errs["random_forest"], scores["cnn"]
+        else:
+            t = time.time()
+            m_s = fit_cnn(XL[tr], Y[tr], params, jax.random.fold_in(k_fit, s))
+            maps_s = predict_maps(m_s, X[te], L[te])
+            p_s = per_grain_fields(data, maps_s, te)
+            sc = dataset_scores(data, te, p_s, maps_s[:, 0])
+            e_cnn = grain_errors(data, te, p_s)
+            f_s = GrainForest(seed=args.seed + s).fit(
+                [grain_map(data, i) for i in tr], [data["grain_fields"][i] for i in tr]
+            )
+            e_forest = grain_errors(data, te, [f_s.predict(grain_map(data, i)) for i in te])
+            print(f"seed {s}: CNN and forest trained in {time.time() - t:.0f} s", flush=True)
+        mae_c = float(np.concatenate(e_cnn).mean())
+        mae_f = float(np.concatenate(e_forest).mean())
+        seed_mae["cnn"].append(mae_c)
+        seed_mae["forest"].append(mae_f)
+        seed_mae["diff"].append(mae_f - mae_c)
+        seed_mae["diff_ci95"].append(grain_mae_ci(e_forest, e_cnn, **boot))
+        seed_mae["diff_ci95_by_film"].append(grain_mae_ci(e_forest, e_cnn, by_film=True, **boot))
+        for k in seed_curve:
+            seed_curve[k].append(sc[k])
+        print(
+            f"seed {s}: grain MAE CNN {mae_c:.4f} T, forest {mae_f:.4f} T, forest − CNN "
+            f"{mae_f - mae_c:+.4f} T, 95 % over grains {seed_mae['diff_ci95'][-1]}, "
+            f"over films {seed_mae['diff_ci95_by_film'][-1]}",
+            flush=True,
+        )
+    seed_mae["seeds"] = list(seeds)
+    seed_mae["summary"] = {k: mean_std(seed_mae[k]) for k in ("cnn", "forest", "diff")}
+    seed_curve = {k: {"values": v, **mean_std(v)} for k, v in seed_curve.items()}
 
     # --- time per film: direct against surrogate
     xs, ls = X[te][: min(64, len(te))], L[te][: min(64, len(te))]
@@ -257,7 +325,7 @@ def main():
         (0.01, 0.05, 0.1),
         key=k_noise,
     )
-    seeds = seed_spread(fit_cnn, score_cnn, XL[tr], Y[tr], yr_params, seeds=seeds)
+    spread = seed_spread(fit_cnn, score_cnn, XL[tr], Y[tr], yr_params, seeds=seeds)
     others = {}
     if args.others:
         from jaxmag.ml.trust.adapters import all_adapters, trust_report
@@ -283,6 +351,19 @@ def main():
                 }
                 for k in ("stoner_wohlfarth", "random_forest")
             },
+            "grain_mae_diff": seed_mae["diff"][0],
+            "grain_mae_diff_ci95": seed_mae["diff_ci95"][0],
+            "grain_mae_diff_ci95_by_film": seed_mae["diff_ci95_by_film"][0],
+            "ci95": ci95,
+            "bootstrap": {
+                **boot,
+                "level": 0.95,
+                "method": "percentile; loop L1 and Hc over films; grain MAE over grains "
+                "and over films (grain_hs_mae_by_film); the forest − CNN MAE difference "
+                "paired, over grains (grain_mae_diff_ci95) and over films (_by_film)",
+            },
+            "grain_mae_seeds": seed_mae,
+            "cnn_seed_figures": seed_curve,
             "grain_curve_from_simulated_fields": {
                 k: scores["simulated_fields"][k] for k in ("loop_l1_rel", "hc_rel_err")
             },
@@ -297,7 +378,7 @@ def main():
             "y_true_scores": {k: v["true"] for k, v in yr.items()},
             "y_randomised_chance": chance,
             "noise_sensitivity": noise,
-            "seed_spread": seeds,
+            "seed_spread": spread,
             "tuning": search.record(),
             "forest_tuning": forest_search.record(),
             "other_models": others,
