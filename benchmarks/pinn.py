@@ -31,6 +31,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 TARGETS = {"macrospin_rel_l2": 1e-3, "llg1d_rel_l2": 1e-2, "static_energy_rel_err": 1e-2}
 
 
+def _intervals(mc, model, dom, grid, np, bootstrap_ci) -> dict:
+    """The rel. L2 error's 95 % bootstrap interval over the test grid's parameter points,
+    and the error in four bins of h (where in the domain it fails)."""
+    err, ref = mc.point_errors(model, dom, *grid)
+    ci = bootstrap_ci(lambda i: np.sqrt(err[i].sum() / ref[i].sum()), len(err))
+    h = np.asarray(grid[0][:, 0])
+    edges = np.linspace(*dom.h, 5)
+    by_h = {}
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        sel = (h >= lo) & (h <= hi)
+        if sel.any():
+            by_h[f"{lo:.2f}-{hi:.2f}"] = float(np.sqrt(err[sel].sum() / ref[sel].sum()))
+    return {"ci95": ci, "by_h": by_h}
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
@@ -42,7 +57,8 @@ def main(argv=None) -> dict:
 
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
-    from _common import conditions, emit
+    import numpy as np
+    from _common import bootstrap_ci, conditions, emit
 
     from jaxmag.ml import pinn as fm
     from jaxmag.ml import pinn as pio
@@ -74,12 +90,14 @@ def main(argv=None) -> dict:
                         **budget["macrospin"])  # fmt: skip
     grid = mc.test_grid(dom, n_params=32 if q else 256)
     e1 = mc.errors(model, dom, *grid)
+    e1 |= _intervals(mc, model, dom, grid, np, bootstrap_ci)
     pio.save_model(args.out / "macrospin", model, metadata={
         "domain": [dom.t_max, dom.h, dom.psi_deg, dom.alpha], "rel_l2": e1["rel_l2"]})  # fmt: skip
     back, _ = pio.load_model(args.out / "macrospin")
     reload_diff = float(jnp.max(jnp.abs(mc.predict(back, *grid) - mc.predict(model, *grid))))
     figures |= {"macrospin_rel_l2": e1["rel_l2"], "macrospin_max_err": e1["max_err"],
                 "macrospin_train_s": hist["train_s"], "macrospin_reload_max_diff": reload_diff,
+                "macrospin_rel_l2_ci95": e1["ci95"], "macrospin_rel_l2_by_h": e1["by_h"],
                 "macrospin_domain": {"t_max": dom.t_max, "h": dom.h, "psi_deg": dom.psi_deg,
                                      "alpha": dom.alpha}}  # fmt: skip
     print(f"  macrospin: rel L2 {e1['rel_l2']:.2e} ({hist['train_s']:.0f} s)", flush=True)
@@ -91,9 +109,13 @@ def main(argv=None) -> dict:
                             lambda k: mc.sample(dom_s, k, n1), key=jax.random.fold_in(k1, 2),
                             chunk=chunk, verbose=True, label="macrospin (switching)",
                             **budget["macrospin"])  # fmt: skip
-    e1s = mc.errors(model_s, dom_s, *mc.test_grid(dom_s, n_params=32 if q else 256))
+    grid_s = mc.test_grid(dom_s, n_params=32 if q else 256)
+    e1s = mc.errors(model_s, dom_s, *grid_s)
+    e1s |= _intervals(mc, model_s, dom_s, grid_s, np, bootstrap_ci)
     figures |= {"macrospin_switching_rel_l2": e1s["rel_l2"],
                 "macrospin_switching_max_err": e1s["max_err"],
+                "macrospin_switching_rel_l2_ci95": e1s["ci95"],
+                "macrospin_switching_rel_l2_by_h": e1s["by_h"],
                 "macrospin_switching_train_s": hist_s["train_s"],
                 "macrospin_switching_domain": {"t_max": dom_s.t_max, "h": dom_s.h,
                                                "psi_deg": dom_s.psi_deg, "alpha": dom_s.alpha},

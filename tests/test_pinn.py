@@ -200,3 +200,15 @@ def test_bad_input(tmp_path):
         pio.save_model(tmp_path / "net", model.net)
     assert not (tmp_path / "net").exists()
     assert isinstance(model, MacrospinPINN)
+
+
+def test_point_errors_recombine_to_the_grid_error():
+    """Summed over the points, the per-point errors give ``errors``' rel. L2; a subset's
+    figure (a bootstrap resample, a bin of h) is then the same formula on it."""
+    model = mc.make_model(DOM, key=KEY, width=8, depth=2)
+    grid = mc.test_grid(DOM, n_params=6, n_t=11)
+    err, ref = mc.point_errors(model, DOM, *grid)
+    assert err.shape == ref.shape == (6,) and np.all(err > 0) and np.all(ref > 0)
+    whole = mc.errors(model, DOM, *grid)["rel_l2"]
+    np.testing.assert_allclose(np.sqrt(err.sum() / ref.sum()), whole, rtol=1e-12)
+    assert np.sqrt(err.max() / ref[err.argmax()]) >= whole
