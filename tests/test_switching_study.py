@@ -2,6 +2,7 @@
 search, the baselines, noisy labels and the oracle, and the `jaxmag switching` commands."""
 
 import json
+import time
 
 import jax
 import jax.numpy as jnp
@@ -112,6 +113,40 @@ def test_baselines(split):
         baselines.make_baseline("xgboost")
 
 
+def _ladder(budget, n_max=10**6, start=1000, c=1e-8, p=2.0):
+    """grow_within_budget on a fit whose time is c n^p seconds (no fitting)."""
+    return baselines.grow_within_budget(lambda n: c * n**p, n_max, budget, start=start)
+
+
+def test_grow_within_budget_doubles_then_lands_under_the_budget():
+    rows, ladder = _ladder(10.0)  # 1000 rows: 0.01 s ... 16000: 2.56 s, 32000 would be 10.24
+    assert [r["rows"] for r in ladder] == [1000, 2000, 4000, 8000, 16000, 30000]
+    assert rows == 30000 and ladder[-1]["fit_s"] == pytest.approx(9.0)  # 0.9 of the budget
+    rows, ladder = _ladder(10.0, p=3.0, c=1e-12)  # cubic: the measured exponent is used
+    assert rows == ladder[-1]["rows"] and 8.0 < ladder[-1]["fit_s"] <= 10.0
+    assert all(r["fit_s"] <= 10.0 for r in ladder)
+
+
+def test_grow_within_budget_edges():
+    rows, ladder = _ladder(1e9, n_max=5000)  # every row fits: stop at the data
+    assert rows == 5000 and [r["rows"] for r in ladder] == [1000, 2000, 4000, 5000]
+    rows, ladder = _ladder(1e-3)  # even the first fit overruns: reported, not hidden
+    assert rows == 1000 and len(ladder) == 1 and ladder[0]["fit_s"] > 1e-3
+    with pytest.raises(ValueError, match="budget_s"):
+        _ladder(0.0)
+    # real fits: the SVM on a tiny set, timed, within a budget it cannot overrun
+    X, y = np.random.default_rng(0).normal(size=(400, 4)), np.arange(400) % 2
+    fitted = []
+
+    def fit(n):
+        t = time.perf_counter()
+        fitted.append(baselines.make_baseline("svm").fit(X[:n], y[:n]).n_features_in_)
+        return time.perf_counter() - t
+
+    rows, ladder = baselines.grow_within_budget(fit, 400, 60.0, start=100)
+    assert rows == 400 and [r["rows"] for r in ladder] == [100, 200, 400] and fitted == [4] * 3
+
+
 @pytest.mark.slow  # heavy: moved out of the fast suite (its 10-minute budget)
 def test_noisy_labels_and_oracle():
     f = ms.sample_features(jax.random.PRNGKey(4), 300)
@@ -131,6 +166,8 @@ def test_noisy_labels_and_oracle():
     s = make_split(jax.random.PRNGKey(6), 100, 50, 60, delta=60.0, oracle_replicas=4)
     assert s["p_oracle"].shape == (60,) and s["sims"] == 210 + 240
     assert set(np.unique(s["p_oracle"] * 4)) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    assert s["replica_labels"].shape == (4, 60)
+    np.testing.assert_array_equal(s["replica_labels"].mean(0), s["p_oracle"])
 
 
 def _predict(model, inp, out, *extra):
