@@ -25,8 +25,15 @@ snapshots. Figures per model (the kernel stepper at the top level, the neural on
 - ``s_within_floor``: S held-out fields with error <= max(0.1, 2 × sensitivity), the
   sensitivity being the largest change of ⟨m⟩(t) at |B| ± 0.25 mT, angle ± 0.5°
   (``benchmarks/latent_sensitivity.py``'s measure, rerun here on the same fields);
-- ``s_median_err`` against ``s_nn_median_err``, the nearest training field's trajectory
-  (in |B| / 30 mT and angle / 40°) used as the prediction;
+- ``s_median_err``, the headline: the median error over the S held-out fields
+  (``heldout_error``, through ``latent.average_errors(...)["median_err"]``; the trust
+  adapters ``KernelStepperTrust`` and ``NeuralStepperTrust`` score a stepper by the same
+  function, negated), with ``s_median_err_ci95``, its 95 % bootstrap interval over the
+  held-out fields, and ``s_median_err_seeds`` / ``s_median_err_seed_std``, its values and
+  standard deviation over ``--spread-seeds`` training seeds (the S models refitted on the
+  same data; see ``seed_spread_covers``); against ``s_nn_median_err`` (interval
+  ``s_nn_median_err_ci95``), the nearest training field's trajectory (in |B| / 30 mT and
+  angle / 40°) used as the prediction;
 - ``speedup_p``, ``speedup_s``: the batched solver's time per trajectory (8 fields a
   call, as the training data were made) over the model's (``--time-batch`` random fields
   of the family in one call), both compiled, same run;
@@ -93,6 +100,26 @@ def floor_and_baseline(cache, data, cells, t1, quick):
     return sens, max_avg_diff(data["train_m"][nn], tem)
 
 
+def heldout_error(model, m0, test_m, test_fields, *, seed=0):
+    """The headline figure of a stepper, and the trust adapters' score negated: per
+    held-out trajectory ``test_m (F, T, 3, nx, ny)`` in its field ``(F, 2)`` (mT), max
+    over t and i of |Δ⟨m_i⟩| of the ⟨m⟩ rolled out from ``m0`` over the whole horizon
+    (``s_err_heldout``), their median (``s_median_err``, from
+    ``latent.average_errors``) and its 95 % bootstrap interval over the trajectories
+    (``s_median_err_ci95``)."""
+    import numpy as np
+    from _common import bootstrap_ci
+
+    from jaxmag.ml import latent
+
+    true = np.asarray(test_m).mean((-2, -1))
+    s = latent.average_errors(model, true, m0, test_fields)
+    err = s["max_avg_err"]
+    ci = bootstrap_ci(lambda i: np.median(err[i]), len(err), seed=seed)
+    return {"s_err_heldout": err, "s_median_err": s["median_err"], "s_median_err_ci95": ci,
+            "final_mx": s["final_mx"], "true_final_mx": true[:, -1, 0]}  # fmt: skip
+
+
 def evaluate(model, data_p, data_s, sens, nn_err, solver_s, design, time_batch):
     """Every figure of one model."""
     import jax
@@ -108,13 +135,11 @@ def evaluate(model, data_p, data_s, sens, nn_err, solver_s, design, time_batch):
     p = latent.average_errors(model, data_p["test_m"].mean((-2, -1)), m0, data_p["test_fields"])
     out["p_err_heldout"] = p["max_avg_err"]
     out["p_max_err_heldout"] = float(p["max_avg_err"].max())
-    true_s = data_s["test_m"].mean((-2, -1))
-    s = latent.average_errors(model, true_s, m0, data_s["test_fields"])
-    err = s["max_avg_err"]
-    out["s_err_heldout"] = err
-    out["s_outcome_correct"] = int((np.sign(s["final_mx"]) == np.sign(true_s[:, -1, 0])).sum())
+    s = heldout_error(model, m0, data_s["test_m"], data_s["test_fields"])
+    err = s["s_err_heldout"]
+    out.update({k: s[k] for k in ("s_err_heldout", "s_median_err", "s_median_err_ci95")})
+    out["s_outcome_correct"] = int((np.sign(s["final_mx"]) == np.sign(s["true_final_mx"])).sum())
     out["s_within_floor"] = int((err <= np.maximum(0.1, 2 * sens)).sum())
-    out["s_median_err"] = float(np.median(err))
     out["s_nn_median_err"] = float(np.median(nn_err))
     out["s_err_field1"], out["s_err_field2"] = float(err[0]), float(err[1])
     dtype = (
@@ -145,7 +170,11 @@ def main(argv=None) -> dict:
     p.add_argument("--neural-seconds", type=float, default=300.0, help="budget per family")
     p.add_argument("--time-batch", type=int, default=256, help="fields per timed model call")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--spread-seeds", type=int, default=3,
+                   help="training seeds of the S models' seed spread (1: none)")  # fmt: skip
     args = p.parse_args(argv)
+    if args.spread_seeds < 1:
+        p.error("--spread-seeds must be >= 1")
     cells, t1 = (100, 25, 1), 1e-9
     if args.quick:
         cells, t1 = (20, 5, 1), 1e-10
@@ -157,7 +186,7 @@ def main(argv=None) -> dict:
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
     import numpy as np
-    from _common import conditions, emit
+    from _common import bootstrap_ci, conditions, emit
 
     from jaxmag.ml import latent
 
@@ -190,12 +219,18 @@ def main(argv=None) -> dict:
     kkw = dict(d=args.d, lam=args.lam, rollout_rounds=args.rounds, standardise_components=True,
                key=key)  # fmt: skip
 
-    def fit_kernel(data, n=None):
+    def fit_kernel(data, n=None, key=key):
         n = len(data["train_m"]) if n is None else n
         m = data["train_m"][:n].astype(float)
         landmarks = min(args.landmarks, m.shape[0] * m.shape[1])
         return latent.fit_kernel_stepper(m, data["train_fields"][:n], n_landmarks=landmarks,
-                                         verbose=True, **kkw)  # fmt: skip
+                                         verbose=True, **{**kkw, "key": key})  # fmt: skip
+
+    def train_neural(data, key):
+        return latent.train_neural_stepper(
+            data["train_m"], data["train_fields"], d=args.d, key=jax.random.fold_in(key, 1),
+            rollout=20 if not args.quick else 4, epochs=1000, max_seconds=args.neural_seconds,
+        )[0]  # fmt: skip
 
     t = time.perf_counter()
     k_p, k_s = fit_kernel(data_p), fit_kernel(data_s)
@@ -228,16 +263,34 @@ def main(argv=None) -> dict:
     neural = {}
     for fam, data in (("P", data_p), ("S", data_s)):
         print(f"training the neural stepper on {fam} ({args.neural_seconds:.0f} s) ...", flush=True)
-        neural[fam], _ = latent.train_neural_stepper(
-            data["train_m"], data["train_fields"], d=args.d, key=jax.random.fold_in(key, 1),
-            rollout=20 if not args.quick else 4, epochs=1000, max_seconds=args.neural_seconds,
-        )  # fmt: skip
+        neural[fam] = train_neural(data, key)
     n_p = evaluate(neural["P"], data_p, data_s, sens, nn_err, solver_s, design, args.time_batch)
     n_s = evaluate(
         neural["S"], data_p, data_s, sens, nn_err, solver_s, lambda m: {}, args.time_batch
     )
     neural_figs = _merge(n_p, n_s)
     print(_summary("neural", neural_figs), flush=True)
+
+    # the headline's spread over training seeds: the S models refitted on the same data
+    # with the keys of seeds seed + 1, ...; seed + 0 is the models above
+    m0 = data_s["train_m"][0, 0].astype(float)
+    spread = {
+        "seeds": [args.seed + i for i in range(args.spread_seeds)],
+        "kernel": [kernel["s_median_err"]],
+        "neural": [neural_figs["s_median_err"]],
+    }
+    for seed in spread["seeds"][1:]:
+        k_seed = jax.random.PRNGKey(seed)
+        print(f"seed spread: refitting both S models with seed {seed} ...", flush=True)
+        for name, model in (("kernel", fit_kernel(data_s, key=k_seed)),
+                            ("neural", train_neural(data_s, k_seed))):  # fmt: skip
+            r = heldout_error(model, m0, data_s["test_m"], data_s["test_fields"])
+            spread[name].append(r["s_median_err"])
+    for name, figs in (("kernel", kernel), ("neural", neural_figs)):
+        figs["s_median_err_seeds"] = spread[name]
+        figs["s_median_err_seed_std"] = float(np.std(spread[name]))
+    print(f"seed spread of s_median_err over seeds {spread['seeds']}: kernel "
+          f"{spread['kernel']}, neural {spread['neural']}", flush=True)  # fmt: skip
     figures = {
         "d": args.d,
         "n_train": args.n_train_s,
@@ -249,6 +302,14 @@ def main(argv=None) -> dict:
         "neural": neural_figs,
         "s_sensitivity": sens,
         "s_nn_err": nn_err,
+        "s_nn_median_err_ci95": bootstrap_ci(
+            lambda i: np.median(nn_err[i]), len(nn_err), seed=args.seed
+        ),
+        "seed_spread_covers": (
+            "the S models' training randomness on fixed data: kernel landmarks, centres and "
+            "median-gamma pairs; neural initialisation and minibatch order (its wall-time "
+            "budget also varies the number of epochs); the P models are not refitted"
+        ),
         "learning_curve": curve,
         "solver_s_per_trajectory": solver_s,
         "cells": cells,

@@ -4,10 +4,12 @@ applicability domain flags shifted inputs more often than held-out ones, and
 :func:`trust_report` returns a JSON-ready record."""
 
 import json
+import sys
 
 import jax
 import numpy as np
 import pytest
+from helpers import BENCHMARKS
 
 from jaxmag.ml import r2_variance_weighted
 from jaxmag.ml.trust import ApplicabilityDomain, y_randomisation
@@ -18,11 +20,16 @@ from jaxmag.ml.trust.adapters import (
     SwitchingTrust,
     trust_report,
 )
+from jaxmag.ml.trust.adapters._latent import SCORE_NAME
 from jaxmag.ml.trust.adapters._report import SP4Trajectories
+
+sys.path.insert(0, str(BENCHMARKS))
+from latent_sp4 import heldout_error  # noqa: E402  the benchmark's headline figure
 
 KEY = jax.random.key(0)
 SW_PARAMS = {"width": 16, "depth": 1, "epochs": 40}
-TINY_TRAJ = SP4Trajectories(cells=(10, 4, 1), t1=3e-11, n_quick=8, n_full=8)
+TINY_TRAJ = SP4Trajectories(quick_cells=(10, 4, 1), quick_t1=3e-11, n_quick=8)
+KERNEL_TINY = {"d": 2, "n_landmarks": 20, "rollout_rounds": 0}
 
 
 def _check_features(F, n):
@@ -103,16 +110,70 @@ def test_stepper_samples_are_whole_trajectories(trajectories):
     np.testing.assert_allclose(np.linalg.norm(m, axis=2), 1, atol=1e-5)
 
 
+@pytest.fixture(scope="module")
+def kernel_model(trajectories):
+    X, y, *_ = trajectories
+    a = KernelStepperTrust(TINY_TRAJ)
+    return a, a.fit(X[:6], y[:6], KERNEL_TINY, KEY)
+
+
 # fast companion: test_kernel_stepper.py::test_save_load_round_trip_and_the_common_interface
 @pytest.mark.slow
-def test_kernel_stepper_fits_and_scores(trajectories):
+def test_kernel_stepper_fits_and_scores(trajectories, kernel_model):
     X, y, Xs, ys = trajectories
-    a = KernelStepperTrust(TINY_TRAJ)
-    model = a.fit(X[:6], y[:6], {"d": 2, "n_landmarks": 20}, KEY)
+    a, model = kernel_model
     assert np.isfinite(a.score(model, X[6:], y[6:]))
-    assert a.predict(model, X[6:]).shape == y[6:].shape
+    assert a.predict(model, X[6:]).shape == (2, 3 * 3)  # <m>(t) of snapshots 1 .. T
     _check_features(a.features(model, Xs), len(Xs))
     assert a.features(model, X[:3]).shape == (3, 2 + 2 * 2)
+
+
+def _by_hand(X, y, T=3, grid=(3, 10, 4)):
+    """Trajectories ``(n, T + 1, 3, nx, ny)`` and fields of the adapter's rows, as the
+    benchmark holds them (start, then the snapshots), reshaped here by hand."""
+    n = len(X)
+    m0 = np.asarray(X)[:, 2:].reshape(n, 1, *grid)
+    return np.concatenate([m0, np.asarray(y, float).reshape(n, T, *grid)], 1), X[:, :2]
+
+
+@pytest.mark.slow  # one kernel fit (~20 s of compilation)
+def test_stepper_score_is_the_benchmark_headline(trajectories, kernel_model):
+    """The trust adapter's score of a stepper is minus the headline figure of
+    benchmarks/latent_sp4.py (heldout_error's s_median_err: the median over held-out
+    trajectories of the whole rollout's max |d<m_i>|), computed here through the
+    benchmark's own function on the same model and held-out trajectories."""
+    X, y, Xs, ys = trajectories
+    a, model = kernel_model
+    for rows, targets in ((X[6:], y[6:]), (Xs, ys), (X[:6], y[:6])):
+        m, fields = _by_hand(rows, targets)
+        bench = heldout_error(model, m[0, 0], m, fields)
+        assert bench["s_median_err"] == pytest.approx(np.median(bench["s_err_heldout"]))
+        assert a.error(model, rows, targets) == pytest.approx(bench["s_median_err"], rel=1e-12)
+        assert a.score(model, rows, targets) == pytest.approx(-bench["s_median_err"], rel=1e-12)
+        lo, hi = bench["s_median_err_ci95"]
+        assert lo <= bench["s_median_err"] <= hi
+    # the whole horizon counts: the error of the first step alone is another number
+    m, fields = _by_hand(Xs, ys)
+    short = heldout_error(model, m[0, 0], m[:, :2], fields)["s_median_err"]
+    assert short != pytest.approx(a.error(model, Xs, ys), rel=1e-6)
+
+
+@pytest.mark.slow  # a dozen tiny kernel fits
+def test_trust_report_scores_steppers_by_their_headline(trajectories):
+    """Every procedure of the report scores the stepper by minus its headline error: the
+    held-out score is minus the held-out error, and every score is <= 0."""
+    a = KernelStepperTrust(TINY_TRAJ, space={"d": [2]}, default={**KernelStepperTrust().default,
+                                                                  **KERNEL_TINY})  # fmt: skip
+    rep = trust_report(a, key=KEY, quick=True, budget=1, k=2, verbose=False)
+    json.dumps(rep)
+    assert rep["score_name"] == SCORE_NAME
+    d = rep["domain"]
+    assert d["score_heldout"] == -d["error_heldout"] and d["error_heldout"] > 0
+    assert d["score_shifted"] == -d["error_shifted"]
+    yr, seeds = rep["y_randomisation"], rep["seed_spread"]
+    scores = [yr["true"], *yr["shuffled_scores"], *seeds["scores"], rep["search"]["cv_score"]]
+    assert all(np.isfinite(s) and s < 0 for s in scores), scores
+    assert all(np.isfinite(v) and v >= 0 for v in rep["noise_sensitivity"].values())
 
 
 @pytest.mark.slow  # fast companion: test_neural_stepper.py::test_training_reduces_rollout_error
@@ -121,9 +182,12 @@ def test_neural_stepper_fits_and_scores(trajectories):
     a = NeuralStepperTrust(TINY_TRAJ)
     params = {"d": 2, "width": 8, "rollout": 2, "epochs": 2, "batch": 8}
     model = a.fit(X[:6], y[:6], params, KEY)
-    assert np.isfinite(a.score(model, X[6:], y[6:]))
     assert np.isfinite(a.error(model, Xs, ys))
     _check_features(a.features(model, X), len(X))
+    # a float32 model: the score is still minus the benchmark's headline
+    m, fields = _by_hand(X[6:], y[6:])
+    bench = heldout_error(model, m[0, 0], m, fields)["s_median_err"]
+    assert np.isfinite(bench) and a.score(model, X[6:], y[6:]) == pytest.approx(-bench, rel=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +232,14 @@ def test_bad_inputs_raise_clear_errors(trajectories):
         KernelStepperTrust(TINY_TRAJ).fit(X, y, {"ridge": 1.0}, KEY)
     with pytest.raises(ValueError, match="stepper inputs must be"):
         TINY_TRAJ.unpack(X[:, :-1])
+    with pytest.raises(ValueError, match="stepper targets must be"):
+        TINY_TRAJ.trajectories(X, y[:, :-1])
+    other = X.copy()
+    other[1, 2] += 0.1
+    with pytest.raises(ValueError, match="share one start"):
+        KernelStepperTrust(TINY_TRAJ).predict(None, other)  # raises before the model is used
+    with pytest.raises(ValueError, match="must differ"):
+        SP4Trajectories(quick_cells=(100, 25, 1))
     with pytest.raises(ValueError, match="overlaps"):
         SwitchingTrust(shift_h=(1.5, 3.0)).shifted(KEY, True)
     with pytest.raises(ValueError, match="vary"):

@@ -91,16 +91,32 @@ def average_errors(model: AbstractLatentStepper, m_avg_true, m0, fields_mT) -> d
     the true ⟨m⟩(t) ``m_avg_true (F, T, 3)``:
 
     - ``max_avg_err``: max over t and i of |Δ⟨m_i⟩| per field ``(F,)``;
+    - ``median_err``: the median of ``max_avg_err`` over the fields, a float: the
+      latent steppers' headline figure, the rollout error over held-out trajectories
+      (``benchmarks/latent_sp4.py``'s ``s_median_err``, and the error behind the trust
+      adapters' score, :class:`jaxmag.ml.trust.adapters.KernelStepperTrust`); a
+      rollout that turned NaN makes it NaN;
     - ``final_mx``: the predicted ⟨mx⟩ at the last snapshot ``(F,)``;
     - ``m_avg_pred``: the predicted ⟨m⟩(t) ``(F, T, 3)``.
+
+    The rollouts run the whole horizon of ``m_avg_true`` (``T - 1`` steps).
     """
     m_avg_true = np.asarray(m_avg_true)
+    if m_avg_true.ndim != 3 or m_avg_true.shape[2] != 3 or m_avg_true.shape[1] < 2:
+        raise ValueError(f"m_avg_true must be (F, T >= 2, 3), got {m_avg_true.shape}")
+    if np.shape(fields_mT) != (len(m_avg_true), 2):
+        raise ValueError(
+            f"fields_mT must be ({len(m_avg_true)}, 2) to match m_avg_true, "
+            f"got {np.shape(fields_mT)}"
+        )
     dtype = jnp.result_type(*jax.tree.leaves(eqx.filter(model, eqx.is_inexact_array)))
     n_steps = m_avg_true.shape[1] - 1
     m0, fields_mT = jnp.asarray(m0, dtype), jnp.asarray(fields_mT, dtype)
     pred = np.asarray(average_rollouts(model, m0, fields_mT, n_steps))
+    err = np.abs(pred - m_avg_true).max((1, 2))
     return {
-        "max_avg_err": np.abs(pred - m_avg_true).max((1, 2)),
+        "max_avg_err": err,
+        "median_err": float(np.median(err)),
         "final_mx": pred[:, -1, 0],
         "m_avg_pred": pred,
     }

@@ -1,5 +1,7 @@
 """The trust adapter of the kernel latent stepper (:mod:`jaxmag.ml.latent`): samples,
-prediction, score and features as in :mod:`._latent`."""
+prediction, score and features as in :mod:`._latent`; the default setting is
+``benchmarks/latent_sp4.py``'s (d = 8, 1000 landmarks, ridge 1e-3, standardised
+components, 4 rollout rounds)."""
 
 from dataclasses import dataclass, field
 
@@ -11,19 +13,27 @@ from jaxmag.ml.trust.adapters._latent import AbstractStepperTrust
 
 
 def _space() -> dict[str, list]:
-    return {"d": [4, 8], "n_landmarks": [100, 200], "lam": [1e-4, 1e-3]}
+    return {"d": [4, 8], "n_landmarks": [500, 1000], "lam": [1e-4, 1e-3]}
 
 
 def _default() -> dict:
-    return {"d": 8, "n_landmarks": 100, "lam": 1e-3, "krr_gamma_scale": 1.0}
+    return {
+        "d": 8,
+        "n_landmarks": 1000,
+        "lam": 1e-3,
+        "krr_gamma_scale": 1.0,
+        "standardise_components": True,
+        "rollout_rounds": 4,
+    }
 
 
 @dataclass(frozen=True)
 class KernelStepperTrust(AbstractStepperTrust):
-    """`fit_kernel_stepper` on the trajectories of `trajectories`; ``n_landmarks`` is
-    capped at the number of training snapshots. The shifted set has |B| beyond the
-    training range. `features` are the field (in units of 45 mT) and the KPCA latent
-    coordinates of the rollout at its middle and last snapshots."""
+    """`fit_kernel_stepper` on the trajectories of `trajectories` (in float64, as the
+    benchmark fits it); ``n_landmarks`` is capped at the number of training snapshots.
+    The shifted set has |B| beyond the training range. `features` are the field (in
+    units of 45 mT) and the KPCA latent coordinates of the rollout at its middle and last
+    snapshots."""
 
     trajectories: SP4Trajectories = field(default_factory=SP4Trajectories)
     space: dict = field(default_factory=_space)
@@ -41,5 +51,7 @@ class KernelStepperTrust(AbstractStepperTrust):
             n_landmarks=min(int(p["n_landmarks"]), n_snap),
             lam=float(p["lam"]),
             krr_gamma_scale=float(p["krr_gamma_scale"]),
+            standardise_components=bool(p["standardise_components"]),
+            rollout_rounds=int(p["rollout_rounds"]),
             key=key,
         )

@@ -5,11 +5,13 @@ Each adapter wraps one model in the trust layer's contract (``fit(X, y, params, 
 package's own solvers, a shifted set outside the training distribution, predictions,
 an error measure and the model's features for the applicability domain.
 
-- :class:`SwitchingTrust`: the switching classifier, AUC (:mod:`.adapters_switching`);
-- :class:`KernelStepperTrust`: the kernel latent stepper, rollout R² (:mod:`.adapters_kernel`);
-- :class:`NeuralStepperTrust`: the neural latent stepper, rollout R² (:mod:`.adapters_neural`);
+- :class:`SwitchingTrust`: the switching classifier, AUC (:mod:`._switching`);
+- :class:`KernelStepperTrust`, :class:`NeuralStepperTrust`: the kernel and neural latent
+  steppers, scored by their benchmark's headline (``benchmarks/latent_sp4.py``'s
+  ``s_median_err``, the median over held-out trajectories of the rollout's
+  max |Δ⟨m_i⟩|) negated, so that higher is better (:mod:`._latent`);
 - :class:`HomogenisationTrust`: the homogenisation CNN, R² of ``log μ_eff``
-  (:mod:`.adapters_homogenisation`).
+  (:mod:`._homogenisation`).
 
 :func:`trust_report` runs every check on one adapter and returns a JSON-ready dict;
 ``jaxmag trust --quick`` runs it on all four and prints one JSON
@@ -47,7 +49,9 @@ SEEDS = (0, 1, 2)
 class TrustAdapter(Protocol):
     """What :func:`trust_report` needs of a model. ``X`` and ``y`` are arrays with a
     leading sample axis; ``params`` holds names of ``space`` (others come from
-    ``default``)."""
+    ``default``). ``score`` is higher for a better model; ``error`` is the adapter's
+    error measure. An adapter may name its score in a ``score_name`` attribute, which
+    the report records."""
 
     name: str
     space: dict[str, list]
@@ -114,6 +118,10 @@ def trust_report(
 
     1. ``search``: `k`-fold :func:`cross_validated_search` over ``adapter.space`` (at
        most `budget` points), its ``record()``; the chosen setting is used below.
+    Every score below is ``adapter.score`` (named in ``score_name``, where the adapter
+    names it), higher is better; for the latent steppers it is minus their benchmark's
+    headline error.
+
     2. ``y_randomisation``: held-out score with true and with shuffled targets.
     3. ``seed_spread``: held-out score over the training seeds ``SEEDS``.
     4. ``noise_sensitivity`` at ``SIGMAS``, of a model fitted on a (1 − `frac_test`)
@@ -180,6 +188,7 @@ def trust_report(
     times["total"] = time.perf_counter() - t_all
     return {
         "adapter": name,
+        "score_name": getattr(adapter, "score_name", None),
         "quick": bool(quick),
         "n_samples": len(X),
         "search": search.record(),
