@@ -1,6 +1,6 @@
 """The switching classifier study (Miao, Chin. Phys. Lett. 36, 097501 (2019)) on jaxmag data.
 
-    python benchmarks/switching.py               # full study (see docs/ml/switching.md)
+    python benchmarks/switching.py               # full study, about 45 min on 2 idle cores
     python benchmarks/switching.py --quick       # smoke run, a few minutes
     python benchmarks/switching.py --out DIR     # also write the ROC plots to DIR
 

@@ -37,7 +37,7 @@ class SwitchingTrust:
     `features` (the applicability domain's space) is the model's own input, the design
     row standardised as the model standardises it; :meth:`hidden_features` is the
     MLP's last hidden layer, the space used before (it flagged 86.6 % of the shifted
-    set: the saturating layer maps far inputs near training ones)."""
+    set: a learned layer need not keep far inputs far)."""
 
     n_quick: int = 399
     n_full: int = 2000
