@@ -33,6 +33,11 @@ def test_homogenisation_benchmark_quick(bench, tmp_path):
     assert lo <= hi
     free = f["unbounded_head"]  # the same trained network with the bound switched off
     assert {"r2_cnn", "inside_hs_bounds"} <= set(free) and 0 <= free["inside_hs_bounds"] <= 1
+    for k, change in free["bound_r2_change"].items():  # bounded − unbounded, paired
+        assert change["value"] == pytest.approx(
+            f["r2_cnn_components"][k] - free["r2_cnn_components"][k]
+        )
+        assert change["ci95"][0] <= change["ci95"][1]
     seeds = f["r2_cnn_seeds"]  # the headline fit and one more seed
     assert len(seeds["r2_cnn"]) == 2 and seeds["r2_cnn"][0] == f["r2_cnn"]
     assert seeds["r2_std"] >= 0 and seeds["inside_hs_bounds"] == [1.0, 1.0]
