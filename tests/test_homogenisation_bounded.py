@@ -1,6 +1,7 @@
 """The Hashin–Shtrikman-bounded head: every prediction inside the trace bounds whatever
-the network proposes, almost unchanged well inside, able to approach the bound that a
-laminate attains; training fits the raw proposal and the bound acts at prediction."""
+the network proposes, unchanged inside, moved outside to the nearest admissible tensor
+(so never further from the truth), able to approach the bound that a laminate attains;
+training fits the raw proposal and the bound acts at prediction."""
 
 import equinox as eqx
 import jax
@@ -16,7 +17,13 @@ from jaxmag.ml.homogenisation import (
     train_cnn,
 )
 from jaxmag.ml.homogenisation._cnn import build_model, model_structure
-from jaxmag.ml.homogenisation._hs_head import SHRINK_MARGIN, bounded_relative, shrink_factor
+from jaxmag.ml.homogenisation._hs_head import (
+    SHRINK_MARGIN,
+    _bounds,
+    bounded_relative,
+    shrink_factor,
+)
+from jaxmag.ml.homogenisation._hs_projection import project_tensor
 from jaxmag.ml.homogenisation._tensors import expm_sym, from_components, logm_sym, to_components
 
 
@@ -35,6 +42,88 @@ def test_every_proposal_lands_inside_the_bounds():
     mu = b[:, None, None] * np.asarray(from_components(bounded_relative(s, f, c, b)))
     assert np.all(np.asarray(inside_hs_bounds(mu, f, 1.0, c, rtol=0.0)))
     assert np.all(np.linalg.eigvalsh(mu) > 0)
+
+
+def _eigen(comps):
+    m = 0.5 * (comps[:, 0] + comps[:, 1])
+    h = np.hypot(0.5 * (comps[:, 0] - comps[:, 1]), comps[:, 2])
+    return m + h, m - h
+
+
+def test_projection_is_the_nearest_admissible_tensor():
+    """Against brute force: of 20 000 random eigenvalue pairs that satisfy both bounds
+    (checked with the bounds' own formula), none is nearer the proposal than the
+    projection, and the projection itself satisfies them (within 1e-9)."""
+    rng = np.random.default_rng(5)
+    f, c, s, b = _sample(60, 1.5, seed=6)
+    lo, hi, b_lo, b_hi, corner, _ = _bounds(f, c, b)
+    raw = np.asarray(to_components(expm_sym(jnp.asarray(s))))
+    proj = np.asarray(project_tensor(jnp.asarray(raw), lo, hi, b_lo, b_hi, corner))
+    (r1, r2), (p1, p2) = _eigen(raw), _eigen(proj)
+    lo, hi, b_lo, b_hi, arith, harm = (np.asarray(v) for v in (lo, hi, b_lo, b_hi, *corner))
+    moved = 0
+    for i in range(len(f)):
+        assert np.sum(1 / (np.array([p1[i], p2[i]]) - lo[i])) <= b_lo[i] * (1 + 1e-9)
+        assert np.sum(1 / (hi[i] - np.array([p1[i], p2[i]]))) <= b_hi[i] * (1 + 1e-9)
+        # the bounds lie inside the Wiener box [λ_H, λ_A]²
+        pairs = rng.uniform(harm[i], arith[i], (20000, 2))
+        ok = (np.sum(1 / (pairs - lo[i]), 1) <= b_lo[i]) & (
+            np.sum(1 / (hi[i] - pairs), 1) <= b_hi[i]
+        )
+        best = np.min(np.hypot(pairs[ok, 0] - r1[i], pairs[ok, 1] - r2[i]))
+        dist = np.hypot(p1[i] - r1[i], p2[i] - r2[i])
+        assert dist <= best * (1 + 1e-9), (i, dist, best)
+        moved += dist > 0
+    assert moved > 20  # most of these proposals lie outside
+
+
+def test_the_bound_never_moves_a_prediction_away_from_an_admissible_truth():
+    """The projection is non-expansive: for admissible targets, no bounded prediction is
+    further (Frobenius) from its target than the raw one. The ray towards μ_B, the
+    previous head, fails this on some samples, so the test can fail."""
+    rng = np.random.default_rng(7)
+    f, c, s, b = _sample(4000, 1.0, seed=8)
+    truth = b[:, None, None] * np.asarray(
+        from_components(bounded_relative(jnp.asarray(rng.normal(size=s.shape) * 0.5), f, c, b))
+    )
+    raw = b[:, None, None] * np.asarray(expm_sym(jnp.asarray(s)))
+    bounded = b[:, None, None] * np.asarray(from_components(bounded_relative(s, f, c, b)))
+    k = np.asarray(shrink_factor(jnp.asarray(s), f, c, b))[:, None, None]
+    ray = b[:, None, None] * ((1 - k) * np.eye(2) + k * np.asarray(expm_sym(jnp.asarray(s))))
+
+    def err(x):
+        return np.linalg.norm(x - truth, axis=(1, 2))
+
+    out = ~np.asarray(inside_hs_bounds(raw, f, 1.0, c))
+    assert out.mean() > 0.5
+    assert np.all(err(bounded)[out] <= err(raw)[out])
+    assert np.mean(err(ray)[out] > err(raw)[out] * 1.01) > 0.002
+
+
+def test_projection_gradient_matches_finite_differences():
+    f, c, b = 0.35, 40.0, float(bruggeman(0.35, 1.0, 40.0, 2))
+    rng = np.random.default_rng(9)
+    w = rng.normal(size=3)
+    for s in ([-0.8, -1.2, 0.2], [1.5, 1.4, 0.1], [1.0, -1.0, 0.2]):  # below, above, across
+        s = np.asarray(s)
+
+        def fn(s):
+            return jnp.dot(bounded_relative(s, f, c, b), w)
+
+        assert not bool(inside_hs_bounds(b * np.asarray(expm_sym(s)), f, 1.0, c))
+        g = np.asarray(jax.grad(fn)(jnp.asarray(s)))
+        eps = 1e-6
+        fd = [(fn(s + eps * e) - fn(s - eps * e)) / (2 * eps) for e in np.eye(3)]
+        np.testing.assert_allclose(g, np.asarray(fd), rtol=1e-4, atol=1e-7)
+
+
+def test_the_laminates_lie_on_both_bounds():
+    f, c, _, b = _sample(200, 1.0, seed=10)
+    *_, (arith, harm), _ = _bounds(f, c, b)
+    mu = np.zeros((len(f), 2, 2))
+    mu[:, 0, 0], mu[:, 1, 1] = b * np.asarray(arith), b * np.asarray(harm)
+    for margin in hs_trace_margins(mu, f, 1.0, c):
+        np.testing.assert_allclose(np.asarray(margin), 0.0, atol=1e-9)
 
 
 def test_exit_distance_matches_bisection_and_inside_passes_unchanged():

@@ -1,27 +1,30 @@
 """A head whose tensors lie inside the Hashin–Shtrikman (trace) bounds by construction.
 
 The network's symmetric ``S`` proposes ``μ = μ_B exp(S)``, with ``μ_B`` the isotropic
-Bruggeman estimate, which lies strictly inside the bounds for 0 < f < 1. In the plane of
-the eigenvalues the set the bounds allow is convex (each bound is a sublevel set of a
-sum of ``1/(λ_i − μ_lo)`` or ``1/(μ_hi − λ_i)``), so the ray from ``μ_B (1, 1)`` through
-the proposal leaves it once, at a distance ``r_max`` in closed form (a quadratic in the
-distance per bound). A proposal inside is kept as it is; one outside is projected
-along that ray to ``r = (1 − ε) r_max``: its deviation ``ρ`` from ``μ_B`` becomes
-``min(ρ, r)``. Eigenvectors are kept, so the prediction stays SPD, and
+Bruggeman estimate, which lies strictly inside the bounds for 0 < f < 1. A proposal
+inside the bounds is kept as it is. One outside is replaced by the nearest admissible
+tensor in the Frobenius norm (:mod:`._hs_projection`): the set the bounds allow is
+convex, so this projection never moves a prediction further from any admissible tensor,
+the true one included, and cannot raise a sample's error. (The earlier head moved the
+proposal towards ``μ_B`` along its eigenvalue ray, which can; it cost R² 0.0005.)
 
-    μ = μ_B ((1 − k) I + k exp(S)),   k = min(1, r / ρ) ∈ (0, 1].
+The projection lands on the bound; a last step keeps every prediction a fraction ε of
+the way inside, so that float32 rounding cannot put it outside. In the plane of the
+eigenvalues the ray from ``μ_B (1, 1)`` through a tensor leaves the admissible set once,
+at a distance ``r_max`` in closed form (a quadratic in the distance per bound); a
+tensor's deviation ``ρ`` from ``μ_B`` becomes ``min(ρ, (1 − ε) r_max)``. Eigenvectors
+are kept, so the prediction stays SPD, and with ``P`` the projected ``exp(S)``
 
-(A smooth squash such as ``k = (1 + (ρ/r)⁴)^(−1/4)`` reaches the bound only as ρ → ∞: a
-target on the bound, a laminate's tensor, then drives the proposal to overflow in
-training. The projection reaches it at a finite proposal and leaves every prediction
-inside unchanged.) ``S`` is clipped to ±30 before the exponential (float32).
+    μ = μ_B ((1 − k) I + k P),   k = min(1, (1 − ε) r_max / ρ) ∈ (0, 1].
 
 For one phase only (f = 0 or 1) or no contrast the bounds are a point and ``k = 0``.
+``S`` is clipped to ±30 before the exponential (float32).
 """
 
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from jaxmag.ml.homogenisation._hs_projection import project_tensor
 from jaxmag.ml.homogenisation._tensors import expm_sym, logm_sym, to_components
 
 SHRINK_MARGIN: float = 1e-4
@@ -45,15 +48,11 @@ def _inverse_exit(bound, a, d1, d2):
     return jnp.maximum(q, 0.0) / (2.0 * C)
 
 
-def shrink_factor(
-    s: Float[Array, "*batch 3"],
-    f: Float[Array, "*batch"],
-    contrast: Float[Array, "*batch"],
-    centre: Float[Array, "*batch"],
-) -> Float[Array, "*batch"]:
-    """``k`` of the module docstring for log-corrections ``s`` (components ``xx, yy,
-    xy``), volume fractions ``f`` of the particles (μr = ``contrast``) in a matrix of 1,
-    and the isotropic ``centre`` ``μ_B``."""
+def _bounds(f, contrast, centre):
+    """``(lo, hi, B_lo, B_hi, (λ_A, λ_H), degenerate)`` of the trace bounds for particles
+    of μr = ``contrast`` at fraction ``f`` in a matrix of 1, relative to ``centre``
+    (``lo``, ``hi`` and the laminates' arithmetic and harmonic means divided by it, the
+    ``B`` multiplied); safe finite values where degenerate."""
     lo, hi = jnp.minimum(1.0, contrast), jnp.maximum(1.0, contrast)
     f_hi = jnp.where(contrast >= 1.0, f, 1.0 - f)
     f_lo = 1.0 - f_hi
@@ -63,28 +62,50 @@ def shrink_factor(
     delta = jnp.where(degenerate, 1.0, hi - lo)
     bound_lo = 2.0 / (f_hi_s * delta) + f_lo_s / (f_hi_s * lo)
     bound_hi = 2.0 / (f_lo_s * delta) - f_hi_s / (f_lo_s * hi)
+    lo_r = jnp.where(degenerate, 0.5, lo / centre)
+    hi_r = jnp.where(degenerate, 2.0, hi / centre)
+    b_lo = jnp.where(degenerate, 8.0, bound_lo * centre)
+    b_hi = jnp.where(degenerate, 8.0, bound_hi * centre)
+    arith = (f_hi_s * hi + f_lo_s * lo) / centre
+    harm = 1.0 / (f_hi_s / hi + f_lo_s / lo) / centre
+    corner = (jnp.where(degenerate, 1.0, arith), jnp.where(degenerate, 1.0, harm))
+    return lo_r, hi_r, b_lo, b_hi, corner, degenerate
+
+
+def shrink_factor(
+    s: Float[Array, "*batch 3"],
+    f: Float[Array, "*batch"],
+    contrast: Float[Array, "*batch"],
+    centre: Float[Array, "*batch"],
+) -> Float[Array, "*batch"]:
+    """``k`` of the module docstring for log-corrections ``s`` (components ``xx, yy,
+    xy``), volume fractions ``f`` of the particles (μr = ``contrast``) in a matrix of 1,
+    and the isotropic ``centre`` ``μ_B``."""
+    lo_r, hi_r, b_lo, b_hi, _, degenerate = _bounds(f, contrast, centre)
     a, dd, b = s[..., 0], s[..., 1], s[..., 2]
     m = 0.5 * (a + dd)
     q = (0.5 * (a - dd)) ** 2 + b**2
     half = jnp.sqrt(jnp.where(q > 0, q, 1.0))
     half = jnp.where(q > 0, half, 0.0)
-    d1 = centre * jnp.expm1(m + half)  # the proposal's eigenvalues minus the centre
-    d2 = centre * jnp.expm1(m - half)
-    a_lo = jnp.where(degenerate, 1.0, centre - lo)
-    a_hi = jnp.where(degenerate, 1.0, hi - centre)
+    d1 = jnp.expm1(m + half)  # the proposal's eigenvalues minus the centre, relative
+    d2 = jnp.expm1(m - half)
     x = jnp.maximum(
-        _inverse_exit(bound_lo, a_lo, d1, d2), _inverse_exit(bound_hi, a_hi, -d1, -d2)
+        _inverse_exit(b_lo, 1.0 - lo_r, d1, d2), _inverse_exit(b_hi, hi_r - 1.0, -d1, -d2)
     ) / (1.0 - SHRINK_MARGIN)
     k = 1.0 / jnp.maximum(x, 1.0)
     return jnp.where(degenerate, 0.0, k)
 
 
 def bounded_relative(s, f, contrast, centre) -> Float[Array, "*batch 3"]:
-    """The components of ``μ / μ_B = (1 − k) I + k exp(S)``."""
+    """The components of ``μ / μ_B = (1 − k) I + k P``: ``exp(S)`` projected onto the
+    bounds (``P``), then kept a fraction ε inside."""
     s = jnp.clip(s, -30.0, 30.0)
-    k = shrink_factor(s, f, contrast, centre)[..., None]
-    e = to_components(expm_sym(s))
-    return (1.0 - k) * jnp.array([1.0, 1.0, 0.0], e.dtype) + k * e
+    lo_r, hi_r, b_lo, b_hi, corner, degenerate = _bounds(f, contrast, centre)
+    e = project_tensor(to_components(expm_sym(s)), lo_r, hi_r, b_lo, b_hi, corner)
+    eye = jnp.array([1.0, 1.0, 0.0], e.dtype)
+    e = jnp.where(degenerate[..., None], eye, e)  # the bounds are a point: μ_B itself
+    k = shrink_factor(logm_sym(e), f, contrast, centre)[..., None]
+    return (1.0 - k) * eye + k * e
 
 
 def bounded_log_correction(s, f, contrast, centre) -> Float[Array, "*batch 3"]:

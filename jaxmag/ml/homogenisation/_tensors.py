@@ -77,7 +77,8 @@ def logm_sym(c: Float[Array, "*batch 3"]) -> Float[Array, "*batch 3"]:
     m = 0.5 * (a + d)
     q = (0.5 * (a - d)) ** 2 + b**2
     small = q < 1e-12 * m**2
-    delta = jnp.sqrt(jnp.where(small, 1.0, q))
+    # the unused branch at δ = m/2, finite with finite gradients (δ = 1 could be m)
+    delta = jnp.sqrt(jnp.where(small, 0.25 * m**2, q))
     ratio = jnp.where(small, 1.0 / m * (1.0 + q / (3.0 * m**2)), jnp.arctanh(delta / m) / delta)
     mid = jnp.where(small, jnp.log(m) - q / (2.0 * m**2), 0.5 * jnp.log(m**2 - delta**2))
     return jnp.stack([mid + ratio * 0.5 * (a - d), mid - ratio * 0.5 * (a - d), ratio * b], -1)
