@@ -11,10 +11,10 @@ modulation (FiLM) of ``log c``. The head outputs the symmetric ``S`` of
 where ``μ_B`` is the Bruggeman estimate from the map's exact volume fraction ``f``: the
 prediction is symmetric positive definite by construction, and the network learns
 only how the microstructure moves ``μ_eff`` away from the effective-medium value.
-With ``bounded=True`` (the default) that proposal is moved towards ``μ_B`` along its
-eigenvalue ray just enough to stay inside the Hashin–Shtrikman trace bounds for the
-map's ``f`` and the contrast (:mod:`~jaxmag.ml.homogenisation._hs_head`): every
-prediction is physically admissible. Training fits the raw proposal ``S``; the bound acts
+With ``bounded=True`` (the default) a proposal outside the Hashin–Shtrikman trace bounds
+for the map's ``f`` and the contrast is replaced by the nearest admissible tensor
+(:mod:`~jaxmag.ml.homogenisation._hs_head`): every prediction is physically admissible,
+and none is further from an admissible truth than the proposal was. Training fits the raw proposal ``S``; the bound acts
 at prediction, where it moves only the proposals that lie outside.
 2D only; the map size is fixed at construction.
 """
