@@ -267,6 +267,9 @@ def test_benchmark_quick(script, bench):
         assert figures["max_norm_dev"] <= 1e-12
         assert figures["macrospin_reload_max_diff"] == 0.0
         assert {r["h"] for r in figures["failure_map"]} == {0.3, 2.0}
+        seeds = figures["macrospin_rel_l2_seeds"]
+        assert len(seeds) == 2 and seeds[0] == figures["macrospin_rel_l2"]
+        assert seeds[1] != seeds[0] and figures["macrospin_rel_l2_seed_std"] > 0
         # each macrospin figure names its field range: no switching, then switching
         assert (
             figures["macrospin_domain"]["h"][1]
