@@ -14,8 +14,9 @@ only how the microstructure moves ``μ_eff`` away from the effective-medium valu
 With ``bounded=True`` (the default) a proposal outside the Hashin–Shtrikman trace bounds
 for the map's ``f`` and the contrast is replaced by the nearest admissible tensor
 (:mod:`~jaxmag.ml.homogenisation._hs_head`): every prediction is physically admissible,
-and none is further from an admissible truth than the proposal was. Training fits the raw proposal ``S``; the bound acts
-at prediction, where it moves only the proposals that lie outside.
+and none is further from an admissible truth than the proposal was. Training fits the
+raw proposal ``S``; the bound acts at prediction, where it moves only the proposals that
+lie outside.
 2D only; the map size is fixed at construction.
 """
 
