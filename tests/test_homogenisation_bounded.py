@@ -56,11 +56,11 @@ def test_projection_is_the_nearest_admissible_tensor():
     projection, and the projection itself satisfies them (within 1e-9)."""
     rng = np.random.default_rng(5)
     f, c, s, b = _sample(60, 1.5, seed=6)
-    lo, hi, b_lo, b_hi, corner, _ = _bounds(f, c, b)
+    bounds, _ = _bounds(f, c, b)
     raw = np.asarray(to_components(expm_sym(jnp.asarray(s))))
-    proj = np.asarray(project_tensor(jnp.asarray(raw), lo, hi, b_lo, b_hi, corner))
+    proj = np.asarray(project_tensor(jnp.asarray(raw), bounds))
     (r1, r2), (p1, p2) = _eigen(raw), _eigen(proj)
-    lo, hi, b_lo, b_hi, arith, harm = (np.asarray(v) for v in (lo, hi, b_lo, b_hi, *corner))
+    lo, hi, b_lo, b_hi, arith, harm = (np.asarray(v) for v in bounds)
     moved = 0
     for i in range(len(f)):
         assert np.sum(1 / (np.array([p1[i], p2[i]]) - lo[i])) <= b_lo[i] * (1 + 1e-9)
@@ -119,7 +119,7 @@ def test_projection_gradient_matches_finite_differences():
 
 def test_the_laminates_lie_on_both_bounds():
     f, c, _, b = _sample(200, 1.0, seed=10)
-    *_, (arith, harm), _ = _bounds(f, c, b)
+    (*_, arith, harm), _ = _bounds(f, c, b)
     mu = np.zeros((len(f), 2, 2))
     mu[:, 0, 0], mu[:, 1, 1] = b * np.asarray(arith), b * np.asarray(harm)
     for margin in hs_trace_margins(mu, f, 1.0, c):

@@ -24,7 +24,7 @@ For one phase only (f = 0 or 1) or no contrast the bounds are a point and ``k = 
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from jaxmag.ml.homogenisation._hs_projection import project_tensor
+from jaxmag.ml.homogenisation._hs_projection import TraceBounds, project_tensor
 from jaxmag.ml.homogenisation._tensors import expm_sym, logm_sym, to_components
 
 SHRINK_MARGIN: float = 1e-4
@@ -49,10 +49,10 @@ def _inverse_exit(bound, a, d1, d2):
 
 
 def _bounds(f, contrast, centre):
-    """``(lo, hi, B_lo, B_hi, (λ_A, λ_H), degenerate)`` of the trace bounds for particles
-    of μr = ``contrast`` at fraction ``f`` in a matrix of 1, relative to ``centre``
-    (``lo``, ``hi`` and the laminates' arithmetic and harmonic means divided by it, the
-    ``B`` multiplied); safe finite values where degenerate."""
+    """``(TraceBounds, degenerate)`` for particles of μr = ``contrast`` at fraction ``f``
+    in a matrix of 1, relative to ``centre`` (``lo``, ``hi`` and the laminates'
+    arithmetic and harmonic means divided by it, the ``b`` multiplied); safe finite
+    values where degenerate."""
     lo, hi = jnp.minimum(1.0, contrast), jnp.maximum(1.0, contrast)
     f_hi = jnp.where(contrast >= 1.0, f, 1.0 - f)
     f_lo = 1.0 - f_hi
@@ -68,8 +68,8 @@ def _bounds(f, contrast, centre):
     b_hi = jnp.where(degenerate, 8.0, bound_hi * centre)
     arith = (f_hi_s * hi + f_lo_s * lo) / centre
     harm = 1.0 / (f_hi_s / hi + f_lo_s / lo) / centre
-    corner = (jnp.where(degenerate, 1.0, arith), jnp.where(degenerate, 1.0, harm))
-    return lo_r, hi_r, b_lo, b_hi, corner, degenerate
+    arith, harm = jnp.where(degenerate, 1.0, arith), jnp.where(degenerate, 1.0, harm)
+    return TraceBounds(lo_r, hi_r, b_lo, b_hi, arith, harm), degenerate
 
 
 def shrink_factor(
@@ -81,7 +81,7 @@ def shrink_factor(
     """``k`` of the module docstring for log-corrections ``s`` (components ``xx, yy,
     xy``), volume fractions ``f`` of the particles (μr = ``contrast``) in a matrix of 1,
     and the isotropic ``centre`` ``μ_B``."""
-    lo_r, hi_r, b_lo, b_hi, _, degenerate = _bounds(f, contrast, centre)
+    (lo_r, hi_r, b_lo, b_hi, *_), degenerate = _bounds(f, contrast, centre)
     a, dd, b = s[..., 0], s[..., 1], s[..., 2]
     m = 0.5 * (a + dd)
     q = (0.5 * (a - dd)) ** 2 + b**2
@@ -100,8 +100,8 @@ def bounded_relative(s, f, contrast, centre) -> Float[Array, "*batch 3"]:
     """The components of ``μ / μ_B = (1 − k) I + k P``: ``exp(S)`` projected onto the
     bounds (``P``), then kept a fraction ε inside."""
     s = jnp.clip(s, -30.0, 30.0)
-    lo_r, hi_r, b_lo, b_hi, corner, degenerate = _bounds(f, contrast, centre)
-    e = project_tensor(to_components(expm_sym(s)), lo_r, hi_r, b_lo, b_hi, corner)
+    bounds, degenerate = _bounds(f, contrast, centre)
+    e = project_tensor(to_components(expm_sym(s)), bounds)
     eye = jnp.array([1.0, 1.0, 0.0], e.dtype)
     e = jnp.where(degenerate[..., None], eye, e)  # the bounds are a point: μ_B itself
     k = shrink_factor(logm_sym(e), f, contrast, centre)[..., None]

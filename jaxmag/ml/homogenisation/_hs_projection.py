@@ -30,12 +30,27 @@ answer lies where their boundaries meet: at the laminates' eigenvalue pairs
 which the ordering ``λ₁ ≥ λ₂``, kept by the projection, picks the first.
 """
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 U_MAX: float = 30.0
 """The bisection's bracket on u is clipped to ±U_MAX (eigenvalue ratios up to e^30)."""
+
+
+class TraceBounds(NamedTuple):
+    """The trace bounds on the eigenvalues: ``Σ 1/(λ − lo) ≤ b_lo`` and
+    ``Σ 1/(hi − λ) ≤ b_hi``, met together at the laminates' ``(arith, harm)``."""
+
+    lo: Float[Array, "*batch"]
+    hi: Float[Array, "*batch"]
+    b_lo: Float[Array, "*batch"]
+    b_hi: Float[Array, "*batch"]
+    arith: Float[Array, "*batch"]
+    harm: Float[Array, "*batch"]
+
 
 BISECTION_STEPS: int = 64
 SATISFIES_RTOL: float = 1e-5
@@ -86,35 +101,22 @@ def _sum_inverse(x1, x2):
 
 
 def project_eigenvalues(
-    l1: Float[Array, "*batch"],
-    l2: Float[Array, "*batch"],
-    lo: Float[Array, "*batch"],
-    hi: Float[Array, "*batch"],
-    b_lo: Float[Array, "*batch"],
-    b_hi: Float[Array, "*batch"],
-    corner: tuple[Float[Array, "*batch"], Float[Array, "*batch"]],
+    l1: Float[Array, "*batch"], l2: Float[Array, "*batch"], bounds: TraceBounds
 ) -> tuple[Float[Array, "*batch"], Float[Array, "*batch"]]:
-    """The nearest pair to ``(l1, l2)``, ``l1 ≥ l2``, with ``Σ 1/(λ − lo) ≤ b_lo`` and
-    ``Σ 1/(hi − λ) ≤ b_hi``; ``corner`` is the pair ``(λ_A, λ_H)`` on both bounds."""
+    """The nearest pair to ``(l1, l2)``, ``l1 ≥ l2``, that satisfies both ``bounds``."""
+    lo, hi, b_lo, b_hi, arith, harm = bounds
     x1, x2 = project_one_bound(l1 - lo, l2 - lo, b_lo)
     a1, a2 = lo + x1, lo + x2
     y1, y2 = project_one_bound(hi - l1, hi - l2, b_hi)
     c1, c2 = hi - y1, hi - y2
     a_ok = _sum_inverse(hi - a1, hi - a2) <= b_hi * (1.0 + SATISFIES_RTOL)
     c_ok = _sum_inverse(c1 - lo, c2 - lo) <= b_lo * (1.0 + SATISFIES_RTOL)
-    k1 = jnp.where(a_ok, a1, jnp.where(c_ok, c1, corner[0]))
-    k2 = jnp.where(a_ok, a2, jnp.where(c_ok, c2, corner[1]))
+    k1 = jnp.where(a_ok, a1, jnp.where(c_ok, c1, arith))
+    k2 = jnp.where(a_ok, a2, jnp.where(c_ok, c2, harm))
     return k1, k2
 
 
-def project_tensor(
-    c: Float[Array, "*batch 3"],
-    lo: Float[Array, "*batch"],
-    hi: Float[Array, "*batch"],
-    b_lo: Float[Array, "*batch"],
-    b_hi: Float[Array, "*batch"],
-    corner: tuple[Float[Array, "*batch"], Float[Array, "*batch"]],
-) -> Float[Array, "*batch 3"]:
+def project_tensor(c: Float[Array, "*batch 3"], bounds: TraceBounds) -> Float[Array, "*batch 3"]:
     """The Frobenius-nearest admissible tensor to the symmetric tensor with components
     ``c`` (``xx, yy, xy``): its eigenvectors kept, its eigenvalues projected
     (:func:`project_eigenvalues`)."""
@@ -125,6 +127,6 @@ def project_tensor(
     h = jnp.sqrt(jnp.where(iso, 1.0, q))
     cos2, sin2 = jnp.where(iso, 1.0, half_diff / h), jnp.where(iso, 0.0, b / h)
     h = jnp.where(iso, 0.0, h)
-    l1, l2 = project_eigenvalues(m + h, m - h, lo, hi, b_lo, b_hi, corner)
+    l1, l2 = project_eigenvalues(m + h, m - h, bounds)
     m2, h2 = 0.5 * (l1 + l2), 0.5 * (l1 - l2)
     return jnp.stack([m2 + h2 * cos2, m2 - h2 * cos2, h2 * sin2], -1)
