@@ -204,10 +204,11 @@ def main():
     )
     # the same trained weights with the bound switched off
     p_free = predict(model.with_bound(False), maps[te], c[te])
+    free_inside = np.asarray(inside_hs_bounds(p_free, f[te], 1.0, c[te]))
     unbounded = {
         "r2_cnn": min(r2_low(p_free).values()),
         "r2_cnn_components": r2_low(p_free),
-        "inside_hs_bounds": float(np.mean(np.asarray(inside_hs_bounds(p_free, f[te], 1.0, c[te])))),
+        "inside_hs_bounds": float(np.mean(free_inside)),
         # what the bound changes, per component, with a paired bootstrap over test items
         "bound_r2_change": {
             k: {
@@ -227,7 +228,7 @@ def main():
     # sample's Frobenius error may grow (float32 rounding aside)
     e_bound = np.linalg.norm(pred - mu[te], axis=(1, 2))
     e_free = np.linalg.norm(p_free - mu[te], axis=(1, 2))
-    moved = ~np.asarray(inside_hs_bounds(p_free, f[te], 1.0, c[te]))
+    moved = ~free_inside
     unbounded["moved_frac"] = float(np.mean(moved))
     unbounded["err_grew_frac"] = float(np.mean(e_bound > e_free * (1 + 1e-5)))
     # what growth there is comes from the last step, which keeps predictions 1e-4 of the
