@@ -65,6 +65,41 @@ def test_cross_validated_search_prefers_the_right_regularisation():
         cross_validated_search(fit, r2, X, Y, {"lam": []}, key=jax.random.key(0))
 
 
+def test_search_tries_first_before_the_grid():
+    """`first` is tried first and always kept (one of the budget), even off the grid;
+    the rest of the budget comes from the grid without it, and it wins only on
+    cross-validated evidence."""
+    big = {"gamma": [0.3, 0.7, 1.5], "lam": [1e-3, 1e-2, 1e-1]}
+    bad = {"gamma": 0.7, "lam": 1e6}  # off the grid, and over-regularised
+    res = cross_validated_search(fit, r2, X, Y, big, key=jax.random.key(2), k=3, budget=3,
+                                 first=bad)  # fmt: skip
+    tried = [p for p, _, _ in res.table]
+    assert len(tried) == 3 and tried[0] == bad and bad not in tried[1:]
+    assert res.best != bad and res.table[0][1] < res.best_score
+    on_grid = {"lam": 1e-2, "gamma": 0.7}
+    res = cross_validated_search(fit, r2, X, Y, big, key=jax.random.key(2), k=3, budget=4,
+                                 first=on_grid)  # fmt: skip
+    tried = [p for p, _, _ in res.table]
+    assert tried[0] == GOOD and tried.count(GOOD) == 1 and len(tried) == 4
+    res = cross_validated_search(fit, r2, X, Y, big, key=jax.random.key(2), k=3, budget=1,
+                                 first=GOOD)  # fmt: skip
+    assert [p for p, _, _ in res.table] == [GOOD] and res.best == GOOD
+    with pytest.raises(ValueError, match="first must set exactly"):
+        cross_validated_search(fit, r2, X, Y, big, key=jax.random.key(0), first={"lam": 1.0})
+
+
+def test_explicit_split_and_true_score():
+    """An explicit (train, test) split is used as given, and a given true score is
+    reported without refitting."""
+    tr, te = np.arange(200), np.arange(200, 300)
+    out = y_randomisation(fit, r2, X, Y, GOOD, key=jax.random.key(3), repeats=1,
+                          split=(tr, te), true_score=-7.0)  # fmt: skip
+    assert out["true"] == -7.0 and out["shuffled"] < 0.05
+    spread = seed_spread(fit, r2, X, Y, GOOD, seeds=[5], split=(tr, te))
+    model = fit(X[tr], Y[tr], GOOD, jax.random.key(5))
+    assert spread["scores"] == [pytest.approx(r2(model, X[te], Y[te]), rel=1e-12)]
+
+
 def test_y_randomisation_drops_to_chance():
     out = y_randomisation(fit, r2, X, Y, GOOD, key=jax.random.key(3), repeats=3)
     assert out["true"] > 0.9

@@ -258,7 +258,7 @@ class _Ridge:
         return X, X @ np.array([1.0, -2.0, 0.5]) + 0.1 * np.sin(5 * X[:, 0])
 
     def data(self, key, quick):
-        return self._make(key, 60, 0.0)
+        return self._make(key, 400, 0.0)  # shuffled-target R² on 100 held out: ±0.1
 
     def shifted(self, key, quick):
         return self._make(key, 20, 6.0)
@@ -280,16 +280,77 @@ class _Ridge:
         return np.asarray(X)
 
 
+class _RidgeFixedSplit(_Ridge):
+    """The ridge adapter with the last 10 samples held out, and a default off the grid."""
+
+    default = {"lam": 1e2}
+
+    def data(self, key, quick):
+        return self._make(jax.random.key(7), 400, 0.0)  # whatever the key
+
+    def heldout(self, X, frac_test, key):
+        return np.arange(len(X) - 10), np.arange(len(X) - 10, len(X))
+
+
 def test_trust_report_is_json_ready():
     rep = trust_report(_Ridge(), key=KEY, quick=True, budget=2, k=3, verbose=False)
     json.dumps(rep)
     assert rep["search"]["k_folds"] == 3 and len(rep["search"]["tried"]) == 2
+    assert rep["search"]["tried"][0]["params"] == _Ridge.default  # the default first
     assert rep["y_randomisation"]["true"] > 0.9 > 0.2 > rep["y_randomisation"]["shuffled"]
     assert len(rep["seed_spread"]["scores"]) == 3
     assert set(rep["noise_sensitivity"]) == {"0.01", "0.05", "0.1"}
     d = rep["domain"]
     assert d["detection_rate"] == 1.0 and d["false_flag_rate"] < 0.5
-    assert d["n_heldout"] == 15 and d["n_shifted"] == 20
+    assert d["n_heldout"] == 100 and d["n_shifted"] == 20
+
+
+def test_trust_report_uses_the_adapters_split_everywhere():
+    """An adapter's own held-out samples are held out by every check: the search sees
+    only the training samples, and the held-out score is that of the first seed's model
+    on the adapter's test rows, the seed spread's first score and Y-randomisation's true
+    score alike."""
+    a = _RidgeFixedSplit()
+    rep = trust_report(a, key=KEY, quick=True, budget=2, k=2, verbose=False)
+    d = rep["domain"]
+    assert d["n_train"] == 390 and d["n_heldout"] == 10
+    X, y = a.data(KEY, True)
+    best = rep["search"]["chosen"]
+    assert rep["search"]["tried"][0]["params"] == {"lam": 1e2}
+    held = a.score(a.fit(X[:390], y[:390], best, None), X[390:], y[390:])
+    assert d["score_heldout"] == pytest.approx(held, rel=1e-12)
+    assert rep["seed_spread"]["scores"][0] == rep["y_randomisation"]["true"] == d["score_heldout"]
+    # the search's folds cover the 390 training samples only: its CV score differs from
+    # one on all 400
+    from jaxmag.ml.trust import cross_validated_search
+
+    everything = cross_validated_search(a.fit, a.score, X, y, a.space, key=KEY, k=2, budget=2)
+    assert rep["search"]["cv_score"] != pytest.approx(everything.best_score, rel=1e-9)
+
+
+def test_full_mode_holds_out_the_benchmarks_fields():
+    """In full mode the steppers' held-out rows are exactly the benchmark's 18 test
+    fields (SP4 fields 1 and 2, 16 random ones), in any row order; rows without them are
+    refused."""
+    from jaxmag.ml.latent import _data as latent_data
+
+    traj = SP4Trajectories()
+    train = latent_data.sobol_fields(traj.n_full, seed=0)
+    test = latent_data.heldout_fields("S", traj.n_full_random, seed=0)
+    assert len(test) == 18
+    fields = np.concatenate([train, test])
+    order = np.random.default_rng(0).permutation(len(fields))
+    width = int(np.prod(traj.grid(False)))
+    X = np.concatenate([fields[order], np.zeros((len(fields), width))], 1)
+    tr, te = KernelStepperTrust(traj).heldout(X, 0.25, KEY)
+    np.testing.assert_array_equal(np.sort(order[te]), np.arange(traj.n_full, len(fields)))
+    assert len(tr) == traj.n_full and set(tr).isdisjoint(te)
+    with pytest.raises(ValueError, match="held-out fields"):
+        traj.heldout(X[np.isin(order, np.arange(traj.n_full))], 0.25, KEY)
+    # quick mode: a random quarter
+    Xq = np.zeros((8, 2 + int(np.prod(traj.grid(True)))))
+    tr, te = traj.heldout(Xq, 0.25, KEY)
+    assert len(te) == 2 and len(tr) == 6
 
 
 @pytest.mark.slow

@@ -213,6 +213,17 @@ def write_cache(path: Path, params: dict, m) -> None:
         np.savez(f, params=json.dumps(params, sort_keys=True), m=m)
 
 
+def heldout_fields(family: str = "S", n_heldout: int = 16, *, seed: int = 0) -> np.ndarray:
+    """The test fields of :func:`sp4_family` (mT, ``(F, 2)``): the family's fixed ones
+    (S: SP4 fields 1 and 2; P: none), then ``n_heldout`` random fields (seed ``seed + 1``)."""
+    n_heldout = check_int("n_heldout", n_heldout, minimum=0)
+    fixed = np.asarray(FAMILIES[family]["test_fields_mT"], dtype=float).reshape(-1, 2)
+    test_f = np.concatenate([fixed, random_fields(n_heldout, seed=seed + 1, family=family)])
+    if len(test_f) == 0:
+        raise ValueError(f"family {family!r} has no fixed test fields: n_heldout must be >= 1")
+    return test_f
+
+
 def sp4_family(
     cache_dir,
     *,
@@ -238,12 +249,8 @@ def sp4_family(
     float32 and ts in s.
     """
     n_train = check_int("n_train", n_train, minimum=1)
-    n_heldout = check_int("n_heldout", n_heldout, minimum=0)
     train_f = sobol_fields(n_train, seed=seed, family=family)
-    fixed = np.asarray(FAMILIES[family]["test_fields_mT"], dtype=float).reshape(-1, 2)
-    test_f = np.concatenate([fixed, random_fields(n_heldout, seed=seed + 1, family=family)])
-    if len(test_f) == 0:
-        raise ValueError(f"family {family!r} has no fixed test fields: n_heldout must be >= 1")
+    test_f = heldout_fields(family, n_heldout, seed=seed)
     # one file and one call, so the batched solver compiles once for train and test fields
     m, path, regenerated = cached_trajectories(
         cache_dir, np.concatenate([train_f, test_f]), cells=cells, t1=t1, dt_save=dt_save,

@@ -27,17 +27,25 @@ def y_randomisation(
     key,
     repeats: int = 3,
     frac_test: float = 0.25,
+    split: tuple | None = None,
+    true_score: float | None = None,
 ) -> dict:
     """Train on shuffled targets and score on held-out data with its true targets.
 
     A model that learns the input–target relation drops to chance (R² ≤ 0, AUC ≈ 0.5);
     one that scores well on shuffled targets has leaked the answer. Returns
     ``{'true', 'shuffled', 'shuffled_scores'}``: the score with the real targets, the mean
-    over `repeats` shuffles and each of them."""
+    over `repeats` shuffles and each of them.
+
+    `split`: ``(train, test)`` indices (default: :func:`holdout_split` with `frac_test`);
+    `true_score`: the held-out score of a model already fitted with `params` on that
+    split, which saves fitting it again."""
     X, y = np.asarray(X), np.asarray(y)
     k_split, k_fit, k_perm = jax.random.split(key, 3)
-    tr, te = holdout_split(len(y), frac_test, k_split)
-    true = float(score(fit(X[tr], y[tr], params, k_fit), X[te], y[te]))
+    tr, te = split if split is not None else holdout_split(len(y), frac_test, k_split)
+    if true_score is None:
+        true_score = score(fit(X[tr], y[tr], params, k_fit), X[te], y[te])
+    true = float(true_score)
     shuffled = []
     for r in range(repeats):
         perm = np.asarray(jax.random.permutation(jax.random.fold_in(k_perm, r), len(tr)))
@@ -63,12 +71,21 @@ def noise_sensitivity(predict: Callable, X, sigmas, *, key) -> dict[float, float
     return out
 
 
-def seed_spread(fit: Callable, score: Callable, X, y, params: dict, *, seeds, frac_test=0.25):
-    """Mean and standard deviation of the held-out score over training seeds (one fixed
-    split): ``{'mean', 'std', 'scores'}``."""
-    X, y = np.asarray(X), np.asarray(y)
-    tr, te = holdout_split(len(y), frac_test, jax.random.key(0))
-    scores = [
-        float(score(fit(X[tr], y[tr], params, jax.random.key(int(s))), X[te], y[te])) for s in seeds
-    ]
+def spread_of(scores) -> dict:
+    """``{'mean', 'std', 'scores'}`` of a list of scores (std with ddof 0)."""
+    scores = [float(s) for s in scores]
     return {"mean": float(np.mean(scores)), "std": float(np.std(scores)), "scores": scores}
+
+
+def seed_spread(
+    fit: Callable, score: Callable, X, y, params: dict, *, seeds, frac_test=0.25, split=None
+):
+    """Mean and standard deviation of the held-out score over training seeds
+    (``jax.random.key(seed)``) on one fixed split: ``{'mean', 'std', 'scores'}``.
+    `split`: ``(train, test)`` indices (default: :func:`holdout_split` with `frac_test`
+    and ``key(0)``)."""
+    X, y = np.asarray(X), np.asarray(y)
+    tr, te = split if split is not None else holdout_split(len(y), frac_test, jax.random.key(0))
+    return spread_of(
+        score(fit(X[tr], y[tr], params, jax.random.key(int(s))), X[te], y[te]) for s in seeds
+    )

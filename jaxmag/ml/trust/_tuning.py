@@ -50,21 +50,35 @@ def cross_validated_search(
     key,
     k: int = 5,
     budget: int = 8,
+    first: dict | None = None,
     verbose: bool = False,
 ) -> SearchResult:
     """Try at most `budget` points of the grid `space` (all of it when it is smaller, else
     a random subset drawn with `key`), score each by `k`-fold cross-validation, and return
     the best mean. `fit(X, y, params, key)` trains; `score(model, X, y)` scores (higher is
-    better). `X` and `y` are arrays (or pytrees of arrays) with a leading sample axis."""
+    better). `X` and `y` are arrays (or pytrees of arrays) with a leading sample axis.
+
+    `first`: a setting of every name in `space` that is tried first and always kept, one
+    of the `budget` points (it need not lie on the grid); the others are drawn from the
+    rest of the grid. The trust report passes a model's default, the setting its
+    benchmark trains, so the search can only move away from it on cross-validated
+    evidence. Ties keep the earlier point."""
     if not space or not all(isinstance(v, list | tuple) and v for v in space.values()):
         raise ValueError("space must map each hyper-parameter name to a non-empty list")
     check_int("budget", budget)
     names = list(space)
     grid = [dict(zip(names, v, strict=True)) for v in itertools.product(*space.values())]
+    if first is not None:
+        if set(first) != set(names):
+            raise ValueError(f"first must set exactly {sorted(names)}, got {sorted(first)}")
+        first = {n: first[n] for n in names}
+        grid = [g for g in grid if g != first]
+    n_pick = budget - (first is not None)
     k_pick, k_fold, k_fit = jax.random.split(key, 3)
-    if len(grid) > budget:
-        pick = np.asarray(jax.random.choice(k_pick, len(grid), (budget,), replace=False))
+    if len(grid) > n_pick:
+        pick = np.asarray(jax.random.choice(k_pick, len(grid), (n_pick,), replace=False))
         grid = [grid[i] for i in sorted(pick)]
+    grid = [first, *grid] if first is not None else grid
     n = len(jax.tree_util.tree_leaves(y)[0])
     folds = kfold_indices(k_fold, n, k)
     take = lambda tree, idx: jax.tree_util.tree_map(lambda a: np.asarray(a)[idx], tree)  # noqa: E731

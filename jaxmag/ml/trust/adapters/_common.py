@@ -22,6 +22,7 @@ import numpy as np
 from jaxtyping import PRNGKeyArray
 
 from jaxmag.ml.latent import _data as latent_data
+from jaxmag.ml.trust._robustness import holdout_split
 
 
 def seed_of(key: PRNGKeyArray) -> int:
@@ -71,7 +72,12 @@ class SP4Trajectories:
       ``latent_data.ANGLE_RANGE_DEG``, kept in memory (both stepper adapters share one
       simulation).
     - The shifted set: a quarter as many random fields with |B| in `shift_b_mT`, beyond
-      the family's range (through `cache_dir` in full mode).
+      the family's range. In full mode they are fixed (seed `shift_seed`) and go
+      through `cache_dir`, so both steppers are scored on the same shifted fields and the
+      second report simulates none of them; in quick mode the key draws them.
+    - The held-out samples (:meth:`heldout`): in full mode the benchmark's 18 test
+      fields, so the report scores the model its benchmark scores on the same fields;
+      in quick mode a random `frac_test` of them.
 
     The two grids must differ: an input row's length tells which mode it belongs to.
     """
@@ -87,6 +93,7 @@ class SP4Trajectories:
     n_quick: int = 33
     b_range_mT: tuple = latent_data.B_RANGE_MT
     shift_b_mT: tuple = (60.0, 80.0)
+    shift_seed: int = 2
 
     def __post_init__(self):
         if self.grid(True) == self.grid(False):
@@ -147,7 +154,7 @@ class SP4Trajectories:
         n = max(4, (self.n_quick if quick else self.n_full + self.n_full_random + 2) // 4)
         if quick:
             return self._quick(key, n, self.shift_b_mT)
-        rng = np.random.default_rng(seed_of(key))
+        rng = np.random.default_rng(self.shift_seed)
         fields = latent_data.fields_from_polar(
             rng.uniform(*self.shift_b_mT, n), rng.uniform(*latent_data.ANGLE_RANGE_DEG, n)
         )
@@ -156,6 +163,23 @@ class SP4Trajectories:
             progress=True,
         )  # fmt: skip
         return self._rows(fields, m)
+
+    def heldout(self, X, frac_test: float, key: PRNGKeyArray) -> tuple[np.ndarray, np.ndarray]:
+        """``(train, test)`` row indices of ``X``. Full mode: the test rows are those of
+        the benchmark's held-out fields (``latent_data.heldout_fields``: SP4 fields 1 and
+        2 and `n_full_random` random ones), whatever `frac_test`; quick mode:
+        ``holdout_split(len(X), frac_test, key)``."""
+        if self.is_quick(X):
+            return holdout_split(len(X), frac_test, key)
+        test = latent_data.heldout_fields("S", self.n_full_random, seed=0)
+        fields = self.unpack(X)[0]
+        is_test = (np.abs(fields[:, None] - test[None]).max(-1) < 1e-9).any(1)
+        if not 0 < is_test.sum() < len(X):
+            raise ValueError(
+                f"{is_test.sum()} of {len(X)} full-mode rows have the benchmark's held-out "
+                "fields: the rows must hold training and held-out fields"
+            )
+        return np.flatnonzero(~is_test), np.flatnonzero(is_test)
 
     def unpack(self, X) -> tuple[np.ndarray, np.ndarray]:
         """``(fields (n, 2) mT, m0 (n, 3, nx, ny))`` of input rows (of either mode)."""

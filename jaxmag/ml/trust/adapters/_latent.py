@@ -56,6 +56,11 @@ class AbstractStepperTrust(abc.ABC):
     def shifted(self, key: PRNGKeyArray, quick: bool) -> tuple[np.ndarray, np.ndarray]:
         return self.trajectories.shifted(key, quick)
 
+    def heldout(self, X, frac_test: float, key: PRNGKeyArray) -> tuple[np.ndarray, np.ndarray]:
+        """The report's ``(train, test)`` split (:meth:`SP4Trajectories.heldout`): the
+        benchmark's held-out fields in full mode."""
+        return self.trajectories.heldout(X, frac_test, key)
+
     def _start(self, X) -> tuple[np.ndarray, np.ndarray]:
         """``(fields (n, 2) mT, m0 (3, nx, ny))``: the one start every sample shares."""
         fields, m0 = self.trajectories.unpack(X)

@@ -32,7 +32,12 @@ import numpy as np
 from jaxtyping import PRNGKeyArray
 
 from jaxmag.ml.trust._domain import ApplicabilityDomain
-from jaxmag.ml.trust._robustness import noise_sensitivity, seed_spread, y_randomisation
+from jaxmag.ml.trust._robustness import (
+    holdout_split,
+    noise_sensitivity,
+    spread_of,
+    y_randomisation,
+)
 from jaxmag.ml.trust._tuning import cross_validated_search
 from jaxmag.ml.trust.adapters._common import SP4Trajectories
 from jaxmag.ml.trust.adapters._homogenisation import HomogenisationTrust
@@ -51,7 +56,8 @@ class TrustAdapter(Protocol):
     leading sample axis; ``params`` holds names of ``space`` (others come from
     ``default``). ``score`` is higher for a better model; ``error`` is the adapter's
     error measure. An adapter may name its score in a ``score_name`` attribute, which
-    the report records."""
+    the report records, and may fix its held-out samples with a method
+    ``heldout(X, frac_test, key) -> (train, test)`` index arrays."""
 
     name: str
     space: dict[str, list]
@@ -116,16 +122,24 @@ def trust_report(
 ) -> dict:
     """Every trust check of one adapter, as a JSON-ready dict.
 
+    0. One split of the samples into training and held-out ones, used by every check
+       below: the adapter's own ``heldout(X, frac_test, key)`` where it has one (the
+       latent steppers hold out their benchmark's test fields), else
+       :func:`holdout_split` with `frac_test`.
     1. ``search``: `k`-fold :func:`cross_validated_search` over ``adapter.space`` (at
-       most `budget` points), its ``record()``; the chosen setting is used below.
+       most `budget` points) on the training samples alone, trying the adapter's
+       default first (the setting its benchmark trains); its ``record()``. The chosen
+       setting is used below.
     Every score below is ``adapter.score`` (named in ``score_name``, where the adapter
     names it), higher is better; for the latent steppers it is minus their benchmark's
     headline error.
 
-    2. ``y_randomisation``: held-out score with true and with shuffled targets.
-    3. ``seed_spread``: held-out score over the training seeds ``SEEDS``.
-    4. ``noise_sensitivity`` at ``SIGMAS``, of a model fitted on a (1 − `frac_test`)
-       split, on the held-out inputs.
+    2. ``seed_spread``: held-out score of the chosen setting over the training seeds
+       ``SEEDS`` (``jax.random.key(seed)``).
+    3. ``y_randomisation``: held-out score with true targets (the first seed's model)
+       and with shuffled ones.
+    4. ``noise_sensitivity`` at ``SIGMAS``, of the first seed's model, on the held-out
+       inputs.
     5. ``domain``: an :class:`ApplicabilityDomain` (k-NN) on that model's training
        features; the share of held-out in-domain samples it flags (``false_flag_rate``)
        and of the shifted set (``detection_rate``), and the score and error of both.
@@ -145,26 +159,31 @@ def trust_report(
         last = now
         log(f"[{name}] {stage} done ({times[stage]:.1f} s)", flush=True)
 
-    kd, ks, kcv, kyr, ksplit, kfit, knoise = jax.random.split(key, 7)
+    kd, ks, kcv, kyr, ksplit, knoise = jax.random.split(key, 6)
     fit, score = adapter.fit, adapter.score
     with compilation_cache(compile_cache):
         X, y = adapter.data(kd, quick)
         Xs, ys = adapter.shifted(ks, quick)
-        log(f"[{name}] {len(X)} samples, {len(Xs)} shifted", flush=True)
+        split = getattr(adapter, "heldout", None)
+        tr, te = (split or (lambda A, f, k: holdout_split(len(A), f, k)))(X, frac_test, ksplit)
+        log(f"[{name}] {len(tr)} training, {len(te)} held-out, {len(Xs)} shifted", flush=True)
         lap("data")
-        search = cross_validated_search(fit, score, X, y, adapter.space, key=kcv, k=k,
-                                        budget=budget, verbose=verbose)  # fmt: skip
+        first = {n: adapter.default[n] for n in adapter.space if n in adapter.default}
+        search = cross_validated_search(
+            fit, score, X[tr], y[tr], adapter.space, key=kcv, k=k, budget=budget,
+            first=first if len(first) == len(adapter.space) else None, verbose=verbose,
+        )  # fmt: skip
         best = search.best
         lap("search")
-        yr = y_randomisation(fit, score, X, y, best, key=kyr, frac_test=frac_test)
+        models = [fit(X[tr], y[tr], best, jax.random.key(int(s))) for s in SEEDS]
+        spread = spread_of(score(mo, X[te], y[te]) for mo in models)
+        model = models[0]
+        log(f"[{name}] seeds {spread['scores']}", flush=True)
+        lap("seed_spread")
+        yr = y_randomisation(fit, score, X, y, best, key=kyr, split=(tr, te),
+                             true_score=spread["scores"][0])  # fmt: skip
         log(f"[{name}] true {yr['true']:.3f}, shuffled {yr['shuffled']:.3f}", flush=True)
         lap("y_randomisation")
-        spread = seed_spread(fit, score, X, y, best, seeds=SEEDS, frac_test=frac_test)
-        lap("seed_spread")
-        perm = np.asarray(jax.random.permutation(ksplit, len(X)))
-        n_te = max(1, int(round(frac_test * len(X))))
-        tr, te = perm[n_te:], perm[:n_te]
-        model = fit(X[tr], y[tr], best, kfit)
         noise = noise_sensitivity(lambda A: adapter.predict(model, A), X[te], SIGMAS, key=knoise)
         lap("noise_sensitivity")
         F_tr = adapter.features(model, X[tr])
