@@ -207,6 +207,24 @@ def test_homogenisation_contrast_shift_is_flagged(cells):
     assert rates["detection_rate"] > rates["false_flag_rate"]
 
 
+def test_homogenisation_reference_score_is_the_zero_correction_prediction(cells):
+    """`reference_score` is the R² of the network's prediction with its correction S set
+    to zero (Bruggeman's μ_B, kept inside the bounds), computed here through the model."""
+    import equinox as eqx
+    import jax.numpy as jnp
+
+    from jaxmag.ml.homogenisation import PermeabilityCNN
+
+    a, X, y, Xs, ys = cells
+    net = PermeabilityCNN((16, 16), width=4, depth=1, patch=4, key=KEY)
+    zero = eqx.tree_at(lambda m: m.head, net, replace=lambda z: jnp.zeros(3, z.dtype))
+    for rows, targets in ((X, y), (Xs, ys)):
+        ref = a.reference_score(rows, targets)
+        assert ref == pytest.approx(a.score(zero, rows, targets), abs=1e-4)
+        assert ref < 1
+    assert a.reference_score(X, y) > 0.2  # μ_B alone explains much of log μ_eff
+
+
 # fast companion: test_homogenisation_models.py::test_cnn_trains_by_epochs_and_round_trips
 @pytest.mark.slow
 def test_homogenisation_cnn_fits_and_scores(cells):
@@ -291,12 +309,16 @@ class _RidgeFixedSplit(_Ridge):
     def heldout(self, X, frac_test, key):
         return np.arange(len(X) - 10), np.arange(len(X) - 10, len(X))
 
+    def reference_score(self, X, y):
+        return -float(len(X))  # recorded as given, on the held-out rows
+
 
 def test_trust_report_is_json_ready():
     rep = trust_report(_Ridge(), key=KEY, quick=True, budget=2, k=3, verbose=False)
     json.dumps(rep)
     assert rep["search"]["k_folds"] == 3 and len(rep["search"]["tried"]) == 2
     assert rep["search"]["tried"][0]["params"] == _Ridge.default  # the default first
+    assert "reference" not in rep["y_randomisation"]  # the adapter has no reference
     assert rep["y_randomisation"]["true"] > 0.9 > 0.2 > rep["y_randomisation"]["shuffled"]
     assert len(rep["seed_spread"]["scores"]) == 3
     assert set(rep["noise_sensitivity"]) == {"0.01", "0.05", "0.1"}
@@ -320,6 +342,7 @@ def test_trust_report_uses_the_adapters_split_everywhere():
     held = a.score(a.fit(X[:390], y[:390], best, None), X[390:], y[390:])
     assert d["score_heldout"] == pytest.approx(held, rel=1e-12)
     assert rep["seed_spread"]["scores"][0] == rep["y_randomisation"]["true"] == d["score_heldout"]
+    assert rep["y_randomisation"]["reference"] == -10.0
     # the search's folds cover the 390 training samples only: its CV score differs from
     # one on all 400
     from jaxmag.ml.trust import cross_validated_search

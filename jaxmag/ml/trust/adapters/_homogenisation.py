@@ -17,7 +17,7 @@ from jaxtyping import PRNGKeyArray
 
 from jaxmag.ml._metrics import r2_variance_weighted
 from jaxmag.ml.homogenisation._baselines import LAGS, image_features
-from jaxmag.ml.homogenisation._cnn import PermeabilityCNN
+from jaxmag.ml.homogenisation._cnn import PermeabilityCNN, bruggeman_reference
 from jaxmag.ml.homogenisation._dataset import make_dataset
 from jaxmag.ml.homogenisation._microstructures_mix import KINDS
 from jaxmag.ml.homogenisation._tensors import expm_sym, logm_spd
@@ -134,6 +134,15 @@ class HomogenisationTrust:
     def score(self, model: PermeabilityCNN, X, y) -> float:
         """R² (:func:`jaxmag.ml.r2_variance_weighted`) of the ``log μ_eff`` components."""
         return r2_variance_weighted(y, self.predict(model, X))
+
+    def reference_score(self, X, y) -> float:
+        """R² of the CNN's physics reference alone, the Bruggeman estimate ``μ_B I`` of
+        each map's volume fraction and contrast (the prediction with ``S = 0``; it lies
+        inside the bounds). The network only corrects it, so a fit that learns nothing
+        from the targets keeps about this score: the chance level of Y-randomisation."""
+        maps, c = self.unpack(X)
+        ref = np.log(np.asarray(bruggeman_reference(maps.mean((-2, -1)), c), float))
+        return r2_variance_weighted(y, np.stack([ref, ref, np.zeros_like(ref)], -1))
 
     def error(self, model: PermeabilityCNN, X, y) -> float:
         """RMS error of the ``log μ_eff`` components."""

@@ -56,8 +56,9 @@ class TrustAdapter(Protocol):
     leading sample axis; ``params`` holds names of ``space`` (others come from
     ``default``). ``score`` is higher for a better model; ``error`` is the adapter's
     error measure. An adapter may name its score in a ``score_name`` attribute, which
-    the report records, and may fix its held-out samples with a method
-    ``heldout(X, frac_test, key) -> (train, test)`` index arrays."""
+    the report records, may fix its held-out samples with a method
+    ``heldout(X, frac_test, key) -> (train, test)`` index arrays, and may give the
+    score of a physics reference it corrects, ``reference_score(X, y)``."""
 
     name: str
     space: dict[str, list]
@@ -137,7 +138,9 @@ def trust_report(
     2. ``seed_spread``: held-out score of the chosen setting over the training seeds
        ``SEEDS`` (``jax.random.key(seed)``).
     3. ``y_randomisation``: held-out score with true targets (the first seed's model)
-       and with shuffled ones.
+       and with shuffled ones; where the adapter has ``reference_score(X, y)`` (the
+       score of a physics reference the model only corrects, which no shuffle removes),
+       also that score on the held-out samples, as ``reference``.
     4. ``noise_sensitivity`` at ``SIGMAS``, of the first seed's model, on the held-out
        inputs.
     5. ``domain``: an :class:`ApplicabilityDomain` (k-NN) on that model's training
@@ -182,6 +185,8 @@ def trust_report(
         lap("seed_spread")
         yr = y_randomisation(fit, score, X, y, best, key=kyr, split=(tr, te),
                              true_score=spread["scores"][0])  # fmt: skip
+        if hasattr(adapter, "reference_score"):
+            yr["reference"] = float(adapter.reference_score(X[te], y[te]))
         log(f"[{name}] true {yr['true']:.3f}, shuffled {yr['shuffled']:.3f}", flush=True)
         lap("y_randomisation")
         noise = noise_sensitivity(lambda A: adapter.predict(model, A), X[te], SIGMAS, key=knoise)
