@@ -253,6 +253,18 @@ def test_every_benchmark_has_a_quick_test():
 
 
 @pytest.mark.slow
+def test_pinn_only_case1_stops_after_the_seed_spread(bench):
+    """``pinn.py --only-case1`` fits case 1 and its seeds, as the full run does, and no
+    other case."""
+    figures = bench("pinn.py", "--quick", "--only-case1").figures
+    seeds = figures["macrospin_rel_l2_seeds"]
+    assert figures["only_case1"] and len(seeds) == 2 and seeds[0] == figures["macrospin_rel_l2"]
+    assert seeds[1] != seeds[0] and figures["macrospin_rel_l2_seed_std"] > 0
+    assert set(figures["met"]) == {"macrospin_rel_l2"} and figures["max_norm_dev"] <= 1e-12
+    assert not {"macrospin_switching_rel_l2", "llg1d_rel_l2", "failure_map"} & set(figures)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script",
     [p for p in SCRIPTS if p.stem not in DEDICATED and p.name not in OWN_TEST],
