@@ -81,6 +81,14 @@ def test_search_tries_first_before_the_grid():
                                  first=on_grid)  # fmt: skip
     tried = [p for p, _, _ in res.table]
     assert tried[0] == GOOD and tried.count(GOOD) == 1 and len(tried) == 4
+    # a point within first's standard error does not replace it: the rule keeps `first`
+    # while plain argmax would move (gamma 0.6 at lam 1e-2 is marginally better here)
+    near = {"gamma": [0.7, 0.6], "lam": [1e-2]}
+    res = cross_validated_search(fit, r2, X, Y, near, key=jax.random.key(2), k=3, budget=2,
+                                 first=GOOD)  # fmt: skip
+    (_, m0, s0), (_, m1, _) = res.table
+    assert m0 < m1 <= m0 + s0 / np.sqrt(3), res.table  # the premise: better, within noise
+    assert res.best == GOOD and res.best_score == m0
     res = cross_validated_search(fit, r2, X, Y, big, key=jax.random.key(2), k=3, budget=1,
                                  first=GOOD)  # fmt: skip
     assert [p for p, _, _ in res.table] == [GOOD] and res.best == GOOD

@@ -60,9 +60,12 @@ def cross_validated_search(
 
     `first`: a setting of every name in `space` that is tried first and always kept, one
     of the `budget` points (it need not lie on the grid); the others are drawn from the
-    rest of the grid. The trust report passes a model's default, the setting its
-    benchmark trains, so the search can only move away from it on cross-validated
-    evidence. Ties keep the earlier point."""
+    rest of the grid. Another point replaces `first` only if its mean score beats
+    first's by more than the standard error of first's mean over the folds (its std
+    over √k): the one-standard-error rule, so a difference inside the folds' noise keeps
+    `first`. The trust report passes a model's default, the setting its benchmark
+    trains, so the search moves away from it only on cross-validated evidence. Ties
+    keep the earlier point."""
     if not space or not all(isinstance(v, list | tuple) and v for v in space.values()):
         raise ValueError("space must map each hyper-parameter name to a non-empty list")
     check_int("budget", budget)
@@ -92,4 +95,10 @@ def cross_validated_search(
         if verbose:
             print(f"cv {j + 1}/{len(grid)}: {params} → {table[-1][1]:.4f} ± {table[-1][2]:.4f}")
     best = max(table, key=lambda r: r[1])
+    if first is not None and best is not table[0]:
+        # one-standard-error rule in favour of `first`: another point replaces it only
+        # if its mean beats first's by more than the standard error of first's mean
+        _, mean0, std0 = table[0]
+        if best[1] - mean0 <= std0 / np.sqrt(k):
+            best = table[0]
     return SearchResult(best[0], best[1], table, k, budget)
