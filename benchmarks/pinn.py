@@ -1,6 +1,6 @@
 """Physics-informed neural networks for the LLG equation: three cases and a failure map.
 
-    python benchmarks/pinn.py --out pinn_out     # full run (float64, about 15 min on 2 cores)
+    python benchmarks/pinn.py --out pinn_out     # full run (float64, about 1.5 h on 2 cores)
     python benchmarks/pinn.py --quick            # tiny smoke run
 
 1. Macrospin (the switching task's equation, reduced units) conditioned on (t, h, ψ, α)
