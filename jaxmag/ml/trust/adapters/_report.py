@@ -167,8 +167,10 @@ def trust_report(
     with compilation_cache(compile_cache):
         X, y = adapter.data(kd, quick)
         Xs, ys = adapter.shifted(ks, quick)
-        split = getattr(adapter, "heldout", None)
-        tr, te = (split or (lambda A, f, k: holdout_split(len(A), f, k)))(X, frac_test, ksplit)
+        if hasattr(adapter, "heldout"):
+            tr, te = adapter.heldout(X, frac_test, ksplit)
+        else:
+            tr, te = holdout_split(len(X), frac_test, ksplit)
         log(f"[{name}] {len(tr)} training, {len(te)} held-out, {len(Xs)} shifted", flush=True)
         lap("data")
         first = {n: adapter.default[n] for n in adapter.space if n in adapter.default}
