@@ -26,6 +26,12 @@ SOLVERS = {
     "RK4FSAL": (jm.RK4FSAL, 4),
 }
 ADAPTIVE = {"Bosh3", "Tsit5", "Dopri5", "Heun", "RK4FSAL"}
+SLOW_SOLVERS = {"Bosh3", "Tsit5"}
+"""Run in CI's slow set (the fast suite's 10-minute budget): the fast suite keeps Euler
+and Heun (fixed steps, orders 1 and 2) and simulate's defaults RK4FSAL and Dopri5."""
+SOLVER_PARAMS = [
+    pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_SOLVERS else []) for name in SOLVERS
+]
 
 
 def tilted_state(seed=0, bias=(1.0, 0.5, 0.2)):
@@ -59,7 +65,7 @@ def film_reference(film):
 # --- |m| = 1 -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", SOLVER_PARAMS)
 def test_norm_preserved(film, film_reference, name):
     solver = SOLVERS[name][0]()
     if name in ("Euler", "Heun"):
@@ -160,7 +166,7 @@ def _unprojected(system, solver, m0, dt):
     return sol.ys[-1]
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", SOLVER_PARAMS)
 def test_convergence_order(macrospin, macrospin_reference, name):
     cls, order = SOLVERS[name]
     dts = np.asarray(DTS[name])

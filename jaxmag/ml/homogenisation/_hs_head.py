@@ -21,6 +21,7 @@ For one phase only (f = 0 or 1) or no contrast the bounds are a point and ``k = 
 ``S`` is clipped to ±30 before the exponential (float32).
 """
 
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
@@ -72,6 +73,7 @@ def _bounds(f, contrast, centre):
     return TraceBounds(lo_r, hi_r, b_lo, b_hi, arith, harm), degenerate
 
 
+@jax.jit  # one program, not one per operation, when called outside a model
 def shrink_factor(
     s: Float[Array, "*batch 3"],
     f: Float[Array, "*batch"],
@@ -96,6 +98,7 @@ def shrink_factor(
     return jnp.where(degenerate, 0.0, k)
 
 
+@jax.jit
 def bounded_relative(s, f, contrast, centre) -> Float[Array, "*batch 3"]:
     """The components of ``μ / μ_B = (1 − k) I + k P``: ``exp(S)`` projected onto the
     bounds (``P``), then kept a fraction ε inside."""

@@ -116,6 +116,7 @@ def project_eigenvalues(
     return k1, k2
 
 
+@jax.jit  # one program, not one per operation, when called outside a model
 def project_tensor(c: Float[Array, "*batch 3"], bounds: TraceBounds) -> Float[Array, "*batch 3"]:
     """The Frobenius-nearest admissible tensor to the symmetric tensor with components
     ``c`` (``xx, yy, xy``): its eigenvectors kept, its eigenvalues projected

@@ -3,6 +3,7 @@
 A tensor is stored as its three independent components ``(xx, yy, xy)``.
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -20,6 +21,7 @@ def from_components(c: Float[Array, "*batch 3"]) -> Float[Array, "*batch 2 2"]:
     return jnp.stack([row0, row1], -2)
 
 
+@jax.jit  # one program, not one per operation, when called outside a model
 def expm_sym(c: Float[Array, "*batch 3"]) -> Float[Array, "*batch 2 2"]:
     """``exp(S)`` of the symmetric ``S`` with components ``c``: SPD for any real ``c``.
 
@@ -69,6 +71,7 @@ def d4_transform(maps, comps, index: int):
     return maps, comps * jnp.array([1.0, 1.0, sign], comps.dtype)
 
 
+@jax.jit
 def logm_sym(c: Float[Array, "*batch 3"]) -> Float[Array, "*batch 3"]:
     """The components of ``log(T)`` for SPD ``T`` with components ``c`` (JAX,
     differentiable): ``log T = ½(log λ₊ + log λ₋) I + (atanh(δ/m)/δ)(T − m I)``, with
