@@ -1,6 +1,7 @@
 """Material parameters, as scalars or per-cell arrays, and their validation."""
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
@@ -10,6 +11,24 @@ from jaxmag._validate import check_real, check_shape, is_concrete
 
 _SCALARS = ("Ms", "A", "alpha", "Ku1", "Ku2", "Kc1", "Kc2", "Kc3")
 _AXES = ("anis_u", "anis_c1", "anis_c2")
+
+
+def _on_one_device(x) -> bool:
+    """Concrete, and not spread over devices: small set-up arithmetic on it can run on
+    the host (NumPy, the same IEEE operations) instead of compiling a small XLA program
+    per operation and mesh shape. A sharded array keeps its sharding on the device."""
+    if not is_concrete(x):
+        return False
+    return not isinstance(x, jax.Array) or len(x.sharding.device_set) == 1
+
+
+def _broadcast_to(v, shape):
+    """``jnp.broadcast_to``; on the host for an array on one device."""
+    if np.shape(v) == tuple(shape):
+        return v
+    if _on_one_device(v):
+        return jnp.asarray(np.broadcast_to(np.asarray(v), shape))
+    return jnp.broadcast_to(v, shape)
 
 
 def unit_vector(name: str, v, shapes: tuple[tuple[int, ...], ...] | None = None):
@@ -22,12 +41,17 @@ def unit_vector(name: str, v, shapes: tuple[tuple[int, ...], ...] | None = None)
     v = jnp.asarray(v, dtype=float)
     if v.shape[:1] != (3,):
         raise ValueError(f"{name} must have 3 components first, got shape {v.shape}")
-    norm = jnp.sqrt(jnp.sum(v**2, axis=0))
-    if is_concrete(norm) and not np.all(np.asarray(norm) > 0):
-        where = tuple(int(i) for i in np.argwhere(~(np.asarray(norm) > 0))[0])
-        got = np.asarray(v).tolist() if v.ndim == 1 else f"a zero vector at {where}"
+    if not _on_one_device(v):
+        return v / jnp.sqrt(jnp.sum(v**2, axis=0))
+    # on the host, in v's dtype (the same IEEE operations): op by op on the device, each
+    # new mesh shape would compile four small programs
+    a = np.asarray(v)
+    norm = np.sqrt(np.sum(a**2, axis=0))
+    if not np.all(norm > 0):
+        where = tuple(int(i) for i in np.argwhere(~(norm > 0))[0])
+        got = a.tolist() if a.ndim == 1 else f"a zero vector at {where}"
         raise ValueError(f"{name} must be a non-zero vector, got {got}")
-    return v / norm
+    return jnp.asarray(a / norm)
 
 
 class Material(eqx.Module):
@@ -104,9 +128,10 @@ class Material(eqx.Module):
         self.anis_u = unit_vector("anis_u", anis_u)
         self.anis_c1 = unit_vector("anis_c1", anis_c1)
         self.anis_c2 = unit_vector("anis_c2", anis_c2)
-        dot = jnp.sum(self.anis_c1 * self.anis_c2, axis=0)
-        if is_concrete(dot) and np.any(np.abs(np.asarray(dot)) > 1e-6):
-            raise ValueError("anis_c1 and anis_c2 must be orthogonal")
+        if is_concrete(self.anis_c1) and is_concrete(self.anis_c2):  # a host check
+            dot = np.sum(np.asarray(self.anis_c1) * np.asarray(self.anis_c2), axis=0)
+            if np.any(np.abs(dot) > 1e-6):
+                raise ValueError("anis_c1 and anis_c2 must be orthogonal")
         self.region = None if region is None else jnp.asarray(region, dtype=jnp.int32)
         if exchange_scaling is not None:
             check_real("exchange_scaling", exchange_scaling)  # < 0: antiparallel (RKKY)
@@ -123,11 +148,11 @@ class Material(eqx.Module):
         for name in _SCALARS:
             v = getattr(self, name)
             check_shape(name, v, ((), shape))
-            out[name] = jnp.broadcast_to(v, shape)
+            out[name] = _broadcast_to(v, shape)
         for name in _AXES:
             v = getattr(self, name)
             check_shape(name, v, ((3,), (3, *shape)))
-            out[name] = jnp.broadcast_to(v.reshape(3, 1, 1, 1) if v.ndim == 1 else v, (3, *shape))
+            out[name] = _broadcast_to(v.reshape(3, 1, 1, 1) if v.ndim == 1 else v, (3, *shape))
         return out
 
     def on(self, mesh: Mesh, mask=None) -> "Material":

@@ -1,6 +1,7 @@
 """A micromagnetic system: mesh, per-cell material and a tuple of energy terms."""
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Scalar
@@ -110,7 +111,13 @@ class System(eqx.Module):
                 where = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise ValueError(f"magnetisation m has zero length in magnetic cell {where}")
             m = jnp.asarray(a / np.where(scale > 0, scale, 1.0), dtype=m.dtype)
-        return jnp.where(self.magnetic, normalise(m), 0.0)
+        return _normalised_in(self.magnetic, m)
+
+
+@jax.jit  # one program per mesh shape (op by op: some ten small ones)
+def _normalised_in(magnetic, m):
+    """``m / |m|`` in the magnetic cells, 0 elsewhere."""
+    return jnp.where(magnetic, normalise(m), 0.0)
 
 
 def make_system(
@@ -161,7 +168,7 @@ def make_system(
 
     def used(name):  # traced parameters (under grad/vmap) count as used
         v = getattr(mat, name)
-        return not is_concrete(v) or bool(jnp.any(v != 0))
+        return not is_concrete(v) or bool(np.any(np.asarray(v) != 0))
 
     if anisotropy or (anisotropy is None and (used("Ku1") or used("Ku2"))):
         terms.append(UniaxialAnisotropy(mesh, mat))

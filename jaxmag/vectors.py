@@ -31,6 +31,7 @@ def safe_inverse(x: Float[Array, "..."]) -> Float[Array, "..."]:
     return jnp.where(nz, 1.0 / jnp.where(nz, x, 1.0), 0.0)
 
 
+@jax.jit  # one program per shape when called eagerly (op by op: nine small ones)
 def normalise(m: Float[Array, "3 ..."]) -> Float[Array, "3 ..."]:
     """``m / |m|`` along the first axis; zero vectors (non-magnetic cells) stay zero,
     with a NaN-free gradient."""

@@ -270,12 +270,14 @@ def check_finite(out, t_last, label: str, hint: str = ""):
     or ``out.m_final`` is not finite, naming the first save time at which it happened
     (``t_last`` if only the final state is); inside ``jit``/``grad``/``vmap`` the error
     is raised at run time."""
-    bad = ~jnp.all(jnp.isfinite(out.m_avg), axis=1)
-    finite = jnp.invert(jnp.any(bad)) & jnp.all(jnp.isfinite(out.m_final))
-    if not is_concrete(finite):
+    if not (is_concrete(out.m_avg) and is_concrete(out.m_final)):
+        bad = ~jnp.all(jnp.isfinite(out.m_avg), axis=1)
+        finite = jnp.invert(jnp.any(bad)) & jnp.all(jnp.isfinite(out.m_final))
         return error_if_any_mode(out, jnp.invert(finite), f"{label} produced NaN or inf")
-    if not bool(finite):
-        t_bad = float(out.ts[jnp.argmax(bad)]) if bool(jnp.any(bad)) else float(t_last)
+    # concrete: checked on the host (no small programs to compile per shape)
+    bad = ~np.all(np.isfinite(np.asarray(out.m_avg)), axis=1)
+    if np.any(bad) or not np.all(np.isfinite(np.asarray(out.m_final))):
+        t_bad = float(np.asarray(out.ts)[np.argmax(bad)]) if np.any(bad) else float(t_last)
         raise IntegrationError(f"{label} produced NaN or inf by t = {t_bad:.6g} s{hint}", out)
     return out
 
