@@ -9,7 +9,7 @@ use JAX's persistent compilation cache, in ``$JAX_COMPILATION_CACHE_DIR`` if set
 program however fast it compiled. The variables are set before jax is imported, so the
 processes the tests start (benchmarks, CLI runs, notebook kernels) share the cache. The
 first run on a machine fills it; later runs load compiled programs instead of compiling
-them (README: the fast suite's times, cold and warm). ``JAX_COMPILATION_CACHE_DIR=``
+them (README: the fast suite's time with a cold cache). ``JAX_COMPILATION_CACHE_DIR=``
 (empty) turns it off. The cache key covers the program, jax/jaxlib versions and flags,
 so a changed library recompiles what changed and nothing stale is loaded.
 
