@@ -41,17 +41,16 @@ def unit_vector(name: str, v, shapes: tuple[tuple[int, ...], ...] | None = None)
     v = jnp.asarray(v, dtype=float)
     if v.shape[:1] != (3,):
         raise ValueError(f"{name} must have 3 components first, got shape {v.shape}")
-    if not _on_one_device(v):
-        return v / jnp.sqrt(jnp.sum(v**2, axis=0))
-    # on the host, in v's dtype (the same IEEE operations): op by op on the device, each
-    # new mesh shape would compile four small programs
-    a = np.asarray(v)
-    norm = np.sqrt(np.sum(a**2, axis=0))
-    if not np.all(norm > 0):
-        where = tuple(int(i) for i in np.argwhere(~(norm > 0))[0])
-        got = a.tolist() if a.ndim == 1 else f"a zero vector at {where}"
+    # on the host for an array on one device, in its dtype (the same IEEE operations):
+    # op by op on the device, each new mesh shape would compile four small programs
+    host = _on_one_device(v)
+    a, xp = (np.asarray(v), np) if host else (v, jnp)
+    norm = xp.sqrt(xp.sum(a**2, axis=0))
+    if is_concrete(norm) and not np.all(np.asarray(norm) > 0):
+        where = tuple(int(i) for i in np.argwhere(~(np.asarray(norm) > 0))[0])
+        got = np.asarray(a).tolist() if a.ndim == 1 else f"a zero vector at {where}"
         raise ValueError(f"{name} must be a non-zero vector, got {got}")
-    return jnp.asarray(a / norm)
+    return jnp.asarray(a / norm) if host else a / norm
 
 
 class Material(eqx.Module):
