@@ -4,6 +4,7 @@ the checks of the scripts' structure are fast."""
 
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 from helpers import BENCHMARKS as BENCH
@@ -232,10 +233,24 @@ def _scale(f):
         assert all(0 < e < 1 for e in effs.values())
 
 
+def _homogenisation_speed(f):
+    solve, cnn = f["solve_s_per_cell_by_batch"], f["cnn_s_per_cell_by_batch"]
+    assert set(solve) == set(cnn) == set(f["speedup_by_batch"]) == {"1", "4"}
+    assert all(t > 0 for t in (*solve.values(), *cnn.values()))
+    for k, ratio in f["speedup_by_batch"].items():
+        assert ratio == pytest.approx(solve[k] / cnn[k])
+    # the headline is each method at its own fastest batch size
+    assert f["solve_s_per_cell"] == min(solve.values()) == solve[str(f["solve_best_batch"])]
+    assert f["cnn_s_per_cell"] == min(cnn.values()) == cnn[str(f["cnn_best_batch"])]
+    assert f["speedup"] == pytest.approx(f["solve_s_per_cell"] / f["cnn_s_per_cell"])
+    assert f["n_cells"] == 4 and f["device"].startswith(jax.default_backend())
+
+
 CHECKS = {
     "batched.py": _batched,
     "field_angle.py": _field_angle,
     "gradients.py": _gradients,
+    "homogenisation_speed.py": _homogenisation_speed,
     "hybrid_sp4.py": _hybrid_sp4,
     "latent_sp4.py": _latent_sp4,
     "scale.py": _scale,

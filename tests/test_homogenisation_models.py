@@ -11,8 +11,10 @@ from jaxmag.ml.homogenisation import (
     effective_permeability,
     load_dataset,
     load_model,
+    make_dataset,
     predict,
     r2_components,
+    sample_cells,
     save_dataset,
     save_model,
     solve_batch,
@@ -103,6 +105,23 @@ def test_solve_batch_keeps_the_input_order(batch_size):
     mu = solve_batch(x, c, batch_size=batch_size, verbose=False)
     one = [np.asarray(effective_permeability(two_phase(x[i], c[i]))) for i in range(3)]
     np.testing.assert_allclose(mu, np.stack(one), rtol=1e-6)
+
+
+def test_make_dataset_solves_the_cells_sample_cells_draws():
+    """The same key gives the same maps and contrasts (log-uniform in the range), and
+    each label is the solver's ``μ_eff`` of its own cell."""
+    key = jax.random.key(3)
+    cells = sample_cells(key, 3, (8, 8), contrast_range=(5.0, 50.0))
+    data = make_dataset(key, 3, (8, 8), contrast_range=(5.0, 50.0), verbose=False)
+    assert set(cells) == set(data) - {"mu_eff"}
+    for k, v in cells.items():
+        np.testing.assert_array_equal(data[k], v, err_msg=k)
+    assert np.all((cells["contrast"] >= 5.0) & (cells["contrast"] <= 50.0))
+    assert len(np.unique(cells["contrast"])) == 3
+    one = effective_permeability(two_phase(cells["maps"][1], cells["contrast"][1]))
+    np.testing.assert_allclose(data["mu_eff"][1], np.asarray(one), rtol=1e-6)
+    with pytest.raises(ValueError, match="contrast_range"):
+        sample_cells(key, 3, (8, 8), contrast_range=(50.0, 5.0))
 
 
 def test_dataset_round_trip_and_corrupt_file(tmp_path):

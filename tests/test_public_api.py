@@ -211,6 +211,7 @@ PUBLIC = {
         "primal_permeability",
         "r2_components",
         "refinement_check",
+        "sample_cells",
         "sample_dataset_maps",
         "save_dataset",
         "save_model",

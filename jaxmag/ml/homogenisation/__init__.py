@@ -37,6 +37,9 @@ from ._dataset import (
     make_dataset as make_dataset,
 )
 from ._dataset import (
+    sample_cells as sample_cells,
+)
+from ._dataset import (
     save_dataset as save_dataset,
 )
 from ._dataset import (
@@ -102,6 +105,7 @@ __all__ = [
     "primal_permeability",
     "r2_components",
     "refinement_check",
+    "sample_cells",
     "sample_dataset_maps",
     "save_dataset",
     "save_model",

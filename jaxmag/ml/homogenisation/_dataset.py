@@ -65,27 +65,26 @@ def solve_batch(
     return out
 
 
-def make_dataset(
+def sample_cells(
     key: PRNGKeyArray,
     n: int,
     shape=(64, 64),
     *,
     contrast_range=CONTRAST_RANGE,
     kinds=KINDS,
-    tol: float = 1e-8,
-    verbose: bool = True,
 ) -> dict[str, np.ndarray]:
-    """``n`` random two-phase cells solved by the FFT solver.
+    """The unsolved cells of :func:`make_dataset`: ``n`` random two-phase maps and their
+    contrasts, the same as that function draws from the same key.
 
     **Arguments:**
 
-    - `key`: a `jax.random` key; the dataset is a deterministic function of it.
+    - `key`: a `jax.random` key; the cells are a deterministic function of it.
     - `n`, `shape`: the number of cells and their pixel counts.
     - `contrast_range`: ``(low, high)`` particle μr, drawn log-uniformly (matrix 1).
     - `kinds`: the microstructure generators to mix (see ``microstructures_mix.KINDS``).
 
-    **Returns:** a dict of arrays: ``maps`` (bool ``(n, *shape)``), ``contrast``,
-    ``mu_eff`` ``(n, d, d)`` and the generator parameters of every sample.
+    **Returns:** a dict of arrays: ``maps`` (bool ``(n, *shape)``), ``contrast`` and the
+    generator parameters of every sample.
     """
     lo, hi = (float(c) for c in contrast_range)
     check_real("contrast_range", (lo, hi), positive=True)
@@ -98,6 +97,33 @@ def make_dataset(
         float,
     )
     contrast = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
+    return {"maps": maps, "contrast": contrast, **params}
+
+
+def make_dataset(
+    key: PRNGKeyArray,
+    n: int,
+    shape=(64, 64),
+    *,
+    contrast_range=CONTRAST_RANGE,
+    kinds=KINDS,
+    tol: float = 1e-8,
+    verbose: bool = True,
+) -> dict[str, np.ndarray]:
+    """``n`` random two-phase cells (:func:`sample_cells`) solved by the FFT solver.
+
+    **Arguments:**
+
+    - `key`: a `jax.random` key; the dataset is a deterministic function of it.
+    - `n`, `shape`: the number of cells and their pixel counts.
+    - `contrast_range`: ``(low, high)`` particle μr, drawn log-uniformly (matrix 1).
+    - `kinds`: the microstructure generators to mix (see ``microstructures_mix.KINDS``).
+
+    **Returns:** a dict of arrays: ``maps`` (bool ``(n, *shape)``), ``contrast``,
+    ``mu_eff`` ``(n, d, d)`` and the generator parameters of every sample.
+    """
+    params = sample_cells(key, n, shape, contrast_range=contrast_range, kinds=kinds)
+    maps, contrast = params.pop("maps"), params.pop("contrast")
     mu_eff = solve_batch(maps, contrast, tol=tol, verbose=verbose)
     return {"maps": maps, "contrast": contrast, "mu_eff": mu_eff, **params}
 
