@@ -27,75 +27,83 @@ import jaxmag as jm
 from jaxmag.distributed import collectives, halo_pad
 from jaxmag.energy import Exchange
 
-out = {"devices": len(jax.devices())}
-dev = Mesh(np.asarray(jax.devices()), ("x",))
-sh = NamedSharding(dev, P(None, "x"))
+# argv: the device counts N to check, each on the first N devices; "run": also simulate
+ALL = jax.devices()
+NS = [int(a) for a in sys.argv[1:] if a.isdigit()]
+out = {"devices": len(ALL)}
 rng = np.random.default_rng(0)
-for pbc in ((0, 0, 0), (1, 0, 0)):
-    mesh = jm.Mesh((32, 6, 3), (2e-9, 3e-9, 4e-9), pbc=pbc)
-    mat = jm.Material(8e5, 1.3e-11, 0.02)
-    m = jnp.asarray(rng.normal(size=(3, *mesh.n)))
-    want = Exchange(mesh, mat).field(m)
-    C = 2 * 1.3e-11 / (jm.constants.MU0 * 8e5)
+for nd in NS:
+    o = out[str(nd)] = {}
+    dev = Mesh(np.asarray(ALL[:nd]), ("x",))
+    sh = NamedSharding(dev, P(None, "x"))
+    for pbc in ((0, 0, 0), (1, 0, 0)):
+        mesh = jm.Mesh((32, 6, 3), (2e-9, 3e-9, 4e-9), pbc=pbc)
+        mat = jm.Material(8e5, 1.3e-11, 0.02)
+        m = jnp.asarray(rng.normal(size=(3, *mesh.n)))
+        want = Exchange(mesh, mat).field(m)
+        C = 2 * 1.3e-11 / (jm.constants.MU0 * 8e5)
 
-    def local(mb):
-        x = halo_pad(mb, 1, "x", len(jax.devices()), bool(pbc[0]))
-        lap = (x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]) / mesh.cell[0] ** 2
-        for ax in (2, 3):
-            y = jnp.concatenate(
-                [jax.lax.slice_in_dim(mb, 0, 1, axis=ax), mb,
-                 jax.lax.slice_in_dim(mb, mb.shape[ax] - 1, mb.shape[ax], axis=ax)], axis=ax)
-            n = mb.shape[ax]
-            lap = lap + (jax.lax.slice_in_dim(y, 2, n + 2, axis=ax) - 2 * mb
-                         + jax.lax.slice_in_dim(y, 0, n, axis=ax)) / mesh.cell[ax - 1] ** 2
-        return C * lap
+        def local(mb):
+            x = halo_pad(mb, 1, "x", nd, bool(pbc[0]))
+            lap = (x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]) / mesh.cell[0] ** 2
+            for ax in (2, 3):
+                y = jnp.concatenate(
+                    [jax.lax.slice_in_dim(mb, 0, 1, axis=ax), mb,
+                     jax.lax.slice_in_dim(mb, mb.shape[ax] - 1, mb.shape[ax], axis=ax)],
+                    axis=ax)
+                n = mb.shape[ax]
+                lap = lap + (jax.lax.slice_in_dim(y, 2, n + 2, axis=ax) - 2 * mb
+                             + jax.lax.slice_in_dim(y, 0, n, axis=ax)) / mesh.cell[ax - 1] ** 2
+            return C * lap
 
-    f = jax.jit(jax.shard_map(local, mesh=dev, in_specs=P(None, "x"), out_specs=P(None, "x")))
-    ms = jax.device_put(m, sh)
-    got = f(ms)
-    key = "periodic" if pbc[0] else "open"
-    out[key + "_rel_err"] = float(jnp.max(jnp.abs(got - want)) / jnp.max(jnp.abs(want)))
-    out[key + "_collectives"] = collectives(f.lower(ms).compile().as_text())
-    out["plane_bytes"] = 3 * 1 * 6 * 3 * 8
+        f = jax.jit(jax.shard_map(local, mesh=dev, in_specs=P(None, "x"),
+                                  out_specs=P(None, "x")))
+        ms = jax.device_put(m, sh)
+        got = f(ms)
+        key = "periodic" if pbc[0] else "open"
+        o[key + "_rel_err"] = float(jnp.max(jnp.abs(got - want)) / jnp.max(jnp.abs(want)))
+        o[key + "_collectives"] = collectives(f.lower(ms).compile().as_text())
+        o["plane_bytes"] = 3 * 1 * 6 * 3 * 8
 
-mesh = jm.Mesh((64, 32, 1), (5e-9, 5e-9, 3e-9))
-system = jm.make_system(mesh, jm.Material(8e5, 1.3e-11, 0.02))
-m = jax.device_put(system.check_magnetisation(jnp.array([1.0, 0.2, 0.1])), sh)
-g = jax.jit(lambda m: system.field(m), in_shardings=sh, out_shardings=sh)
-out["auto_demag_collectives"] = collectives(g.lower(m).compile().as_text())
-out["padded_bytes"] = 3 * 128 * 64 * 8
+    mesh = jm.Mesh((64, 32, 1), (5e-9, 5e-9, 3e-9))
+    system = jm.make_system(mesh, jm.Material(8e5, 1.3e-11, 0.02))
+    m = jax.device_put(system.check_magnetisation(jnp.array([1.0, 0.2, 0.1])), sh)
+    g = jax.jit(lambda m: system.field(m), in_shardings=sh, out_shardings=sh)
+    o["auto_demag_collectives"] = collectives(g.lower(m).compile().as_text())
+    o["padded_bytes"] = 3 * 128 * 64 * 8
 
-# the explicit decomposition: y transforms local, two all-to-all transposes
-from jaxmag.distributed import kernel_slabs, sharded_demag_field, transpose_bytes
-from jaxmag.distributed import whole_array_collectives
-from jaxmag.energy import Demag
-CASES = (
-    ("rfft_y", (16, 24, 1), (0, 0, 0)),  # a film, y the real-FFT axis on one device too
-    ("rfft_x_pbc", (64, 20, 1), (2, 0, 0)),  # x real on one device: y half rebuilt
-    ("body", (16, 12, 6), (0, 0, 0)),  # a body: y real and z complex, local
-    ("body_z", (16, 6, 12), (0, 0, 0)),  # z the local real axis
-    ("body_pbc", (8, 10, 5), (1, 2, 0)),  # periodic x and y (no padding along them)
-)
-for key, n, pbc in CASES:
-    mesh = jm.Mesh(n, (5e-9, 5e-9, 3e-9), pbc=pbc)
-    term = Demag(mesh, jm.Material(8e5, 1.3e-11, 0.02))
-    m = jnp.asarray(rng.normal(size=(3, *n)))
-    want = term.field(m)
-    K = kernel_slabs(term, dev)
-    h = jax.jit(lambda m, K: sharded_demag_field(term, m, dev, kernel=K))
-    ms = jax.device_put(m, sh)
-    got = h(ms, K)
-    out[key + "_rel_err"] = float(jnp.max(jnp.abs(got - want)) / jnp.max(jnp.abs(want)))
-    out[key + "_collectives"] = collectives(h.lower(ms, K).compile().as_text())
-    out[key + "_padded_bytes"] = 3 * term.fft_n[0] * term.fft_n[1] * term.fft_n[2] * 8
-    out[key + "_rfft_axis"] = term.rfft_axis
-    out[key + "_model_bytes"] = transpose_bytes(n, len(jax.devices()), 8, pbc)
+    # the explicit decomposition: y transforms local, two all-to-all transposes
+    from jaxmag.distributed import kernel_slabs, sharded_demag_field, transpose_bytes
+    from jaxmag.energy import Demag
+    CASES = (
+        ("rfft_y", (16, 24, 1), (0, 0, 0)),  # a film, y the real-FFT axis on one device too
+        ("rfft_x_pbc", (64, 20, 1), (2, 0, 0)),  # x real on one device: y half rebuilt
+        ("body", (16, 12, 6), (0, 0, 0)),  # a body: y real and z complex, local
+        ("body_z", (16, 6, 12), (0, 0, 0)),  # z the local real axis
+        ("body_pbc", (8, 10, 5), (1, 2, 0)),  # periodic x and y (no padding along them)
+    )
+    for key, n, pbc in CASES:
+        mesh = jm.Mesh(n, (5e-9, 5e-9, 3e-9), pbc=pbc)
+        term = Demag(mesh, jm.Material(8e5, 1.3e-11, 0.02))
+        m = jnp.asarray(rng.normal(size=(3, *n)))
+        want = term.field(m)
+        K = kernel_slabs(term, dev)
+        h = jax.jit(lambda m, K: sharded_demag_field(term, m, dev, kernel=K))
+        ms = jax.device_put(m, sh)
+        got = h(ms, K)
+        o[key + "_rel_err"] = float(jnp.max(jnp.abs(got - want)) / jnp.max(jnp.abs(want)))
+        o[key + "_collectives"] = collectives(h.lower(ms, K).compile().as_text())
+        o[key + "_padded_bytes"] = 3 * term.fft_n[0] * term.fft_n[1] * term.fft_n[2] * 8
+        o[key + "_rfft_axis"] = term.rfft_axis
+        o[key + "_model_bytes"] = transpose_bytes(n, nd, 8, pbc)
 if "run" in sys.argv:
-    # the whole run decomposed: jm.distributed.shard, then simulate and grad unchanged
+    # the whole run decomposed: jm.distributed.shard, then simulate and grad unchanged;
+    # the one-device runs and gradients are made once and compared with each N
     from jaxmag.distributed import shard, whole_array_collectives
-    from jaxmag.problems import sp4
 
-    nd = len(jax.devices())
+    def sharded(s, m0, nd):
+        return shard(s, m0, ALL[:nd])
+
     for key, cells in (("film", (32, 8, 1)), ("body", (16, 8, 4))):
         mesh = jm.Mesh(cells, (5e-9, 5e-9, 3e-9))
         mat = jm.Material(8e5, 1.3e-11, 0.02)
@@ -106,26 +114,30 @@ if "run" in sys.argv:
         def make(By):
             return jm.make_system(mesh, mat, H=jnp.stack([-24.6e-3, By, 0.0]) / jm.constants.MU0)
 
-        def run(By, split, t1=2e-11):
+        def run(By, nd, t1=2e-11):
             s = make(By)
-            s, m = shard(s, m0) if split else (s, m0)
+            s, m = sharded(s, m0, nd) if nd else (s, m0)
             return jm.simulate(s, m, t1, save_every=t1 / 10, save_energies=False)
 
-        one, many = run(4.3e-3, False), run(4.3e-3, True)
-        out[key + "_traj_max_err"] = float(jnp.max(jnp.abs(many.m_avg - one.m_avg)))
-        out[key + "_final_split"] = str(many.m_final.sharding.spec)
+        one = run(4.3e-3, 0)
         if key == "film":
-            g1 = jax.grad(lambda b: run(b, False, 1e-11).m_avg[-1, 1])(4.3e-3)
-            gs = jax.grad(lambda b: run(b, True, 1e-11).m_avg[-1, 1])(4.3e-3)
-            out["grad_rel_err"] = float(abs(gs - g1) / abs(g1))
-        # the whole simulate program, compiled: no collective brings a whole array over
-        ss, ms = shard(make(4.3e-3), m0)
-        prog = jax.jit(lambda s, m: jm.simulate(s, m, 2e-11, save_every=2e-12,
-                                                 save_energies=False).m_avg)
-        ops = collectives(prog.lower(ss, ms).compile().as_text())
+            g1 = jax.grad(lambda b: run(b, 0, 1e-11).m_avg[-1, 1])(4.3e-3)
         padded = 3 * 8 * int(np.prod([2 * k if k > 1 else 1 for k in cells]))
-        out[key + "_program_ops"] = sorted({op for op, _ in ops})
-        out[key + "_whole_array"] = whole_array_collectives(ops, padded, nd)
+        for nd in NS:
+            o = out[str(nd)]
+            many = run(4.3e-3, nd)
+            o[key + "_traj_max_err"] = float(jnp.max(jnp.abs(many.m_avg - one.m_avg)))
+            o[key + "_final_split"] = str(many.m_final.sharding.spec)
+            if key == "film":
+                gs = jax.grad(lambda b: run(b, nd, 1e-11).m_avg[-1, 1])(4.3e-3)
+                o["grad_rel_err"] = float(abs(gs - g1) / abs(g1))
+            # the whole simulate program, compiled: no collective brings a whole array over
+            ss, ms = sharded(make(4.3e-3), m0, nd)
+            prog = jax.jit(lambda s, m: jm.simulate(s, m, 2e-11, save_every=2e-12,
+                                                     save_energies=False).m_avg)
+            ops = collectives(prog.lower(ss, ms).compile().as_text())
+            o[key + "_program_ops"] = sorted({op for op, _ in ops})
+            o[key + "_whole_array"] = whole_array_collectives(ops, padded, nd)
     # the local terms with their halos: periodic x, a hole, interfacial DMI, uniaxial
     # anisotropy and a Zhang-Li torque (its gradient of m by central differences)
     from jaxmag.energy import InterfacialDMI
@@ -144,31 +156,35 @@ if "run" in sys.argv:
 
     m0 = local_system(1e12).check_magnetisation(jnp.asarray(rng.normal(size=(3, *cells))))
 
-    def run_local(u, split):
+    def run_local(u, nd):
         s = local_system(u)
-        s, m = shard(s, m0) if split else (s, m0)
+        s, m = sharded(s, m0, nd) if nd else (s, m0)
         return jm.simulate(s, m, 5e-12, save_every=5e-13, save_energies=False)
 
-    err = jnp.max(jnp.abs(run_local(1e12, True).m_avg - run_local(1e12, False).m_avg))
-    out["local_traj_max_err"] = float(err)
-    g1 = jax.grad(lambda u: run_local(u, False).m_avg[-1, 0])(1e12)
-    gs = jax.grad(lambda u: run_local(u, True).m_avg[-1, 0])(1e12)
-    out["local_grad_rel_err"] = float(abs(gs - g1) / abs(g1))
+    one = run_local(1e12, 0).m_avg
+    g1 = jax.grad(lambda u: run_local(u, 0).m_avg[-1, 0])(1e12)
+    for nd in NS:
+        o = out[str(nd)]
+        o["local_traj_max_err"] = float(jnp.max(jnp.abs(run_local(1e12, nd).m_avg - one)))
+        gs = jax.grad(lambda u: run_local(u, nd).m_avg[-1, 0])(1e12)
+        o["local_grad_rel_err"] = float(abs(gs - g1) / abs(g1))
 print(json.dumps(out))
 """
 
 
 def _devices(n, *args):
+    """The script's figures on ``n`` host devices, keyed by each N it checks (``args``:
+    the N, each on the first N devices, and ``"run"`` to simulate too)."""
     env = dict(os.environ)
     env["XLA_FLAGS"] = (
         env.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={n}"
     ).strip()
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *args],
+        [sys.executable, "-c", SCRIPT, *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
-        timeout=900,
+        timeout=1800,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
@@ -179,7 +195,7 @@ def _devices(n, *args):
 def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
     from jaxmag.distributed import whole_array_collectives
 
-    out = _devices(4)
+    out = _devices(4, 4)["4"]
     for key in ("open", "periodic"):
         assert out[key + "_rel_err"] < 1e-12, (key, out[key + "_rel_err"])
         ops = out[key + "_collectives"]
@@ -202,27 +218,34 @@ def test_halo_stencil_on_four_devices_and_the_collectives_it_moves():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("n", [2, 4, 8])
-def test_simulate_and_its_gradient_through_a_sharded_system(n):
+def test_simulate_and_its_gradient_through_a_sharded_system():
     """``jm.distributed.shard`` then ``simulate`` (and ``jax.grad`` of it) as on one
-    device, on N = 2, 4, 8 devices: the demag field of films and bodies to 1e-12,
-    ⟨m⟩(t) of a film, a body and a periodic film with a hole, DMI, anisotropy and a
-    Zhang-Li torque within 1e-10, gradients within 1e-10, the result still split along
-    x; the compiled simulate program holds no whole-array collective but does hold the
-    all-to-all transposes and the halos."""
-    out = _devices(n, "run")
-    for key, *_ in (("rfft_y",), ("rfft_x_pbc",), ("body",), ("body_z",), ("body_pbc",)):
-        assert out[key + "_rel_err"] < 1e-12, (key, out[key + "_rel_err"])
-        ops = out[key + "_collectives"]
-        assert sum(b for _, b in ops) * (n - 1) // n == out[key + "_model_bytes"], (ops, key)
-    for key in ("film", "body"):
-        assert out[key + "_traj_max_err"] < 1e-10, (key, out)
-        assert out[key + "_final_split"] in ("P(None, 'x')", "PartitionSpec(None, 'x')")
-        assert out[key + "_whole_array"] == 0, out
-        assert {"all-to-all", "collective-permute"} <= set(out[key + "_program_ops"]), out
-    assert out["grad_rel_err"] < 1e-10, out
-    # periodic x, a hole, DMI, anisotropy and a Zhang-Li torque across device boundaries
-    assert out["local_traj_max_err"] < 1e-10 and out["local_grad_rel_err"] < 1e-10, out
+    device, on N = 2, 4, 8 devices (the first N of 8, in one process, so the one-device
+    runs are made once): the demag field of films and bodies to 1e-12, ⟨m⟩(t) of a film,
+    a body and a periodic film with a hole, DMI, anisotropy and a Zhang-Li torque within
+    1e-10, gradients within 1e-10, the result still split along x; the compiled simulate
+    program holds no whole-array collective but does hold the all-to-all transposes and
+    the halos."""
+    every = _devices(8, 2, 4, 8, "run")
+    assert sorted(every) == ["2", "4", "8", "devices"]
+    for n in (2, 4, 8):
+        out = every[str(n)]
+        for key in ("rfft_y", "rfft_x_pbc", "body", "body_z", "body_pbc"):
+            assert out[key + "_rel_err"] < 1e-12, (n, key, out[key + "_rel_err"])
+            ops = out[key + "_collectives"]
+            assert sum(b for _, b in ops) * (n - 1) // n == out[key + "_model_bytes"], (
+                n,
+                ops,
+                key,
+            )
+        for key in ("film", "body"):
+            assert out[key + "_traj_max_err"] < 1e-10, (n, key, out)
+            assert out[key + "_final_split"] in ("P(None, 'x')", "PartitionSpec(None, 'x')")
+            assert out[key + "_whole_array"] == 0, (n, out)
+            assert {"all-to-all", "collective-permute"} <= set(out[key + "_program_ops"]), out
+        assert out["grad_rel_err"] < 1e-10, (n, out)
+        # periodic x, a hole, DMI, anisotropy and a Zhang-Li torque across device boundaries
+        assert out["local_traj_max_err"] < 1e-10 and out["local_grad_rel_err"] < 1e-10, out
 
 
 def test_whole_array_collectives_counts_gathers_not_transposes():
