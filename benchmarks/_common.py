@@ -29,6 +29,20 @@ def summary(walls) -> dict:
     return {"min": min(walls), "median": float(np.median(walls)), "repeats": len(walls)}
 
 
+def best_time(fn, repeats: int = 3) -> float:
+    """Seconds of the fastest of ``repeats`` calls of ``fn``, after one warm-up call (that
+    compiles)."""
+    import time
+
+    fn()
+    walls = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        walls.append(time.perf_counter() - t)
+    return min(walls)
+
+
 def relax_figures(relaxed) -> dict:
     """The figures of a :class:`jaxmag.RelaxResult`: iterations, torque, converged."""
     return {

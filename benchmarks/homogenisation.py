@@ -26,7 +26,7 @@ import jax  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 
 import numpy as np  # noqa: E402
-from _common import bootstrap_ci, conditions, emit  # noqa: E402
+from _common import best_time, bootstrap_ci, conditions, emit  # noqa: E402
 
 from jaxmag.ml.homogenisation import (
     GENERATOR_VERSION,
@@ -62,16 +62,6 @@ def exact_checks(n):
     along, across = f * c + 1 - f, 1 / (f / c + 1 - f)
     lam_err = max(abs(m[1, 1] / along - 1), abs(m[0, 0] / across - 1))
     return max(errs), float(lam_err)
-
-
-def timed(fn, repeats=3):
-    fn()
-    walls = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t)
-    return min(walls)
 
 
 def dataset(args):
@@ -284,11 +274,11 @@ def main():
     b = min(64, n_test)
     xs, cs = maps[te][:b], c[te][:b]
     solve_s = {
-        k: timed(lambda k=k: solve_batch(xs, cs, batch_size=k, verbose=False), 1) / b
+        k: best_time(lambda k=k: solve_batch(xs, cs, batch_size=k, verbose=False), 1) / b
         for k in ({b} if args.quick else sorted({1, 8, b}))
     }
     cnn_s = {
-        k: timed(lambda k=k: predict(model, xs, cs, batch_size=k)) / b
+        k: best_time(lambda k=k: predict(model, xs, cs, batch_size=k)) / b
         for k in ({b} if args.quick else (16, b))
     }
     t_solve, t_cnn = min(solve_s.values()), min(cnn_s.values())

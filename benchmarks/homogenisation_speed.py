@@ -25,7 +25,7 @@ import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
-from _common import conditions, emit  # noqa: E402
+from _common import best_time, conditions, emit  # noqa: E402
 
 from jaxmag.ml.homogenisation import (  # noqa: E402
     PermeabilityCNN,
@@ -33,17 +33,6 @@ from jaxmag.ml.homogenisation import (  # noqa: E402
     sample_cells,
     solve_batch,
 )
-
-
-def best_time(fn, repeats):
-    """Seconds of the fastest of ``repeats`` calls of ``fn``, after one warm-up call."""
-    fn()
-    walls = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t)
-    return min(walls)
 
 
 def per_cell(fn, batches, n, repeats, label):
