@@ -20,9 +20,9 @@ run, so the tests also ask XLA's CPU backend for a cheaper compilation: the olde
 elemental fusion emitters and LLVM optimisation level 1 (``XLA_FLAGS`` below). Measured
 on the fast suite (2 cores, warm cache): backend compilation 539 s → 284 s summed over
 both workers, wall 750 s → 552 s; programs run ~10 % slower, results agree to round-off.
-Library users get XLA's defaults; only test processes (and the CLI and notebook
-processes they start, which inherit the variable) use these flags. Benchmark runs get
-XLA's own settings back, so their figures are what users see (``helpers.py``).
+Library users get XLA's defaults; only test processes (and the CLI, notebook and
+benchmark smoke-run processes they start, which inherit the variable) use these flags.
+A benchmark run by hand gets XLA's own settings, so its figures are what users see.
 """
 
 import os
@@ -38,7 +38,7 @@ from helpers import run_benchmark, with_fast_compile  # noqa: E402 (imports no j
 
 # Compile faster, run a little slower: the suite compiles ~7,000 programs and runs each
 # for milliseconds. Same IEEE float64 arithmetic (no fast-math). A flag already named in
-# XLA_FLAGS is left as it is; benchmark runs get XLA's own settings back (helpers.py).
+# XLA_FLAGS is left as it is; the benchmark smoke runs the tests start use them too.
 os.environ["XLA_FLAGS"] = with_fast_compile(os.environ.get("XLA_FLAGS", ""))
 
 import jax  # noqa: E402
