@@ -25,7 +25,16 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 import jaxmag as jm
 from jaxmag.distributed import collectives, halo_pad
-from jaxmag.energy import Exchange
+from jaxmag.distributed import kernel_slabs, sharded_demag_field, transpose_bytes
+from jaxmag.energy import Demag, Exchange
+
+CASES = (
+    ("rfft_y", (16, 24, 1), (0, 0, 0)),  # a film, y the real-FFT axis on one device too
+    ("rfft_x_pbc", (64, 20, 1), (2, 0, 0)),  # x real on one device: y half rebuilt
+    ("body", (16, 12, 6), (0, 0, 0)),  # a body: y real and z complex, local
+    ("body_z", (16, 6, 12), (0, 0, 0)),  # z the local real axis
+    ("body_pbc", (8, 10, 5), (1, 2, 0)),  # periodic x and y (no padding along them)
+)
 
 # argv: the device counts N to check, each on the first N devices; "run": also simulate
 ALL = jax.devices()
@@ -73,15 +82,6 @@ for nd in NS:
     o["padded_bytes"] = 3 * 128 * 64 * 8
 
     # the explicit decomposition: y transforms local, two all-to-all transposes
-    from jaxmag.distributed import kernel_slabs, sharded_demag_field, transpose_bytes
-    from jaxmag.energy import Demag
-    CASES = (
-        ("rfft_y", (16, 24, 1), (0, 0, 0)),  # a film, y the real-FFT axis on one device too
-        ("rfft_x_pbc", (64, 20, 1), (2, 0, 0)),  # x real on one device: y half rebuilt
-        ("body", (16, 12, 6), (0, 0, 0)),  # a body: y real and z complex, local
-        ("body_z", (16, 6, 12), (0, 0, 0)),  # z the local real axis
-        ("body_pbc", (8, 10, 5), (1, 2, 0)),  # periodic x and y (no padding along them)
-    )
     for key, n, pbc in CASES:
         mesh = jm.Mesh(n, (5e-9, 5e-9, 3e-9), pbc=pbc)
         term = Demag(mesh, jm.Material(8e5, 1.3e-11, 0.02))
